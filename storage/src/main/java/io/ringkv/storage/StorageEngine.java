@@ -1,0 +1,51 @@
+package io.ringkv.storage;
+
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.function.BiConsumer;
+
+/**
+ * The replica-local store of versioned objects. Implementations are thread-safe; every
+ * read-modify-write of one key ({@link #write}, {@link #merge}) is atomic with respect to the others.
+ * Calls may block on disk: callers never make them on a network event loop.
+ */
+public interface StorageEngine extends AutoCloseable {
+
+  /** The object stored for {@code key}, or null when there is none. */
+  VersionedObject get(byte[] key);
+
+  /**
+   * A client write coordinated by this replica: applies {@link VersionedObject#write} to the stored
+   * object (or to {@link VersionedObject#EMPTY}) and stores the result.
+   *
+   * @param valueOrNull the value, or null for a delete (tombstone)
+   * @throws LimitExceededException when the key, value or sibling count is over its limit; nothing is stored
+   * @throws StoreFullException when the store has no room; nothing is stored
+   */
+  WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs);
+
+  /**
+   * Merges an object received from another replica (read repair, hinted handoff, anti-entropy)
+   * into the stored one and returns what is stored afterwards.
+   */
+  VersionedObject merge(byte[] key, VersionedObject remote);
+
+  /**
+   * Removes {@code key} only if its stored object still equals {@code expected} (tombstone GC,
+   * dropping data this node no longer owns). Returns true when removed.
+   */
+  boolean removeIfUnchanged(byte[] key, VersionedObject expected);
+
+  /**
+   * Visits every stored key. The scan is weakly consistent: it sees each key that existed for the
+   * whole scan once, and may or may not see keys written during it. The key array is the caller's.
+   */
+  void forEach(BiConsumer<byte[], VersionedObject> action);
+
+  StorageStats stats();
+
+  StorageLimits limits();
+
+  @Override
+  void close();
+}
