@@ -1,0 +1,99 @@
+package io.ringkv.protocol;
+
+import java.util.List;
+
+/** The native client protocol: what a client sends to any node and what it gets back. */
+public final class ClientMessages {
+  private ClientMessages() {}
+
+  /**
+   * First frame on every connection, from the side that opened it.
+   *
+   * @param protocolVersion {@link Messages#PROTOCOL_VERSION} of the sender
+   * @param nodeId the sender's node id when a node opens an internode connection, null for a client
+   * @param host the sender's advertised host when it is a node, else null
+   * @param port the sender's advertised port when it is a node, else 0
+   * @param clusterName the cluster the sender belongs to (nodes), or expects (clients, may be null)
+   */
+  public record Hello(int protocolVersion, String nodeId, String host, int port, String clusterName) implements Message {}
+
+  /** The handshake accepted. */
+  public record HelloOk(int protocolVersion, String nodeId, String clusterName) implements Message {}
+
+  /**
+   * @param r replies to wait for; 0 means the node's default
+   * @param timeoutMs 0 means the node's default
+   */
+  public record GetRequest(long requestId, byte[] key, int r, int timeoutMs) implements Request {}
+
+  /**
+   * @param values the live siblings' values, empty when not found
+   * @param context opaque causal context to send back with the next PUT or DELETE of the key
+   * @param replicas how many replicas answered
+   */
+  public record GetReply(long requestId, List<byte[]> values, byte[] context, int replicas) implements Reply {}
+
+  /**
+   * @param context the context of a previous read, or null/empty for a blind write
+   * @param w acknowledgements to wait for; 0 means the node's default
+   */
+  public record PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs)
+      implements Request {}
+
+  /**
+   * @param created true when the key held no live value before
+   * @param acks replicas that acknowledged (never more than really did)
+   * @param context the causal context after the write
+   */
+  public record PutReply(long requestId, boolean created, int acks, byte[] context) implements Reply {}
+
+  public record DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs) implements Request {}
+
+  /** @param existed true when the key held a live value before the delete */
+  public record DeleteReply(long requestId, boolean existed, int acks) implements Reply {}
+
+  public record InfoRequest(long requestId) implements Request {}
+
+  /**
+   * The heartbeat answer.
+   *
+   * @param nodes every known node, this one included
+   * @param warnings human-readable warnings, e.g. "cluster size (1) is smaller than a replication factor (2)"
+   */
+  public record InfoReply(
+      long requestId,
+      String nodeId,
+      String clusterName,
+      int replicationFactor,
+      int defaultR,
+      int defaultW,
+      String keyFormat,
+      List<NodeInfo> nodes,
+      List<String> warnings)
+      implements Reply {}
+
+  /**
+   * @param status UP, DOWN, JOINING, LEAVING, ...
+   * @param tokens number of ring tokens the node holds
+   * @param ownership the fraction of the ring the node is primary for, 0..1
+   */
+  public record NodeInfo(String id, String host, int port, String status, int tokens, double ownership) {}
+
+  /** Asks the coordinator what each replica of the key's preference list holds, read from each directly. */
+  public record WhereRequest(long requestId, byte[] key) implements Request {}
+
+  /** @param replicas one entry per node of the preference list, primaries first */
+  public record WhereReply(long requestId, List<ReplicaView> replicas) implements Reply {}
+
+  /**
+   * @param role "primary" or "fallback for NODE"
+   * @param answered false when the replica did not answer in time
+   * @param values the live values it holds
+   * @param tombstones tombstone siblings it holds
+   */
+  public record ReplicaView(String nodeId, String host, int port, String role, boolean answered,
+      List<byte[]> values, int tombstones) {}
+
+  /** A request that failed; {@code message} is one line fit for a user. */
+  public record ErrorReply(long requestId, ErrorCode code, String message) implements Reply {}
+}

@@ -1,0 +1,33 @@
+package io.ringkv.protocol;
+
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+
+/** Node-to-node replication messages between a coordinator and the replicas of a key. */
+public final class ReplicaMessages {
+  private ReplicaMessages() {}
+
+  /** Read the replica's object for a key. */
+  public record ReplicaRead(long requestId, byte[] key) implements Request {}
+
+  /** @param object null when the replica holds nothing for the key */
+  public record ReplicaReadReply(long requestId, VersionedObject object) implements Reply {}
+
+  /**
+   * Coordinate a client write on this replica: mint a dot and store. {@code value} null is a delete.
+   */
+  public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value) implements Request {}
+
+  /** @param created the key held no live value before; @param object what the replica stores now */
+  public record ReplicaWriteReply(long requestId, boolean created, VersionedObject object) implements Reply {}
+
+  /**
+   * Merge an object into the replica's copy (replication after a write, read repair, handoff,
+   * anti-entropy).
+   *
+   * @param hintFor when this node is a fallback standing in for a down owner, that owner's id; else null
+   */
+  public record ReplicaMerge(long requestId, byte[] key, VersionedObject object, String hintFor) implements Request {}
+
+  public record ReplicaAck(long requestId) implements Reply {}
+}
