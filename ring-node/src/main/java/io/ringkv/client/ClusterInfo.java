@@ -1,0 +1,28 @@
+package io.ringkv.client;
+
+import io.ringkv.gossip.Endpoint;
+import java.util.List;
+
+/** What a node's heartbeat (INFO) says about the cluster. */
+public record ClusterInfo(
+    String nodeId,
+    String clusterName,
+    int replicationFactor,
+    int defaultR,
+    int defaultW,
+    String keyFormat,
+    List<Node> nodes,
+    List<String> warnings) {
+
+  /** A member as the answering node sees it; {@code status} is UP, DOWN, JOINING, LEAVING, ... */
+  public record Node(String id, Endpoint endpoint, String status, int tokens, double ownership) {}
+
+  /**
+   * One replica's copy of a key, read from it directly.
+   *
+   * @param role "primary" or "fallback for NODE"
+   * @param answered false when the replica did not answer
+   */
+  public record ReplicaState(String nodeId, Endpoint endpoint, String role, boolean answered,
+      List<byte[]> values, int tombstones) {}
+}
