@@ -34,7 +34,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The wire registry and codec of every {@link Message}: Kryo 5 with registration required, no
@@ -81,17 +80,6 @@ public final class Messages {
 
   /** Initial encode buffer per pooled Kryo; encoding streams into the frame's ByteBuf beyond it. */
   private static final int OUTPUT_BUFFER_BYTES = 8 * 1024;
-
-  /**
-   * Registrars of message and data types defined outside this package, each owning its id range above.
-   * THE LEAD ADDS ONE LINE PER REGISTRAR HERE, e.g. {@code io.ringkv.gossip.GossipMessages::register}
-   * (ids 60..79) and {@code io.ringkv.storage.codec.StorageKryo::register} (ids 100..119).
-   */
-  private static final List<Consumer<Kryo>> EXTRA_REGISTRARS = List.of(
-      // io.ringkv.storage.codec.StorageKryo::register,        // ids 100..119
-      // io.ringkv.gossip.GossipMessages::register,            // ids 60..79
-      // handoff / anti-entropy registrar                       // ids 80..99
-  );
 
   private static final Pool<Codec> POOL = new Pool<>(true, false, KRYO_POOL_MAX) {
     @Override
@@ -151,9 +139,10 @@ public final class Messages {
     kryo.register(ReplicaMerge.class, 44);
     kryo.register(ReplicaAck.class, 45);
 
-    for (Consumer<Kryo> registrar : EXTRA_REGISTRARS) {
-      registrar.accept(kryo);
-    }
+    // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
+    io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
+    // io.ringkv.gossip.GossipMessages.register(kryo);  // ids 60..79, once the gossip branch is merged
+    // handoff / anti-entropy messages                  // ids 80..99
   }
 
   /** The request id a frame carrying {@code message} is labelled with: its request's or reply's, else 0. */
