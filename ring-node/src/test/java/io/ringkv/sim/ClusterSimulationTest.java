@@ -88,21 +88,23 @@ class ClusterSimulationTest {
   @Test
   void replicasConvergeAfterAPartitionHealsAndTheKeyIsRead() {
     SimCluster c = new SimCluster(11, 5, RequestSettings.defaults(3));
-    var left = Set.of(c.node(0).endpoint, c.node(1).endpoint);
-    var right = Set.of(c.node(2).endpoint, c.node(3).endpoint, c.node(4).endpoint);
-    c.network.partition(left, right);
-    assertInstanceOf(PutReply.class, c.await(0, put("k", "left", null)));
-    assertInstanceOf(PutReply.class, c.await(3, put("k", "right", null)));
+    List<SimCluster.SimNode> primaries = c.primaries(bytes("k"));
+    SimCluster.SimNode lonely = primaries.get(0);
+    var rest = new java.util.HashSet<io.ringkv.gossip.Endpoint>();
+    c.nodes.stream().filter(n -> n != lonely).forEach(n -> rest.add(n.endpoint));
+    c.network.partition(Set.of(lonely.endpoint), rest);
+    c.sim.runFor(15_000); // each side's failure detector convicts the other side
+    int other = primaries.get(1).index;
+    assertInstanceOf(PutReply.class,
+        c.await(lonely.index, new PutRequest(ids.incrementAndGet(), bytes("k"), bytes("lonely"), null, 1, 0)));
+    assertInstanceOf(PutReply.class, c.await(other, put("k", "majority", null)));
     c.network.heal();
+    c.sim.runFor(15_000); // gossip brings the lonely node back UP everywhere
 
-    GetReply read = get(c, 2, "k", 3);
-    assertEquals(List.of("left", "right"), strings(read));
+    GetReply read = get(c, other, "k", 3);
+    assertEquals(List.of("lonely", "majority"), strings(read));
     c.sim.runFor(5_000); // read repair completes
 
-    List<SimCluster.SimNode> primaries = new ArrayList<>();
-    for (var t : c.new View(c.node(0)).primaries(bytes("k"), 3)) {
-      primaries.add(c.nodes.stream().filter(n -> n.id.equals(t.nodeId())).findFirst().orElseThrow());
-    }
     VersionedObject first = primaries.get(0).storage.get(bytes("k"));
     for (SimCluster.SimNode p : primaries) {
       assertEquals(first, p.storage.get(bytes("k")), p.id + " differs (seed 11)");
