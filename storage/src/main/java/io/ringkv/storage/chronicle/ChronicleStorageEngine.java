@@ -246,10 +246,20 @@ public final class ChronicleStorageEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Keys from Chronicle's counters; {@code capacityKeys} is the configured {@code entries} (the file's
+   * own sizing wins if it was created with another value); {@code bytesUsed} sums Chronicle's per-segment
+   * used bytes (whole allocation chunks, so slightly above the records' size). Visits every segment:
+   * meant for metrics, not for every request.
+   */
   @Override
   public StorageStats stats() {
     checkOpen();
-    return new StorageStats(map.longSize(), config.entries(), map.offHeapMemoryUsed());
+    long used = 0;
+    for (ChronicleMap.SegmentStats segment : map.segmentStats()) {
+      used += segment.usedBytes();
+    }
+    return new StorageStats(map.longSize(), config.entries(), used);
   }
 
   @Override
@@ -286,9 +296,9 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * {@link StoreFullException}.
    *
    * <p>Why not {@code ChronicleMap.compute}: when a record grows, Chronicle relocates the entry, and if
-   * the relocation cannot allocate (the store is full) it has already released the old entry's chunks
-   * and decremented the segment's entry count, leaving a key that {@code get} still finds but that
-   * iteration and {@code size} miss and whose space may be handed out again (found by
+   * the relocation cannot allocate (the store is full) it has already released the old entry and
+   * decremented the segment's entry count, leaving a segment in which {@code get} still finds the key
+   * but iteration and {@code size()} miss it (found by
    * {@code ChronicleStorageEngineTest.aFullStoreIsAClearErrorAndKeepsEverythingWrittenBefore}).
    * So a record that grows is written as remove + insert inside the same lock, and if the insert finds
    * no room the old record is inserted back into the space it has just freed.
@@ -312,9 +322,11 @@ public final class ChronicleStorageEngine implements StorageEngine {
         entry.doRemove();
         try {
           insert(c, next);
-        } catch (StoreFullException full) {
+        } catch (RuntimeException refused) {
+          // full, or the grown record is over Chronicle's largest entry: put the old record back in
+          // the space it has just freed, so the refused write changes nothing
           c.absentEntry().doInsert(c.wrapValueAsData(stored));
-          throw full;
+          throw refused;
         }
       }
     } catch (StorageException e) {
