@@ -27,6 +27,9 @@ final class GossipSimulation {
   private final GossipConfig config;
   long nowMs = 1_000_000;
   int messagesDelivered;
+  /** Whole member states and heartbeat digests delivered in Acks and Ack2s. */
+  int statesDelivered;
+  int heartbeatsDelivered;
 
   GossipSimulation(long seed, GossipConfig config) {
     this.seed = seed;
@@ -109,6 +112,13 @@ final class GossipSimulation {
         continue;
       }
       messagesDelivered++;
+      if (out.payload() instanceof GossipPayload.Ack a) {
+        statesDelivered += a.states().size();
+        heartbeatsDelivered += a.heartbeats().size();
+      } else if (out.payload() instanceof GossipPayload.Ack2 a) {
+        statesDelivered += a.states().size();
+        heartbeatsDelivered += a.heartbeats().size();
+      }
       trace.add(nowMs + " " + from + "->" + out.to() + " " + out.payload().getClass().getSimpleName());
       enqueue(queue, out.to(), nodes.get(out.to()).onMessage(from, out.payload(), nowMs));
     }
