@@ -86,6 +86,15 @@ class GossipMessagesTest {
   }
 
   @Test
+  void idsFitTheWireRegistryWithoutCollisions() {
+    Kryo kryo = Messages.newKryo(); // the wire registry: Kryo throws if an id is taken by another type
+    GossipMessages.register(kryo);
+    assertTrue(GossipMessages.FIRST_ID == Messages.GOSSIP_ID_FIRST && GossipMessages.LAST_ID == Messages.GOSSIP_ID_LAST);
+    GossipSyn syn = new GossipSyn(new GossipPayload.Syn("a", META, List.of(new Digest("a", 1, 2, 0))));
+    assertEquals(syn, kryo.readClassAndObject(new Input(encode(kryo, syn))));
+  }
+
+  @Test
   void wrapPicksTheMessageOfEachPayload() {
     GossipPayload.Ack2 ack2 = new GossipPayload.Ack2("a", List.of(), List.of());
     assertEquals(new GossipAck2(ack2), GossipMessages.wrap(ack2));
