@@ -26,6 +26,9 @@ final class GossipSimulation {
   private final long seed;
   private final GossipConfig config;
   long nowMs = 1_000_000;
+  /** Probability that any one message is lost; losses are drawn from {@link #network}. */
+  double dropRate;
+  private final Random network;
   int messagesDelivered;
   /** Whole member states and heartbeat digests delivered in Acks and Ack2s. */
   int statesDelivered;
@@ -34,6 +37,7 @@ final class GossipSimulation {
   GossipSimulation(long seed, GossipConfig config) {
     this.seed = seed;
     this.config = config;
+    this.network = new Random(seed ^ 0x5DEECE66DL);
   }
 
   static Endpoint endpoint(int i) {
@@ -108,7 +112,8 @@ final class GossipSimulation {
       Object[] m = queue.poll();
       Endpoint from = (Endpoint) m[0];
       Outbound out = (Outbound) m[1];
-      if (!reachable(from, out.to()) || !nodes.containsKey(out.to())) {
+      if (!reachable(from, out.to()) || !nodes.containsKey(out.to())
+          || (dropRate > 0 && network.nextDouble() < dropRate)) {
         continue;
       }
       messagesDelivered++;
