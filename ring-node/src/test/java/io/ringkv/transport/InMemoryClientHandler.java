@@ -44,7 +44,10 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
   public volatile List<NodeInfo> nodes = List.of();
   public volatile List<String> warnings = List.of();
   public volatile boolean hangInfo;
-  public final BlockingQueue<Request> hung = new LinkedBlockingQueue<>();
+  public final BlockingQueue<Hung> hung = new LinkedBlockingQueue<>();
+
+  /** A request left unanswered, with the callback a test may still answer it through. */
+  public record Hung(Request request, Consumer<Reply> reply) {}
 
   public InMemoryClientHandler(String nodeId) {
     this.nodeId = nodeId;
@@ -54,7 +57,7 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
   public void onRequest(Request request, Consumer<Reply> reply) {
     if (request instanceof GetRequest g) {
       String key = key(g.key());
-      if (hang(key, request)) {
+      if (hang(key, request, reply)) {
         return;
       }
       Entry e = data.get(key);
@@ -63,7 +66,7 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
           : new GetReply(g.requestId(), e.values(), context(e.version()), 1));
     } else if (request instanceof PutRequest p) {
       String key = key(p.key());
-      if (hang(key, request)) {
+      if (hang(key, request, reply)) {
         return;
       }
       if (key.startsWith("big")) {
@@ -100,9 +103,9 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
     }
   }
 
-  private boolean hang(String key, Request request) {
+  private boolean hang(String key, Request request, Consumer<Reply> reply) {
     if (key.startsWith("hang")) {
-      hung.add(request);
+      hung.add(new Hung(request, reply));
       return true;
     }
     return false;
