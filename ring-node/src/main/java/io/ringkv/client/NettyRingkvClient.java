@@ -381,6 +381,12 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private void runFailover(CompletableFuture<Connection> done, Endpoint failed) {
+    Connection alive = current;
+    if (alive != null && !alive.dead) { // a failover that finished just before this one was started
+      failover.compareAndSet(done, null);
+      done.complete(alive);
+      return;
+    }
     try {
       Connection next = connectAny(failed);
       current = next;

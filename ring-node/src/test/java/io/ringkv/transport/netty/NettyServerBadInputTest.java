@@ -180,6 +180,25 @@ class NettyServerBadInputTest {
   }
 
   @Test
+  void connectionsOverTheBoundAreRefusedWithOverloaded() throws IOException {
+    try (TestNodes.ServerNode small = TestNodes.server("n2", new InMemoryClientHandler("n2"),
+        TransportConfig.DEFAULTS.withMaxConnections(1));
+        Socket first = new Socket("127.0.0.1", small.server().boundPort())) {
+      first.setSoTimeout(SOCKET_READ_TIMEOUT_MS);
+      new DataOutputStream(first.getOutputStream()).write(frameOf(new Hello(Messages.PROTOCOL_VERSION, null, null, 0, null)));
+      DataInputStream firstIn = new DataInputStream(first.getInputStream());
+      firstIn.readInt();
+      firstIn.readLong(); // the HelloOk's header: the first connection is established and counted
+      try (Raw second = new Raw(small.server().boundPort())) {
+        ErrorReply error = second.readError();
+        assertEquals(ErrorCode.OVERLOADED, error.code());
+        assertTrue(error.message().contains("maxConnections=1"), error.message());
+        second.assertClosed();
+      }
+    }
+  }
+
+  @Test
   void aReplicaMessageFromAClientIsRefused() throws IOException {
     try (Raw raw = new Raw()) {
       raw.hello();
@@ -201,13 +220,25 @@ class NettyServerBadInputTest {
     }
   }
 
+  private static byte[] frameOf(Message m) {
+    return frameOf(Messages.requestIdOf(m), Messages.toBytes(m));
+  }
+
+  private static byte[] frameOf(long requestId, byte[] body) {
+    return java.nio.ByteBuffer.allocate(12 + body.length).putInt(8 + body.length).putLong(requestId).put(body).array();
+  }
+
   private final class Raw implements AutoCloseable {
     final Socket socket;
     final DataOutputStream out;
     final DataInputStream in;
 
     Raw() throws IOException {
-      socket = new Socket("127.0.0.1", node.server().boundPort());
+      this(node.server().boundPort());
+    }
+
+    Raw(int port) throws IOException {
+      socket = new Socket("127.0.0.1", port);
       socket.setSoTimeout(SOCKET_READ_TIMEOUT_MS);
       out = new DataOutputStream(socket.getOutputStream());
       in = new DataInputStream(socket.getInputStream());
@@ -223,9 +254,7 @@ class NettyServerBadInputTest {
     }
 
     void frame(long requestId, byte[] body) throws IOException {
-      out.writeInt(8 + body.length);
-      out.writeLong(requestId);
-      out.write(body);
+      out.write(frameOf(requestId, body));
       out.flush();
     }
 
