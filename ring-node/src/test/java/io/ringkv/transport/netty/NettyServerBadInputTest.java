@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * connection, and afterwards the server must still serve a normal client.
  */
 class NettyServerBadInputTest {
-  private static final int MAX_FRAME = 64 * 1024;
+  private static final int MAX_FRAME = 1024 * 1024;
   private static final int SOCKET_READ_TIMEOUT_MS = 10_000; // a hung server fails the test, never hangs it
 
   private InMemoryClientHandler handler;
@@ -120,6 +120,30 @@ class NettyServerBadInputTest {
       assertTrue(error.message().contains("exceeds maxFrameBytes " + MAX_FRAME), error.message());
     }
     assertAFreshClientStillReads();
+  }
+
+  @Test
+  void aFrameOverTheHelloLimitBeforeHelloIsRefused() throws IOException {
+    try (Raw raw = new Raw()) {
+      raw.out.writeInt(200_000); // under maxFrameBytes, over HELLO_MAX_FRAME_BYTES
+      raw.out.writeLong(9);
+      raw.out.flush();
+      ErrorReply error = raw.readError();
+      assertEquals(9, error.requestId());
+      assertTrue(error.message().contains("before Hello exceeds " + WireCodec.HELLO_MAX_FRAME_BYTES), error.message());
+      raw.assertClosed();
+    }
+    assertAFreshClientStillReads();
+  }
+
+  @Test
+  void aLargeFrameAfterHelloIsAccepted() throws IOException {
+    try (Raw raw = new Raw()) {
+      raw.hello();
+      byte[] value = new byte[200_000];
+      raw.send(new io.ringkv.protocol.ClientMessages.PutRequest(4, "k".getBytes(StandardCharsets.UTF_8), value, null, 0, 0));
+      assertEquals(4, assertInstanceOf(io.ringkv.protocol.ClientMessages.PutReply.class, raw.read()).requestId());
+    }
   }
 
   @Test
