@@ -41,6 +41,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,7 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,6 +93,13 @@ final class NettyRingkvClient implements RingkvClient {
   /** Largest frame sent or accepted: the node's own bound, see {@link TransportConfig#maxFrameBytes()}. */
   static final int MAX_FRAME_BYTES = TransportConfig.DEFAULTS.maxFrameBytes();
 
+  /**
+   * Tasks waiting for the events thread (default 256): at most one failover at a time plus listener
+   * calls, one per heartbeat at most; only listeners that block for long could fill it, and then
+   * further notifications are dropped rather than queued without bound.
+   */
+  static final int EVENT_QUEUE_MAX = 256;
+
   /** How long {@link #close()} waits for the client's threads (default 2000 ms). */
   static final long SHUTDOWN_TIMEOUT_MS = 2_000;
 
@@ -115,7 +124,8 @@ final class NettyRingkvClient implements RingkvClient {
     this.config = config;
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringkv-client-io", true),
         NioIoHandler.newFactory());
-    this.events = Executors.newSingleThreadExecutor(new DefaultThreadFactory("ringkv-client-events", true));
+    this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(EVENT_QUEUE_MAX),
+        new DefaultThreadFactory("ringkv-client-events", true));
     this.known.addAllAbsent(config.seeds());
   }
 
@@ -283,12 +293,19 @@ final class NettyRingkvClient implements RingkvClient {
       return result;
     }
     Call call = new Call(request, result, on == null ? 1 : 0);
+    ScheduledFuture<?> timer;
+    try {
+      timer = group.schedule(() -> {
+        Connection c = call.connection;
+        result.completeExceptionally(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
+            + " ms" + (c == null ? "" : " from " + c.endpoint)));
+      }, timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) { // close() raced with this call
+      inFlight.decrementAndGet();
+      result.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE, "client closed"));
+      return result;
+    }
     pending.put(request.requestId(), call);
-    ScheduledFuture<?> timer = group.schedule(() -> {
-      Connection c = call.connection;
-      result.completeExceptionally(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
-          + " ms" + (c == null ? "" : " from " + c.endpoint)));
-    }, timeoutMs, TimeUnit.MILLISECONDS);
     result.whenComplete((r, e) -> {
       timer.cancel(false);
       pending.remove(request.requestId());
@@ -367,9 +384,10 @@ final class NettyRingkvClient implements RingkvClient {
         Endpoint failed = c == null ? null : c.endpoint;
         try {
           events.execute(() -> runFailover(mine, failed));
-        } catch (RuntimeException e) { // the executor is shut down: closing
+        } catch (RejectedExecutionException e) { // closing, or listeners blocking the events thread
           failover.compareAndSet(mine, null);
-          mine.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE, "client closed"));
+          mine.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+              closed ? "client closed" : "cannot fail over: the client's event queue is full (blocked listener?)"));
         }
         return mine;
       }
@@ -381,6 +399,12 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private void runFailover(CompletableFuture<Connection> done, Endpoint failed) {
+    Connection alive = current;
+    if (alive != null && !alive.dead) { // a failover that finished just before this one was started
+      failover.compareAndSet(done, null);
+      done.complete(alive);
+      return;
+    }
     try {
       Connection next = connectAny(failed);
       current = next;
@@ -507,7 +531,11 @@ final class NettyRingkvClient implements RingkvClient {
 
   private void scheduleHeartbeat() {
     if (!closed) {
-      heartbeat = group.schedule(this::heartbeat, config.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+      try {
+        heartbeat = group.schedule(this::heartbeat, config.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing
+      }
     }
   }
 
@@ -553,8 +581,8 @@ final class NettyRingkvClient implements RingkvClient {
               }
             }
           });
-        } catch (RuntimeException ignored) {
-          // closing
+        } catch (RejectedExecutionException e) {
+          log.warn("dropping a warnings notification: the client's event queue is full or closed");
         }
       }
     }

@@ -107,6 +107,7 @@ public final class GossipMessages {
     out.writeVarInt(m.status().ordinal(), true);
     out.writeVarLong(m.generation(), true);
     out.writeVarLong(m.version(), true);
+    out.writeVarLong(m.stateVersion(), true);
   }
 
   private static Member readMember(Input in) {
@@ -118,7 +119,7 @@ public final class GossipMessages {
       tokens.add(in.readLong());
     }
     MemberStatus status = readStatus(in);
-    return new Member(id, endpoint, tokens, status, in.readVarLong(true), in.readVarLong(true));
+    return new Member(id, endpoint, tokens, status, in.readVarLong(true), in.readVarLong(true), in.readVarLong(true));
   }
 
   private static MemberStatus readStatus(Input in) {
@@ -134,10 +135,11 @@ public final class GossipMessages {
     out.writeString(d.id());
     out.writeVarLong(d.generation(), false); // -1 marks "unknown" in an Ack's requests
     out.writeVarLong(d.version(), false);
+    out.writeVarLong(d.stateVersion(), false);
   }
 
   private static Digest readDigest(Input in) {
-    return new Digest(in.readString(), in.readVarLong(false), in.readVarLong(false));
+    return new Digest(in.readString(), in.readVarLong(false), in.readVarLong(false), in.readVarLong(false));
   }
 
   private static void writeMetadata(Output out, ClusterMetadata m) {
@@ -235,6 +237,7 @@ public final class GossipMessages {
     public void write(Kryo kryo, Output out, GossipPayload.Ack a) {
       out.writeString(a.senderId());
       writeList(out, a.states(), GossipMessages::writeMember);
+      writeList(out, a.heartbeats(), GossipMessages::writeDigest);
       writeList(out, a.requests(), GossipMessages::writeDigest);
     }
 
@@ -242,6 +245,7 @@ public final class GossipMessages {
     public GossipPayload.Ack read(Kryo kryo, Input in, Class<? extends GossipPayload.Ack> type) {
       return decode(() -> new GossipPayload.Ack(in.readString(),
           readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack.states", GossipMessages::readMember),
+          readList(in, GossipPayload.MAX_DIGESTS, "Ack.heartbeats", GossipMessages::readDigest),
           readList(in, GossipPayload.MAX_DIGESTS, "Ack.requests", GossipMessages::readDigest)));
     }
   }
@@ -255,12 +259,14 @@ public final class GossipMessages {
     public void write(Kryo kryo, Output out, GossipPayload.Ack2 a) {
       out.writeString(a.senderId());
       writeList(out, a.states(), GossipMessages::writeMember);
+      writeList(out, a.heartbeats(), GossipMessages::writeDigest);
     }
 
     @Override
     public GossipPayload.Ack2 read(Kryo kryo, Input in, Class<? extends GossipPayload.Ack2> type) {
       return decode(() -> new GossipPayload.Ack2(in.readString(),
-          readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack2.states", GossipMessages::readMember)));
+          readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack2.states", GossipMessages::readMember),
+          readList(in, GossipPayload.MAX_DIGESTS, "Ack2.heartbeats", GossipMessages::readDigest)));
     }
   }
 

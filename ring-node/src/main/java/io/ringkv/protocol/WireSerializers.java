@@ -2,9 +2,11 @@ package io.ringkv.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,18 @@ import java.util.List;
  */
 final class WireSerializers {
   private WireSerializers() {}
+
+  /**
+   * Kryo's resolver, minus class names: an id of 1 on the wire means "class name follows", which Kryo
+   * reads (allocating whatever length it claims) before noticing the class is not registered. Only
+   * registered ids are valid here, so a name is refused before it is read.
+   */
+  static final class IdOnlyClassResolver extends DefaultClassResolver {
+    @Override
+    protected Registration readName(Input input) {
+      throw new KryoException("class names are not accepted on the wire, only registered class ids");
+    }
+  }
 
   /** Bytes left in the frame being decoded; inputs are always over a whole frame's byte array. */
   static int remaining(Input input) {

@@ -22,6 +22,7 @@ import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
 import io.ringkv.transport.TransportConfig;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,16 @@ final class PeerConnection {
 
   private void scheduleDrain() {
     if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
+      try {
+        loop.execute(this::drain);
+      } catch (RejectedExecutionException e) { // the network is shutting down
+        drainScheduled.set(false);
+        Queued q;
+        while ((q = queue.poll()) != null) {
+          size.decrementAndGet();
+          transport.droppedOther.increment();
+        }
+      }
     }
   }
 
@@ -241,6 +251,9 @@ final class PeerConnection {
 
   Future<?> close() {
     Promise<Void> done = loop.newPromise();
+    if (loop.isShuttingDown()) { // the network closed first: its shutdown closes the channel
+      return done.setSuccess(null);
+    }
     loop.execute(() -> {
       closed = true;
       readyFlag = false;

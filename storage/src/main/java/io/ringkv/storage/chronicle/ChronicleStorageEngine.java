@@ -18,11 +18,13 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
@@ -54,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *       owner did not close cleanly) and {@code createPersistedTo(file)} otherwise.
  * </ul>
  * Recovery checks each entry's checksum (on by default for persisted maps) and logs any entry it had
- * to drop; with entries checksummed, a write interrupted by the kill is either whole or gone.
+ * to drop. That alone would lose a key whose record was being overwritten in place when the process
+ * died (its last acknowledged state is gone), so every change is first appended to a
+ * {@link RedoJournal} ({@code <dataDir>/objects.journal}) and the journal is replayed on open.
  *
  * <h2>Atomic read-modify-write</h2>
  * {@link #write}, {@link #merge} and {@link #removeIfUnchanged} run inside a Chronicle query context
@@ -92,16 +96,20 @@ public final class ChronicleStorageEngine implements StorageEngine {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ChronicleMap<byte[], byte[]> map;
+  private final RedoJournal journal;
+  /** Changes hold it shared (journal append + map change); a checkpoint holds it exclusively to truncate the journal. */
+  private final ReentrantReadWriteLock checkpointLock = new ReentrantReadWriteLock();
   private final boolean recovered;
   private volatile boolean closed;
 
   private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
-      FileLock lock, ChronicleMap<byte[], byte[]> map, boolean recovered) {
+      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, boolean recovered) {
     this.config = config;
     this.limits = limits;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.map = map;
+    this.journal = journal;
     this.recovered = recovered;
   }
 
@@ -146,11 +154,19 @@ public final class ChronicleStorageEngine implements StorageEngine {
       } else {
         map = builder.createPersistedTo(file.toFile());
       }
+      RedoJournal journal;
+      try {
+        journal = RedoJournal.open(dir);
+        replay(journal, map, file);
+      } catch (IOException | RuntimeException e) {
+        map.close();
+        throw e;
+      }
       if (!Files.exists(dirty)) {
         Files.createFile(dirty);
         syncDirectory(dir);
       }
-      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, recover);
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, recover);
     } catch (IOException | RuntimeException e) {
       closeQuietly(lockChannel);
       if (e instanceof StorageException se) {
@@ -158,6 +174,36 @@ public final class ChronicleStorageEngine implements StorageEngine {
       }
       throw new StorageException("cannot open storage in " + dir + ": " + e, e);
     }
+  }
+
+  /**
+   * Gives every key the journal names its last journaled state (the journal only holds changes since
+   * the last checkpoint, so this is a no-op after a clean close), then empties the journal.
+   */
+  private static void replay(RedoJournal journal, ChronicleMap<byte[], byte[]> map, Path file) throws IOException {
+    Map<RedoJournal.ByteArrayKey, byte[]> states = journal.lastStates();
+    if (states.isEmpty()) {
+      journal.truncate();
+      return;
+    }
+    int repaired = 0;
+    for (Map.Entry<RedoJournal.ByteArrayKey, byte[]> e : states.entrySet()) {
+      byte[] key = e.getKey().bytes();
+      byte[] record = e.getValue();
+      byte[] current = map.get(key);
+      if (record == null) {
+        if (current != null) {
+          map.remove(key);
+          repaired++;
+        }
+      } else if (!Arrays.equals(current, record)) {
+        map.put(key, record);
+        repaired++;
+      }
+    }
+    log.warn("replayed {} journaled changes into {}; {} keys differed from the journal and were repaired",
+        states.size(), file, repaired);
+    journal.truncate();
   }
 
   /** True when this engine had to recover its file because the previous owner did not close it. */
@@ -246,10 +292,20 @@ public final class ChronicleStorageEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Keys from Chronicle's counters; {@code capacityKeys} is the configured {@code entries} (the file's
+   * own sizing wins if it was created with another value); {@code bytesUsed} sums Chronicle's per-segment
+   * used bytes (whole allocation chunks, so slightly above the records' size). Visits every segment:
+   * meant for metrics, not for every request.
+   */
   @Override
   public StorageStats stats() {
     checkOpen();
-    return new StorageStats(map.longSize(), config.entries(), map.offHeapMemoryUsed());
+    long used = 0;
+    for (ChronicleMap.SegmentStats segment : map.segmentStats()) {
+      used += segment.usedBytes();
+    }
+    return new StorageStats(map.longSize(), config.entries(), used);
   }
 
   @Override
@@ -264,13 +320,17 @@ public final class ChronicleStorageEngine implements StorageEngine {
       return;
     }
     closed = true;
+    checkpointLock.writeLock().lock();
     try {
       map.close();
+      journal.truncate();
+      journal.close();
       Files.deleteIfExists(config.dataDir().resolve(DIRTY_MARKER));
       syncDirectory(config.dataDir());
     } catch (IOException e) {
       throw new UncheckedIOException("closing storage in " + config.dataDir(), e);
     } finally {
+      checkpointLock.writeLock().unlock();
       try {
         lock.release();
       } catch (IOException e) {
@@ -286,14 +346,15 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * {@link StoreFullException}.
    *
    * <p>Why not {@code ChronicleMap.compute}: when a record grows, Chronicle relocates the entry, and if
-   * the relocation cannot allocate (the store is full) it has already released the old entry's chunks
-   * and decremented the segment's entry count, leaving a key that {@code get} still finds but that
-   * iteration and {@code size} miss and whose space may be handed out again (found by
+   * the relocation cannot allocate (the store is full) it has already released the old entry and
+   * decremented the segment's entry count, leaving a segment in which {@code get} still finds the key
+   * but iteration and {@code size()} miss it (found by
    * {@code ChronicleStorageEngineTest.aFullStoreIsAClearErrorAndKeepsEverythingWrittenBefore}).
    * So a record that grows is written as remove + insert inside the same lock, and if the insert finds
    * no room the old record is inserted back into the space it has just freed.
    */
   private void computeRecord(byte[] key, BiFunction<byte[], byte[], byte[]> fn) {
+    checkpointLock.readLock().lock();
     try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key)) {
       c.updateLock().lock();
       MapEntry<byte[], byte[]> entry = c.entry();
@@ -302,25 +363,65 @@ public final class ChronicleStorageEngine implements StorageEngine {
       if (next == stored) {
         return;
       }
-      if (next == null) {
-        entry.doRemove();
-      } else if (entry == null) {
-        insert(c, next);
-      } else if (next.length <= stored.length) {
-        entry.doReplaceValue(c.wrapValueAsData(next));
-      } else {
-        entry.doRemove();
-        try {
+      journal(key, next);
+      try {
+        if (next == null) {
+          entry.doRemove();
+        } else if (entry == null) {
           insert(c, next);
-        } catch (StoreFullException full) {
-          c.absentEntry().doInsert(c.wrapValueAsData(stored));
-          throw full;
+        } else if (next.length <= stored.length) {
+          entry.doReplaceValue(c.wrapValueAsData(next));
+        } else {
+          entry.doRemove();
+          try {
+            insert(c, next);
+          } catch (RuntimeException refused) {
+            // full, or the grown record is over Chronicle's largest entry: put the old record back in
+            // the space it has just freed, so the refused write changes nothing
+            c.absentEntry().doInsert(c.wrapValueAsData(stored));
+            throw refused;
+          }
         }
+      } catch (RuntimeException refused) {
+        journal(key, stored); // the map still holds the old state: say so, or a replay would apply the refused one
+        throw refused;
       }
     } catch (StorageException e) {
       throw e;
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new StorageException("storage write failed: " + e.getMessage(), e);
+    } finally {
+      checkpointLock.readLock().unlock();
+    }
+    maybeCheckpoint();
+  }
+
+  private void journal(byte[] key, byte[] recordOrNull) {
+    try {
+      if (recordOrNull == null) {
+        journal.remove(key);
+      } else {
+        journal.put(key, recordOrNull);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot append to the redo journal in " + config.dataDir() + ": " + e, e);
+    }
+  }
+
+  /** Empties the journal once it is over {@link RedoJournal#BYTES_MAX}, waiting for changes in flight. */
+  private void maybeCheckpoint() {
+    if (journal.size() <= RedoJournal.BYTES_MAX) {
+      return;
+    }
+    checkpointLock.writeLock().lock();
+    try {
+      if (!closed && journal.size() > RedoJournal.BYTES_MAX) {
+        journal.truncate();
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot truncate the redo journal in " + config.dataDir() + ": " + e, e);
+    } finally {
+      checkpointLock.writeLock().unlock();
     }
   }
 

@@ -64,7 +64,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
   @Override
   public VersionedObject get(byte[] key) {
     checkOpen();
-    return objects.get(ByteKey.copyOf(key));
+    return objects.get(ByteKey.lookup(key));
   }
 
   @Override
@@ -117,7 +117,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
   public boolean removeIfUnchanged(byte[] key, VersionedObject expected) {
     checkOpen();
     Objects.requireNonNull(expected, "expected");
-    ByteKey k = ByteKey.copyOf(key);
+    ByteKey k = ByteKey.lookup(key); // computeIfPresent keeps the stored key instance
     boolean[] removed = new boolean[1];
     objects.computeIfPresent(k, (ignored, stored) -> {
       if (!stored.equals(expected)) {
