@@ -105,7 +105,7 @@ public final class PutCoordinator implements Coordinator {
     ReplicaTarget t = targets.get(index);
     triedMinters.add(t.endpoint());
     mintDeadlineMs = Math.min(deadlineMs, nowMs + mintTimeoutMs);
-    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value)));
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor())));
     step.wakeAtMs = mintDeadlineMs;
   }
 

@@ -81,6 +81,26 @@ final class WireSerializers {
     }
   }
 
+  /** Writes a string in the wire's bounded form (varint length + 1, then UTF-8; 0 for null). */
+  static void writeString(Output output, String s) {
+    if (s == null) {
+      output.writeVarInt(0, true);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    output.writeVarInt(utf8.length + 1, true);
+    output.writeBytes(utf8);
+  }
+
+  /**
+   * Reads a string written by {@link #writeString}, refusing a length beyond the frame before
+   * allocating anything (Kryo's own {@code readString} allocates whatever length the bytes claim).
+   */
+  static String readString(Input input) {
+    int length = checkedLength(input, "string");
+    return length < 0 ? null : new String(input.readBytes(length), StandardCharsets.UTF_8);
+  }
+
   static final class Utf8String extends Serializer<String> {
     Utf8String() {
       setAcceptsNull(true);
@@ -89,19 +109,12 @@ final class WireSerializers {
 
     @Override
     public void write(Kryo kryo, Output output, String s) {
-      if (s == null) {
-        output.writeVarInt(0, true);
-        return;
-      }
-      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-      output.writeVarInt(utf8.length + 1, true);
-      output.writeBytes(utf8);
+      writeString(output, s);
     }
 
     @Override
     public String read(Kryo kryo, Input input, Class<? extends String> type) {
-      int length = checkedLength(input, "string");
-      return length < 0 ? null : new String(input.readBytes(length), StandardCharsets.UTF_8);
+      return readString(input);
     }
   }
 

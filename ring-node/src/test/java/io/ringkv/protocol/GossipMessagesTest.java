@@ -106,10 +106,21 @@ class GossipMessagesTest {
     Kryo kryo = kryo();
     Output out = new Output(64, -1);
     kryo.writeClass(out, GossipAck2.class);
-    out.writeString("evil");
+    WireSerializers.writeString(out, "evil");
     out.writeVarInt(Integer.MAX_VALUE, true);
     KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));
     assertTrue(e.getMessage().contains("Ack2.states: length 2147483647 is over its bound 256"), e.getMessage());
+  }
+
+  @Test
+  void aHostileStringLengthIsRefusedBeforeAllocating() {
+    // found by MessagesTest's garbage fuzzing: Kryo's own readString allocated the claimed length (OOM)
+    Kryo kryo = kryo();
+    Output out = new Output(64, -1);
+    kryo.writeClass(out, GossipSyn.class);
+    out.writeVarInt(Integer.MAX_VALUE, true);
+    KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));
+    assertTrue(e.getMessage().contains("longer than the"), e.getMessage());
   }
 
   @Test
@@ -117,8 +128,8 @@ class GossipMessagesTest {
     Kryo kryo = kryo();
     Output out = new Output(64, -1);
     kryo.writeClass(out, Member.class);
-    out.writeString("a");
-    out.writeString("h");
+    WireSerializers.writeString(out, "a");
+    WireSerializers.writeString(out, "h");
     out.writeVarInt(1, true);
     out.writeVarInt(2, true); // two tokens, descending
     out.writeLong(5);

@@ -77,8 +77,9 @@ class MessagesTest {
     assertEquals(object, merge.object());
     assertEquals("n3", merge.hintFor());
 
-    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null));
+    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null, "n2"));
     assertEquals(object.context(), write.context());
+    assertEquals("n2", write.hintFor());
 
     assertEquals(new ReplicaReadReply(13, null), roundTrip(new ReplicaReadReply(13, null)));
   }
