@@ -97,19 +97,21 @@ public final class ChronicleStorageEngine implements StorageEngine {
   private final FileLock lock;
   private final ChronicleMap<byte[], byte[]> map;
   private final RedoJournal journal;
+  private final long journalBytesMax;
   /** Changes hold it shared (journal append + map change); a checkpoint holds it exclusively to truncate the journal. */
   private final ReentrantReadWriteLock checkpointLock = new ReentrantReadWriteLock();
   private final boolean recovered;
   private volatile boolean closed;
 
   private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
-      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, boolean recovered) {
+      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, long journalBytesMax, boolean recovered) {
     this.config = config;
     this.limits = limits;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.map = map;
     this.journal = journal;
+    this.journalBytesMax = journalBytesMax;
     this.recovered = recovered;
   }
 
@@ -120,6 +122,11 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * @throws StorageException when the directory is in use by another engine or cannot be opened
    */
   public static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits) {
+    return open(config, limits, RedoJournal.BYTES_MAX);
+  }
+
+  /** As {@link #open(ChronicleStorageConfig, StorageLimits)} with another checkpoint size (tests). */
+  static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits, long journalBytesMax) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limits, "limits");
     Path dir = config.dataDir();
@@ -166,7 +173,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
         Files.createFile(dirty);
         syncDirectory(dir);
       }
-      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, recover);
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover);
     } catch (IOException | RuntimeException e) {
       closeQuietly(lockChannel);
       if (e instanceof StorageException se) {
@@ -408,14 +415,14 @@ public final class ChronicleStorageEngine implements StorageEngine {
     }
   }
 
-  /** Empties the journal once it is over {@link RedoJournal#BYTES_MAX}, waiting for changes in flight. */
+  /** Empties the journal once it is over its bound ({@link RedoJournal#BYTES_MAX}), waiting for changes in flight. */
   private void maybeCheckpoint() {
-    if (journal.size() <= RedoJournal.BYTES_MAX) {
+    if (journal.size() <= journalBytesMax) {
       return;
     }
     checkpointLock.writeLock().lock();
     try {
-      if (!closed && journal.size() > RedoJournal.BYTES_MAX) {
+      if (!closed && journal.size() > journalBytesMax) {
         journal.truncate();
       }
     } catch (IOException e) {
