@@ -63,11 +63,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Atomic read-modify-write</h2>
  * {@link #write}, {@link #merge} and {@link #removeIfUnchanged} run inside a Chronicle query context
  * holding the key's segment update lock (a lock in the mapped file) for the whole
- * decode-apply-encode (not through {@code ChronicleMap.compute}: see {@code computeRecord}). This is chosen over a striped {@code ReentrantLock} around get/put because the
- * segment lock is the one Chronicle already takes for the put, so we take one lock instead of two, and
- * it also excludes other processes mapping the file (tools, a restarted node racing a dying one). The
- * work done under the lock is CPU only (decode, {@link VersionedObject#write}, encode) and bounded by
- * the object limits; an exception thrown inside leaves the stored entry unchanged.
+ * decode-apply-journal-store (not through {@code ChronicleMap.compute}: see {@code computeRecord}).
+ * This is chosen over a striped {@code ReentrantLock} around get/put because the segment lock is the
+ * one Chronicle already takes for the put, so we take one lock instead of two; it also excludes other
+ * processes mapping the file (tools, a restarted node racing a dying one), and it orders the journal
+ * entries of one key exactly as the map changes. The work done under the lock is CPU plus one
+ * page-cache append (decode, {@link VersionedObject#write}, encode, journal) and bounded by the
+ * object limits; an exception thrown inside leaves the stored entry unchanged. Cost: each change
+ * writes its record twice (journal and map), both to the page cache.
  *
  * <h2>Full store</h2>
  * Chronicle sizes the file from {@link ChronicleStorageConfig} and can grow by {@code maxBloatFactor};
