@@ -164,17 +164,20 @@ public final class ChronicleStorageEngine implements StorageEngine {
       } else {
         map = builder.createPersistedTo(file.toFile());
       }
-      RedoJournal journal;
+      RedoJournal journal = null;
       try {
         journal = RedoJournal.open(dir);
         replay(journal, map, file);
+        if (!Files.exists(dirty)) {
+          Files.createFile(dirty);
+          syncDirectory(dir);
+        }
       } catch (IOException | RuntimeException e) {
         map.close();
+        if (journal != null) {
+          journal.close();
+        }
         throw e;
-      }
-      if (!Files.exists(dirty)) {
-        Files.createFile(dirty);
-        syncDirectory(dir);
       }
       return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover);
     } catch (IOException | RuntimeException e) {
