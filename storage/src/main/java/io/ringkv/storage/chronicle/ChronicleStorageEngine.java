@@ -63,11 +63,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Atomic read-modify-write</h2>
  * {@link #write}, {@link #merge} and {@link #removeIfUnchanged} run inside a Chronicle query context
  * holding the key's segment update lock (a lock in the mapped file) for the whole
- * decode-apply-encode (not through {@code ChronicleMap.compute}: see {@code computeRecord}). This is chosen over a striped {@code ReentrantLock} around get/put because the
- * segment lock is the one Chronicle already takes for the put, so we take one lock instead of two, and
- * it also excludes other processes mapping the file (tools, a restarted node racing a dying one). The
- * work done under the lock is CPU only (decode, {@link VersionedObject#write}, encode) and bounded by
- * the object limits; an exception thrown inside leaves the stored entry unchanged.
+ * decode-apply-journal-store (not through {@code ChronicleMap.compute}: see {@code computeRecord}).
+ * This is chosen over a striped {@code ReentrantLock} around get/put because the segment lock is the
+ * one Chronicle already takes for the put, so we take one lock instead of two; it also excludes other
+ * processes mapping the file (tools, a restarted node racing a dying one), and it orders the journal
+ * entries of one key exactly as the map changes. The work done under the lock is CPU plus one
+ * page-cache append (decode, {@link VersionedObject#write}, encode, journal) and bounded by the
+ * object limits; an exception thrown inside leaves the stored entry unchanged. Cost: each change
+ * writes its record twice (journal and map), both to the page cache.
  *
  * <h2>Full store</h2>
  * Chronicle sizes the file from {@link ChronicleStorageConfig} and can grow by {@code maxBloatFactor};
@@ -97,19 +100,21 @@ public final class ChronicleStorageEngine implements StorageEngine {
   private final FileLock lock;
   private final ChronicleMap<byte[], byte[]> map;
   private final RedoJournal journal;
+  private final long journalBytesMax;
   /** Changes hold it shared (journal append + map change); a checkpoint holds it exclusively to truncate the journal. */
   private final ReentrantReadWriteLock checkpointLock = new ReentrantReadWriteLock();
   private final boolean recovered;
   private volatile boolean closed;
 
   private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
-      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, boolean recovered) {
+      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, long journalBytesMax, boolean recovered) {
     this.config = config;
     this.limits = limits;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.map = map;
     this.journal = journal;
+    this.journalBytesMax = journalBytesMax;
     this.recovered = recovered;
   }
 
@@ -120,6 +125,11 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * @throws StorageException when the directory is in use by another engine or cannot be opened
    */
   public static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits) {
+    return open(config, limits, RedoJournal.BYTES_MAX);
+  }
+
+  /** As {@link #open(ChronicleStorageConfig, StorageLimits)} with another checkpoint size (tests). */
+  static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits, long journalBytesMax) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limits, "limits");
     Path dir = config.dataDir();
@@ -154,19 +164,22 @@ public final class ChronicleStorageEngine implements StorageEngine {
       } else {
         map = builder.createPersistedTo(file.toFile());
       }
-      RedoJournal journal;
+      RedoJournal journal = null;
       try {
         journal = RedoJournal.open(dir);
         replay(journal, map, file);
+        if (!Files.exists(dirty)) {
+          Files.createFile(dirty);
+          syncDirectory(dir);
+        }
       } catch (IOException | RuntimeException e) {
         map.close();
+        if (journal != null) {
+          journal.close();
+        }
         throw e;
       }
-      if (!Files.exists(dirty)) {
-        Files.createFile(dirty);
-        syncDirectory(dir);
-      }
-      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, recover);
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover);
     } catch (IOException | RuntimeException e) {
       closeQuietly(lockChannel);
       if (e instanceof StorageException se) {
@@ -408,14 +421,14 @@ public final class ChronicleStorageEngine implements StorageEngine {
     }
   }
 
-  /** Empties the journal once it is over {@link RedoJournal#BYTES_MAX}, waiting for changes in flight. */
+  /** Empties the journal once it is over its bound ({@link RedoJournal#BYTES_MAX}), waiting for changes in flight. */
   private void maybeCheckpoint() {
-    if (journal.size() <= RedoJournal.BYTES_MAX) {
+    if (journal.size() <= journalBytesMax) {
       return;
     }
     checkpointLock.writeLock().lock();
     try {
-      if (!closed && journal.size() > RedoJournal.BYTES_MAX) {
+      if (!closed && journal.size() > journalBytesMax) {
         journal.truncate();
       }
     } catch (IOException e) {

@@ -74,6 +74,28 @@ class RedoJournalTest {
   }
 
   @Test
+  void checkpointsKeepTheJournalBoundedAndRecoveryStillWorks() throws IOException {
+    Path live = tmp.resolve("bounded");
+    long journalBytesMax = 4096;
+    try (ChronicleStorageEngine e = ChronicleStorageEngine.open(config(live), StorageLimits.DEFAULTS, journalBytesMax)) {
+      VersionedObject last = null;
+      for (int i = 0; i < 300; i++) {
+        byte[] key = ("key-" + (i % 50)).getBytes(StandardCharsets.UTF_8);
+        VersionedObject stored = e.get(key);
+        last = e.write(key, stored == null ? VersionVector.EMPTY : stored.context(), filled((char) ('a' + i % 26)), "n", i)
+            .current();
+        assertTrue(Files.size(live.resolve(RedoJournal.FILE)) <= journalBytesMax + 256,
+            "journal grew to " + Files.size(live.resolve(RedoJournal.FILE)) + " bytes");
+      }
+      Path copy = crashCopy(live, tmp.resolve("bounded-copy"), true);
+      try (ChronicleStorageEngine r = ChronicleStorageEngine.open(config(copy), StorageLimits.DEFAULTS)) {
+        assertEquals(50, r.stats().keys());
+        assertEquals(last, r.get("key-49".getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+  }
+
+  @Test
   void aCleanCloseLeavesAnEmptyJournal() throws IOException {
     Path dir = tmp.resolve("clean");
     try (ChronicleStorageEngine e = ChronicleStorageEngine.open(config(dir), StorageLimits.DEFAULTS)) {
