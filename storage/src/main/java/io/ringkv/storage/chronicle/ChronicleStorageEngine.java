@@ -7,6 +7,8 @@ import io.ringkv.storage.StorageLimits;
 import io.ringkv.storage.StorageStats;
 import io.ringkv.storage.StoreFullException;
 import io.ringkv.storage.WriteResult;
+import io.ringkv.storage.DotCounter;
+import io.ringkv.storage.causality.Dot;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.storage.codec.RecordCodec;
@@ -94,6 +96,9 @@ public final class ChronicleStorageEngine implements StorageEngine {
 
   private static final String ENTRIES_SETTING = "storage.entries (--storage-entries)";
 
+  /** The lease of the node-wide dot counter floor (see {@link DotCounter}). */
+  static final String DOT_LEASE_FILE = "dots.lease";
+
   private final ChronicleStorageConfig config;
   private final StorageLimits limits;
   private final FileChannel lockChannel;
@@ -104,10 +109,13 @@ public final class ChronicleStorageEngine implements StorageEngine {
   /** Changes hold it shared (journal append + map change); a checkpoint holds it exclusively to truncate the journal. */
   private final ReentrantReadWriteLock checkpointLock = new ReentrantReadWriteLock();
   private final boolean recovered;
+  private final DotCounter dots;
   private volatile boolean closed;
 
   private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
-      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, long journalBytesMax, boolean recovered) {
+      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, long journalBytesMax, boolean recovered,
+      DotCounter dots) {
+    this.dots = dots;
     this.config = config;
     this.limits = limits;
     this.lockChannel = lockChannel;
@@ -165,7 +173,9 @@ public final class ChronicleStorageEngine implements StorageEngine {
         map = builder.createPersistedTo(file.toFile());
       }
       RedoJournal journal = null;
+      DotCounter dots;
       try {
+        dots = DotCounter.persisted(dir.resolve(DOT_LEASE_FILE));
         journal = RedoJournal.open(dir);
         replay(journal, map, file);
         if (!Files.exists(dirty)) {
@@ -179,7 +189,8 @@ public final class ChronicleStorageEngine implements StorageEngine {
         }
         throw e;
       }
-      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover);
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover,
+          dots);
     } catch (IOException | RuntimeException e) {
       closeQuietly(lockChannel);
       if (e instanceof StorageException se) {
@@ -246,7 +257,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
     computeRecord(key, (k, stored) -> {
       VersionedObject previous = stored == null ? null : RecordCodec.decode(stored);
       VersionedObject next = (previous == null ? VersionedObject.EMPTY : previous)
-          .write(context, valueOrNull, nodeId, nowMs);
+          .write(context, valueOrNull, nodeId, nowMs, dots.floor());
       if (limits.checkSiblings(next.siblings().size())) {
         log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
             key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
@@ -255,7 +266,9 @@ public final class ChronicleStorageEngine implements StorageEngine {
       after[0] = next;
       return RecordCodec.encode(next);
     });
-    return new WriteResult(before[0], after[0], after[0].newestDotOf(nodeId));
+    Dot minted = after[0].newestDotOf(nodeId);
+    dots.minted(minted.counter());
+    return new WriteResult(before[0], after[0], minted);
   }
 
   @Override
@@ -338,6 +351,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
       map.close();
       journal.truncate();
       journal.close();
+      dots.close();
       Files.deleteIfExists(config.dataDir().resolve(DIRTY_MARKER));
       syncDirectory(config.dataDir());
     } catch (IOException e) {
