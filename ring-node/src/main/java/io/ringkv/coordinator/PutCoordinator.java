@@ -48,6 +48,7 @@ public final class PutCoordinator implements Coordinator {
   private final long deadlineMs;
   private final long mintTimeoutMs;
   private final Function<VersionVector, byte[]> contextEncoder;
+  private List<String> ownersWithoutStandIn = List.of();
 
   private int minter = -1;
   private long mintDeadlineMs;
@@ -80,6 +81,12 @@ public final class PutCoordinator implements Coordinator {
     this.contextEncoder = contextEncoder;
   }
 
+  /** Down owners no target stands in for; the minter keeps hints for them. */
+  public PutCoordinator withOwnersWithoutStandIn(List<String> owners) {
+    this.ownersWithoutStandIn = List.copyOf(owners);
+    return this;
+  }
+
   @Override
   public long internalId() {
     return internalId;
@@ -104,8 +111,9 @@ public final class PutCoordinator implements Coordinator {
     minter = index;
     ReplicaTarget t = targets.get(index);
     triedMinters.add(t.endpoint());
-    mintDeadlineMs = Math.min(deadlineMs, nowMs + mintTimeoutMs);
-    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor())));
+    // give up on a slow minter early only when another target could mint instead
+    mintDeadlineMs = index + 1 < targets.size() ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(), ownersWithoutStandIn)));
     step.wakeAtMs = mintDeadlineMs;
   }
 

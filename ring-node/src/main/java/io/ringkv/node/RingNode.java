@@ -233,8 +233,30 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
-            settings.mintTimeoutMs(), contexts::encode), reply,
+            settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets)),
+        reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
+  }
+
+  /** The key's primaries that are neither targets nor stood in for by a fallback target. */
+  private List<String> ownersWithoutStandIn(byte[] key, List<ReplicaTarget> targets) {
+    if (targets.size() >= settings.replicationFactor()) {
+      return List.of();
+    }
+    java.util.Set<String> covered = new java.util.HashSet<>();
+    for (ReplicaTarget t : targets) {
+      covered.add(t.nodeId());
+      if (t.hintFor() != null) {
+        covered.add(t.hintFor());
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (ReplicaTarget p : cluster.primaries(key, settings.replicationFactor())) {
+      if (!covered.contains(p.nodeId())) {
+        missing.add(p.nodeId());
+      }
+    }
+    return missing;
   }
 
   /** When this node is a replica it mints the dot itself: one network hop fewer. */
@@ -455,6 +477,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
             metrics.siblingsCreated.inc();
           }
           stored(write.key(), result.current(), write.hintFor());
+          for (String owner : write.ownersWithoutStandIn()) {
+            stored(write.key(), result.current(), owner);
+          }
           return new ReplicaWriteReply(write.requestId(), result.created(), result.current());
         }
       }

@@ -121,4 +121,24 @@ class HintedHandoffSimulationTest {
     c.sim.runUntil(() -> pendingHints(c) == 0, 90_000);
     assertOwnerHoldsEverything(c, owner, keys);
   }
+
+  @Test
+  void withNoSpareNodeTheMinterKeepsHintsForTheDownOwner() {
+    // three nodes and N=3: every node is a primary of every key, so no fallback can stand in
+    SimCluster c = new SimCluster(23, 3, RequestSettings.defaults(3));
+    SimCluster.SimNode owner = c.node(1);
+    List<String> keys = keysOwnedBy(c, owner, 25);
+    c.kill(owner.index);
+    c.sim.runFor(15_000);
+    writeAll(c, 0, keys);
+    assertEquals(keys.size(), pendingHints(c), "the minter keeps one hint per write");
+    c.restart(owner.index);
+    c.sim.runUntil(() -> pendingHints(c) == 0, 60_000);
+    assertOwnerHoldsEverything(c, owner, keys);
+    for (SimCluster.SimNode n : c.nodes) {
+      for (String k : keys) {
+        assertNotNull(n.storage.get(bytes(k)), "a primary dropped its copy of " + k + " after handing it off");
+      }
+    }
+  }
 }
