@@ -51,6 +51,8 @@ final class FakeRingkvClient implements RingkvClient {
   boolean requireUuid4;
   int acks = 2;
   List<ClusterInfo.ReplicaState> whereAnswer = List.of();
+  /** When set, get answers with this future (e.g. one that never completes). */
+  CompletableFuture<GetResult> pendingGet;
 
   FakeRingkvClient(Endpoint current, ClusterInfo info) {
     this.current = current;
@@ -111,6 +113,9 @@ final class FakeRingkvClient implements RingkvClient {
     RuntimeException failure = failure("get", k);
     if (failure != null) {
       return CompletableFuture.failedFuture(failure);
+    }
+    if (pendingGet != null) {
+      return pendingGet;
     }
     List<Sibling> siblings = store.getOrDefault(k, List.of());
     List<byte[]> values = siblings.stream().map(s -> bytes(s.value())).toList();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ringkv.client.CausalContext;
 import io.ringkv.client.ClusterInfo;
+import io.ringkv.client.GetResult;
 import io.ringkv.client.NoNodeReachableException;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvException;
@@ -396,6 +397,41 @@ class ReplTest {
         "primary          n5    127.0.0.1:7005  value " + "x".repeat(60) + "...",
         "primary          n6    127.0.0.1:7006  nothing"), answers());
     assertEquals(List.of("k"), client.calls("where").stream().map(FakeRingkvClient.Call::key).toList());
+  }
+
+  /** A pending answer that, like a real wait, notices an interrupt of the waiting thread. */
+  static final class InterruptibleAnswer extends java.util.concurrent.CompletableFuture<GetResult> {
+    final boolean interruptWhileWaiting;
+
+    InterruptibleAnswer(boolean interruptWhileWaiting) {
+      this.interruptWhileWaiting = interruptWhileWaiting;
+    }
+
+    @Override
+    public GetResult get(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+      if (interruptWhileWaiting) {
+        Thread.currentThread().interrupt(); // Ctrl-C's handler interrupts the REPL thread while it waits
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      return new GetResult(List.of(), CausalContext.NONE, 2);
+    }
+  }
+
+  @Test
+  void ctrlCWhileACommandWaitsAbandonsItAndTheSessionGoesOn() {
+    InterruptibleAnswer waiting = new InterruptibleAnswer(true);
+    client.pendingGet = waiting;
+    assertFalse(repl.execute("GET k"));
+    assertTrue(waiting.isCancelled(), "the abandoned request is cancelled");
+    assertFalse(Thread.currentThread().isInterrupted());
+    assertEquals(List.of("Error: interrupted; the read may or may not have taken effect"), errLines());
+
+    client.pendingGet = new InterruptibleAnswer(false);
+    Thread.currentThread().interrupt(); // a Ctrl-C between commands...
+    assertTrue(repl.execute("GET k"), "...does not cancel the next command");
+    assertEquals(List.of("Not found"), outLines());
   }
 
   @Test

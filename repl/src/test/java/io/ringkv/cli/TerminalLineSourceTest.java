@@ -8,7 +8,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.jline.reader.Candidate;
+import org.jline.reader.LineReader;
+import org.jline.reader.impl.LineReaderImpl;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.impl.DumbTerminal;
@@ -43,6 +47,20 @@ class TerminalLineSourceTest {
       assertEquals(odd, source.readLine());
       assertEquals("GET k", source.readLine());
       assertNull(source.readLine(), "end of input is the end of the session");
+    }
+  }
+
+  @Test
+  void tabCompletesCommandWordsOnlyInFirstPosition() throws Exception {
+    try (Terminal terminal = terminal("")) {
+      LineReaderImpl reader = (LineReaderImpl) new TerminalLineSource(terminal, null).reader();
+      List<Candidate> first = new ArrayList<>();
+      reader.getCompleter().complete(reader, reader.getParser().parse("ge", 2), first);
+      assertEquals(Repl.COMMANDS, first.stream().map(Candidate::value).toList());
+      List<Candidate> second = new ArrayList<>();
+      reader.getCompleter().complete(reader, reader.getParser().parse("GET 0d5d", 8), second);
+      assertEquals(List.of(), second);
+      assertEquals(true, reader.isSet(LineReader.Option.CASE_INSENSITIVE), "'ge' completes to GET");
     }
   }
 
