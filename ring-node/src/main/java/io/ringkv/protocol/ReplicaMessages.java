@@ -15,8 +15,11 @@ public final class ReplicaMessages {
 
   /**
    * Coordinate a client write on this replica: mint a dot and store. {@code value} null is a delete.
+   *
+   * @param hintFor when this node mints as a fallback for a down owner, that owner's id; else null
    */
-  public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value) implements Request {}
+  public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value, String hintFor)
+      implements Request {}
 
   /** @param created the key held no live value before; @param object what the replica stores now */
   public record ReplicaWriteReply(long requestId, boolean created, VersionedObject object) implements Reply {}
