@@ -67,10 +67,11 @@ all_stopped "crash"
 rm -rf "$dir"
 
 echo "== a node that ignores SIGTERM gets kill -9; the REPL's status is the demo's"
-FAKE_NODE_MODE=stubborn FAKE_CLI_STATUS=1 DEMO_STOP_TIMEOUT=1 DEMO_NODES=2 scenario
+FAKE_NODE_MODE=stubborn FAKE_CLI_STATUS=1 DEMO_STOP_TIMEOUT=1 DEMO_NODES=2 DEMO_NODE_ARGS="--key-format uuid4" scenario
 [[ $status == 1 ]] || fail "status $status, want the REPL's 1"
 [[ "$err" == *"n1 (pid"*"did not stop in 1s; kill -9"* ]] || fail "stderr: $err"
 [[ ! -f "$dir/fake/n3.args" ]] || fail "DEMO_NODES=2 started n3"
+[[ "$(tail -n 2 "$dir/fake/n2.args")" == "$(printf '%s\n' --key-format uuid4)" ]] || fail "DEMO_NODE_ARGS: $(cat "$dir/fake/n2.args")"
 all_stopped "stubborn"
 rm -rf "$dir"
 
