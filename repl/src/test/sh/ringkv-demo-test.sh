@@ -51,7 +51,7 @@ expected_n3="$(printf '%s\n' node --id n3 --host 127.0.0.1 --port $((BASE + 2)) 
 [[ "$(sed -n '/^node$/,$p' "$dir/fake/n3.args")" == "$expected_n3" ]] || fail "n3 args: $(cat "$dir/fake/n3.args")"
 grep -qx -- '-Dchronicle.analytics.disable=true' "$dir/fake/n1.args" || fail "no -Dchronicle.analytics.disable=true"
 grep -qx -- '--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED' "$dir/fake/n2.args" || fail "no add-exports"
-[[ "$(cat "$dir/fake/cli.args")" == "$(printf '%s\n' -H 127.0.0.1 -P "$BASE")" ]] || fail "cli args: $(cat "$dir/fake/cli.args")"
+[[ "$(cat "$dir/fake/cli.args")" == "$(printf '%s\n' -H 127.0.0.1 -P "$BASE" --connect-wait 30)" ]] || fail "cli args: $(cat "$dir/fake/cli.args")"
 [[ "$err" == *"stopping n1 n2 n3"* ]] || fail "stderr: $err"
 all_stopped "happy path"
 rm -rf "$dir"

@@ -2,6 +2,7 @@ package io.ringkv.cli;
 
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
 import io.ringkv.gossip.Endpoint;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -12,8 +13,10 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
@@ -41,16 +44,52 @@ final class CliCommand implements Callable<Integer> {
       description = "history of interactive sessions (default: ~/" + DEFAULT_HISTORY_FILE + ")")
   Path historyFile;
 
+  @Option(names = "--connect-wait", paramLabel = "SECONDS", defaultValue = "0",
+      description = "keep trying to connect for this long, e.g. while the node starts (default: ${DEFAULT-VALUE})")
+  int connectWaitSeconds;
+
+  /** Pause between connection attempts within --connect-wait. */
+  static final long CONNECT_RETRY_MS = 250;
+
+  /** Sleeping, replaceable by tests. */
+  interface Sleeper {
+    void sleep(long millis) throws InterruptedException;
+  }
+
   // The outside world, replaceable by tests.
   Function<ClientConfig, RingkvClient> connector = RingkvClient::connect;
   BooleanSupplier terminalAttached = () -> System.console() != null;
   InputStream stdin = System.in;
   OutputStream stdout = System.out;
   OutputStream stderr = System.err;
+  LongSupplier nanoClock = System::nanoTime;
+  Sleeper sleeper = Thread::sleep;
+
+  /**
+   * Connects, retrying while the node is unreachable for up to --connect-wait seconds (a node opens its
+   * port a little before it serves). Other failures are not retried.
+   */
+  private RingkvClient connect(ClientConfig config) throws InterruptedException {
+    long deadline = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(connectWaitSeconds);
+    while (true) {
+      try {
+        return connector.apply(config);
+      } catch (RingkvException e) {
+        if (nanoClock.getAsLong() - deadline >= 0) {
+          throw e;
+        }
+        sleeper.sleep(CONNECT_RETRY_MS);
+      }
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
+    if (connectWaitSeconds < 0) {
+      err.println("Error: --connect-wait must be >= 0, got " + connectWaitSeconds);
+      return 2;
+    }
     Endpoint node;
     try {
       node = new Endpoint(host, port);
@@ -60,7 +99,7 @@ final class CliCommand implements Callable<Integer> {
     }
     RingkvClient client;
     try {
-      client = connector.apply(ClientConfig.of(node));
+      client = connect(ClientConfig.of(node));
     } catch (RuntimeException e) {
       err.println("Error: failed to connect to ringkv at " + node + ": " + e.getMessage());
       return 1;

@@ -124,6 +124,44 @@ class RingkvMainTest {
     assertEquals("", out.toString(StandardCharsets.UTF_8));
   }
 
+  /** A connector refusing {@code failures} times; the fake sleeper advances the fake clock. */
+  CliCommand retryingCli(int failures, long[] nanos, List<Long> sleeps) {
+    CliCommand cli = cli("");
+    int[] attempts = {0};
+    cli.connector = config -> {
+      if (attempts[0]++ < failures) {
+        throw new NoNodeReachableException("no node reachable (tried 127.0.0.1:7001)");
+      }
+      return client;
+    };
+    cli.nanoClock = () -> nanos[0];
+    cli.sleeper = ms -> {
+      sleeps.add(ms);
+      nanos[0] += ms * 1_000_000;
+    };
+    return cli;
+  }
+
+  @Test
+  void connectWaitRetriesAnUnreachableNodeUntilItAnswers() {
+    List<Long> sleeps = new java.util.ArrayList<>();
+    assertEquals(0, run(retryingCli(3, new long[] {0}, sleeps), "--connect-wait", "5", "-e", "GET k"));
+    assertEquals(List.of(250L, 250L, 250L), sleeps);
+    assertEquals("", err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void connectWaitGivesUpAtItsDeadlineAndWithoutItThereIsOneAttempt() {
+    List<Long> sleeps = new java.util.ArrayList<>();
+    assertEquals(1, run(retryingCli(100, new long[] {0}, sleeps), "--connect-wait", "1", "-e", "GET k"));
+    assertEquals(4, sleeps.size(), sleeps::toString);
+    assertEquals("Error: failed to connect to ringkv at 127.0.0.1:7001: no node reachable (tried 127.0.0.1:7001)\n",
+        err.toString(StandardCharsets.UTF_8));
+    sleeps.clear();
+    assertEquals(1, run(retryingCli(1, new long[] {0}, sleeps), "-e", "GET k"));
+    assertEquals(List.of(), sleeps);
+  }
+
   @Test
   void badUsageExitsTwo() {
     CliCommand cli = cli("");
