@@ -53,6 +53,8 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   private final Counter delivered;
   private long lastDropLogMs = Long.MIN_VALUE;
   private boolean running;
+  /** Set by {@link #close}: storage-thread tasks queued before it find the hint store gone and do nothing. */
+  private volatile boolean closed;
 
   public HintedHandoff(String selfId, HintStore hints, StorageEngine storage, RingNode node, Executor storageExecutor,
       HandoffConfig config, Function<String, Endpoint> aliveEndpoint, BiPredicate<String, byte[]> isPrimary,
@@ -119,6 +121,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
       return;
     }
     storageExecutor.execute(() -> {
+      if (closed) {
+        return;
+      }
       Set<String> owners = hints.owners();
       node.core().execute(() -> {
         for (String owner : owners) {
@@ -137,6 +142,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
 
   /** Storage thread: reads a batch of hinted objects within the byte budget of one round. */
   private void loadBatch(String owner, Endpoint to) {
+    if (closed) {
+      return;
+    }
     long budget = Math.max(1, config.bytesPerSecond() * config.deliveryIntervalMs() / 1000);
     List<Delivery> batch = new ArrayList<>();
     long bytes = 0;
@@ -185,6 +193,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
 
   /** Storage thread: the owner has the object; forget the hint and the copy we held for it. */
   private void acknowledged(String owner, Delivery d) {
+    if (closed) {
+      return; // the hint stays and is delivered again after the restart: merges are idempotent
+    }
     hints.remove(owner, d.key());
     delivered.inc();
     if (!isPrimary.test(selfId, d.key())) {
@@ -192,7 +203,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     }
   }
 
-  public void close() {
+  /** Closes the hint store; call after the storage executor has drained. */
+  public synchronized void close() {
+    closed = true;
     hints.close();
   }
 }

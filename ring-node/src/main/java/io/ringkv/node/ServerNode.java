@@ -121,18 +121,9 @@ public final class ServerNode implements AutoCloseable {
           return t;
         });
     RingNode[] nodeRef = new RingNode[1];
-    NettyServer server;
-    try {
-      server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
-          config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply)).start();
-    } catch (RuntimeException e) {
-      network.close();
-      core.close();
-      storageExecutor.shutdownNow();
-      storage.close();
-      throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
-          + e.getMessage(), e);
-    }
+    // bound only at the end, once every part is wired: a client that connects is served at once
+    NettyServer server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
+        config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply));
     Endpoint self = config.endpoint();
     NettyTransport transport = new NettyTransport(network, server, TransportConfig.DEFAULTS, identity.id(),
         config.clusterName(), self);
@@ -164,7 +155,6 @@ public final class ServerNode implements AutoCloseable {
           membership::endpointIfAlive, (nodeId, key) -> membership.isPrimary(nodeId, key, settings.replicationFactor()),
           metrics);
     } catch (IOException | RuntimeException e) {
-      server.close();
       network.close();
       core.close();
       storageExecutor.shutdownNow();
@@ -183,6 +173,21 @@ public final class ServerNode implements AutoCloseable {
       } catch (IOException e) {
         log.warn("metrics endpoint not started on port {}: {}", config.metricsPort(), e.getMessage());
       }
+    }
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      handoff.close();
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      storage.close();
+      jmx.stop();
+      if (endpoint != null) {
+        endpoint.close();
+      }
+      throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
+          + e.getMessage(), e);
     }
     membership.start();
     handoff.start();
