@@ -126,9 +126,11 @@ class NettyRingkvClientTest {
   @Test
   void requestsOverMaxInFlightFailFastWithOverloaded() throws Exception {
     RingkvClient c = connect(new ClientConfig(List.of(node.endpoint()), 2_000, 5_000, 60_000, 2));
-    c.get(b("hang-1"), RequestOptions.DEFAULTS);
-    c.get(b("hang-2"), RequestOptions.DEFAULTS);
+    CompletableFuture<GetResult> first = c.get(b("hang-1"), RequestOptions.DEFAULTS);
+    CompletableFuture<GetResult> second = c.get(b("hang-2"), RequestOptions.DEFAULTS);
     CompletableFuture<GetResult> third = c.get(b("k"), RequestOptions.DEFAULTS);
+    assertFalse(first.isDone(), () -> "first: " + first);
+    assertFalse(second.isDone(), () -> "second: " + second);
     ExecutionException e = assertThrows(ExecutionException.class, () -> third.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     assertEquals(ErrorCode.OVERLOADED, assertInstanceOf(RingkvException.class, e.getCause()).code());
   }
