@@ -142,7 +142,7 @@ public final class Messages {
 
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
-    // io.ringkv.gossip.GossipMessages.register(kryo);  // ids 60..79, once the gossip branch is merged
+    GossipMessages.register(kryo); // ids 60..79
     // handoff / anti-entropy messages                  // ids 80..99
   }
 
