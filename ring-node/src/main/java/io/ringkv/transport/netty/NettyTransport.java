@@ -94,10 +94,14 @@ public final class NettyTransport implements Transport {
     return c != null && c.isReady();
   }
 
-  /** Closes every outbound connection, waiting at most the shutdown timeout; queued messages are dropped. */
+  /**
+   * Stops delivering inbound peer messages and closes every outbound connection, waiting at most the
+   * shutdown timeout; queued messages are dropped. The server keeps serving clients until it is closed.
+   */
   @Override
   public void close() {
     closed = true;
+    server.clearPeerHandler();
     List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
     for (PeerConnection c : peers.values()) {
       closing.add(c.close());
