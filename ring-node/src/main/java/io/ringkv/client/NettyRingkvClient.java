@@ -53,6 +53,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -224,7 +225,7 @@ final class NettyRingkvClient implements RingkvClient {
     }
     RingkvException closedError = new RingkvException(ErrorCode.UNAVAILABLE, "client closed");
     for (Call call : pending.values()) {
-      call.result.completeExceptionally(closedError);
+      call.fail(closedError);
     }
     Connection c = current;
     if (c != null) {
@@ -293,11 +294,10 @@ final class NettyRingkvClient implements RingkvClient {
       return result;
     }
     Call call = new Call(request, result, on == null ? 1 : 0);
-    ScheduledFuture<?> timer;
     try {
-      timer = group.schedule(() -> {
+      call.timer = group.schedule(() -> {
         Connection c = call.connection;
-        result.completeExceptionally(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
+        call.fail(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
             + " ms" + (c == null ? "" : " from " + c.endpoint)));
       }, timeoutMs, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) { // close() raced with this call
@@ -306,11 +306,6 @@ final class NettyRingkvClient implements RingkvClient {
       return result;
     }
     pending.put(request.requestId(), call);
-    result.whenComplete((r, e) -> {
-      timer.cancel(false);
-      pending.remove(request.requestId());
-      inFlight.decrementAndGet();
-    });
     if (on != null) {
       write(on, call);
     } else {
@@ -327,7 +322,7 @@ final class NettyRingkvClient implements RingkvClient {
     }
     connection().whenComplete((conn, error) -> {
       if (error != null) {
-        call.result.completeExceptionally(unwrap(error));
+        call.fail(unwrap(error));
       } else {
         write(conn, call);
       }
@@ -335,13 +330,13 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private void write(Connection c, Call call) {
-    if (call.result.isDone()) {
+    if (call.isDone()) {
       return;
     }
     call.connection = c;
     c.channel.writeAndFlush(call.request).addListener(f -> {
       if (!f.isSuccess() && !(f.cause() instanceof IOException)) {
-        call.result.completeExceptionally(new RingkvException(ErrorCode.BAD_REQUEST,
+        call.fail(new RingkvException(ErrorCode.BAD_REQUEST,
             "request could not be sent: " + f.cause().getMessage(), f.cause()));
       }
     });
@@ -353,12 +348,12 @@ final class NettyRingkvClient implements RingkvClient {
   /** {@code call} was in flight on {@code dead}: send it once more on another node, or fail it. */
   private void retryOrFail(Call call, Connection dead) {
     synchronized (call) {
-      if (call.connection != dead || call.result.isDone()) {
+      if (call.connection != dead || call.isDone()) {
         return; // already moved on, or answered
       }
       call.connection = null;
       if (call.retriesLeft <= 0) {
-        call.result.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+        call.fail(new RingkvException(ErrorCode.UNAVAILABLE,
             "connection to " + dead.endpoint + " lost before the reply"));
         return;
       }
@@ -634,16 +629,48 @@ final class NettyRingkvClient implements RingkvClient {
   // ---------------------------------------------------------------- plumbing
 
   /** One request in flight. {@code connection} is where it was last written. */
-  private static final class Call {
+  private final class Call {
     final Request request;
     final CompletableFuture<Reply> result;
+    private final AtomicBoolean finished = new AtomicBoolean();
     int retriesLeft;
     volatile Connection connection;
+    volatile ScheduledFuture<?> timer;
 
     Call(Request request, CompletableFuture<Reply> result, int retriesLeft) {
       this.request = request;
       this.result = result;
       this.retriesLeft = retriesLeft;
+    }
+
+    boolean isDone() {
+      return finished.get();
+    }
+
+    void complete(Reply reply) {
+      if (release()) {
+        result.complete(reply);
+      }
+    }
+
+    void fail(Throwable error) {
+      if (release()) {
+        result.completeExceptionally(error);
+      }
+    }
+
+    /** Frees the call's slot before anyone waiting on it runs, so a caller woken by it can reuse it. */
+    private boolean release() {
+      if (!finished.compareAndSet(false, true)) {
+        return false;
+      }
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      pending.remove(request.requestId());
+      inFlight.decrementAndGet();
+      return true;
     }
   }
 
@@ -675,14 +702,14 @@ final class NettyRingkvClient implements RingkvClient {
       } else if (msg instanceof Reply reply) {
         Call call = pending.get(reply.requestId());
         if (call != null && call.connection == conn) {
-          call.result.complete(reply);
+          call.complete(reply);
         } else if (reply.requestId() == 0 && reply instanceof ErrorReply e) {
           log.warn("node {} reports: {} {}", conn.endpoint, e.code(), e.message());
         }
       } else if (msg instanceof WireCodec.BadFrame bad) {
         Call call = bad.requestIdKnown() ? pending.get(bad.requestId()) : null;
         if (call != null) {
-          call.result.completeExceptionally(new RingkvException(ErrorCode.PROTOCOL,
+          call.fail(new RingkvException(ErrorCode.PROTOCOL,
               "undecodable reply from " + conn.endpoint + ": " + bad.reason()));
         }
         if (bad.fatal() || call == null) {

@@ -215,7 +215,7 @@ public final class Messages {
     }
     Codec codec = POOL.obtain();
     Object decoded;
-    Input input = new Input(bytes);
+    Input input = new BoundedInput(bytes);
     try {
       decoded = codec.kryo.readClassAndObject(input);
     } catch (KryoException e) {

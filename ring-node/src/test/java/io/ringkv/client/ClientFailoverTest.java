@@ -47,7 +47,9 @@ class ClientFailoverTest {
     h1.nodes = List.of(n1.nodeInfo("n1"), n2.nodeInfo("n2"));
     h2.nodes = h1.nodes;
     // Seeds name only n1: n2 must be learned from the heartbeat.
-    client = RingkvClient.connect(new ClientConfig(List.of(n1.endpoint()), 1_000, 5_000, 100, 64));
+    // connectTimeoutMs (also the heartbeat's timeout) leaves room for a loaded test machine: a
+    // spurious failover would move requests to n2 before a test means them to.
+    client = RingkvClient.connect(new ClientConfig(List.of(n1.endpoint()), 2_000, 5_000, 100, 64));
     client.addListener(new ClientListener() {
       @Override
       public void onReconnected(Endpoint now, ClusterInfo info) {

@@ -126,9 +126,11 @@ class NettyRingkvClientTest {
   @Test
   void requestsOverMaxInFlightFailFastWithOverloaded() throws Exception {
     RingkvClient c = connect(new ClientConfig(List.of(node.endpoint()), 2_000, 5_000, 60_000, 2));
-    c.get(b("hang-1"), RequestOptions.DEFAULTS);
-    c.get(b("hang-2"), RequestOptions.DEFAULTS);
+    CompletableFuture<GetResult> first = c.get(b("hang-1"), RequestOptions.DEFAULTS);
+    CompletableFuture<GetResult> second = c.get(b("hang-2"), RequestOptions.DEFAULTS);
     CompletableFuture<GetResult> third = c.get(b("k"), RequestOptions.DEFAULTS);
+    assertFalse(first.isDone(), () -> "first: " + first);
+    assertFalse(second.isDone(), () -> "second: " + second);
     ExecutionException e = assertThrows(ExecutionException.class, () -> third.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     assertEquals(ErrorCode.OVERLOADED, assertInstanceOf(RingkvException.class, e.getCause()).code());
   }
@@ -170,6 +172,41 @@ class NettyRingkvClientTest {
     handler.warnings = List.of("cluster size (1) is smaller than replication factor (3)");
     assertEquals(handler.warnings, changed.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     assertEquals(handler.warnings, c.lastInfo().warnings());
+  }
+
+  @Test
+  void concurrentRequestsEachGetTheirOwnReply() throws Exception {
+    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    int count = 300;
+    List<CompletableFuture<PutResult>> puts = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      puts.add(c.put(b("key-" + i), b("value-" + i), CausalContext.NONE, RequestOptions.DEFAULTS));
+    }
+    CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(EVENTUALLY_MS, TimeUnit.MILLISECONDS);
+    List<CompletableFuture<GetResult>> gets = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      gets.add(c.get(b("key-" + i), RequestOptions.DEFAULTS));
+    }
+    for (int i = 0; i < count; i++) {
+      GetResult got = gets.get(i).get(EVENTUALLY_MS, TimeUnit.MILLISECONDS);
+      assertArrayEquals(b("value-" + i), got.values().get(0), "key-" + i);
+    }
+  }
+
+  @Test
+  void aReplyTooLargeForTheNodesFrameLimitArrivesAsAnInternalError() {
+    InMemoryClientHandler small = new InMemoryClientHandler("n2");
+    try (TestNodes.ServerNode tiny = TestNodes.server("n2", small, TransportConfig.DEFAULTS.withMaxFrameBytes(4096))) {
+      small.nodes = List.of(tiny.nodeInfo("n2"));
+      RingkvClient c = connect(ClientConfig.of(tiny.endpoint()));
+      // The request fits (3000 bytes); the reply would too, but the value twice as siblings does not.
+      c.blocking().put(b("k"), new byte[3000], CausalContext.NONE, RequestOptions.DEFAULTS);
+      c.blocking().put(b("k"), new byte[3000], CausalContext.NONE, RequestOptions.DEFAULTS);
+      RingkvException e = assertThrows(RingkvException.class, () -> c.blocking().get(b("k"), RequestOptions.DEFAULTS));
+      assertEquals(ErrorCode.INTERNAL, e.code());
+      assertTrue(e.getMessage().contains("the reply could not be sent"), e.getMessage());
+      c.close();
+    }
   }
 
   @Test

@@ -194,6 +194,28 @@ class MessagesTest {
         .getMessage().contains("class names are not accepted"));
   }
 
+  @Test
+  void everySerializerReadsThroughABoundedInput() {
+    // Kryo's readString allocates the claimed char count first; GossipMessages reads strings with it
+    // (found by corruptMessageBodiesAreProtocolErrors over the gossip ids: OutOfMemoryError).
+    Output out = new Output(16);
+    out.writeVarIntFlag(true, Integer.MAX_VALUE, true);
+    com.esotericsoftware.kryo.KryoException e = assertThrows(com.esotericsoftware.kryo.KryoException.class,
+        () -> new BoundedInput(out.toBytes()).readString());
+    assertTrue(e.getMessage().contains("left in the frame"), e.getMessage());
+    assertThrows(com.esotericsoftware.kryo.KryoException.class, () -> new BoundedInput(new byte[4]).readBytes(1 << 30));
+    assertThrows(com.esotericsoftware.kryo.KryoException.class, () -> new BoundedInput(new byte[4]).readLongs(1 << 30));
+
+    Output ok = new Output(16);
+    ok.writeString("héllo");
+    ok.writeString("ascii");
+    ok.writeString(null);
+    BoundedInput in = new BoundedInput(ok.toBytes());
+    assertEquals("héllo", in.readString());
+    assertEquals("ascii", in.readString());
+    assertEquals(null, in.readString());
+  }
+
   /** Whatever the bytes, decoding yields a message or a ProtocolException: never another failure, never OOM. */
   @Property(tries = 3000)
   void garbageDecodesToAMessageOrAProtocolError(@ForAll @Size(max = 64) byte[] garbage) {
@@ -219,8 +241,9 @@ class MessagesTest {
 
   @net.jqwik.api.Provide
   net.jqwik.api.Arbitrary<Integer> messageIds() {
-    // wire building blocks and messages, plus the storage types they embed (100..102)
+    // wire building blocks, client and replica messages, gossip/handoff ids, and the storage types (100..102)
     return net.jqwik.api.Arbitraries.oneOf(net.jqwik.api.Arbitraries.integers().between(10, 45),
+        net.jqwik.api.Arbitraries.integers().between(Messages.GOSSIP_ID_FIRST, Messages.HANDOFF_ID_LAST),
         net.jqwik.api.Arbitraries.integers().between(100, 102));
   }
 }

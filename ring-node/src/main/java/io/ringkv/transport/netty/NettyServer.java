@@ -131,6 +131,11 @@ public final class NettyServer implements AutoCloseable {
     this.peerHandler = Objects.requireNonNull(handler, "handler");
   }
 
+  /** Stops handing peer messages on (the transport closed); later ones are dropped and counted. */
+  void clearPeerHandler() {
+    this.peerHandler = null;
+  }
+
   /** Open inbound connections, clients and peers. */
   public int connectionCount() {
     return connections.get();
@@ -141,7 +146,7 @@ public final class NettyServer implements AutoCloseable {
     return protocolErrors.sum();
   }
 
-  /** Peer messages that arrived before a peer handler was set. */
+  /** Peer messages that arrived while no peer handler was set (before start, after close). */
   public long peerMessagesUnhandled() {
     return peerMessagesUnhandled.sum();
   }

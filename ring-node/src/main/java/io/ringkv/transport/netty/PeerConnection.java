@@ -134,6 +134,14 @@ final class PeerConnection {
       if (wrote) {
         channel.flush();
       }
+      Queued head = queue.peek();
+      if (!channel.isWritable() && head != null && expired(head, now)) {
+        // The peer has not read for longer than a message may wait: it is stuck or behind a
+        // partition that TCP has not noticed yet. Start over on a fresh connection.
+        log.warn("peer {} stopped reading (a message waited over peerQueueMaxAgeMs={}); reconnecting", peer,
+            config.peerQueueMaxAgeMs());
+        channel.close();
+      }
       return;
     }
     expireOld();

@@ -44,7 +44,7 @@ class NettyServerBadInputTest {
   void start() {
     handler = new InMemoryClientHandler("n1");
     node = TestNodes.server("n1", handler, TransportConfig.DEFAULTS.withMaxFrameBytes(MAX_FRAME)
-        .withMaxInFlightPerConnection(2).withHelloTimeoutMs(300));
+        .withMaxInFlightPerConnection(2));
   }
 
   @AfterEach
@@ -182,8 +182,10 @@ class NettyServerBadInputTest {
 
   @Test
   void silentConnectionIsClosedAfterTheHelloTimeout() throws IOException {
-    try (Raw raw = new Raw()) {
-      raw.assertClosed(); // helloTimeoutMs=300; the read timeout is far longer
+    try (TestNodes.ServerNode impatient = TestNodes.server("n2", new InMemoryClientHandler("n2"),
+        TransportConfig.DEFAULTS.withHelloTimeoutMs(200));
+        Raw raw = new Raw(impatient.server().boundPort())) {
+      raw.assertClosed(); // helloTimeoutMs=200; the socket's read timeout is far longer
     }
     assertAFreshClientStillReads();
   }

@@ -205,6 +205,64 @@ class NettyTransportTest {
   }
 
   @Test
+  void aPeerThatStopsReadingGetsAFreshConnection() throws Exception {
+    // A fake peer: answers the Hello, then never reads again, like a stuck process.
+    java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+    List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (java.net.ServerSocket stuck = new java.net.ServerSocket()) {
+      stuck.setReceiveBufferSize(4096); // before bind, so accepted sockets buffer little
+      stuck.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            java.net.Socket s = stuck.accept();
+            sockets.add(s);
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            in.readFully(new byte[in.readInt()]); // the Hello
+            byte[] ok = io.ringkv.protocol.Messages.toBytes(
+                new io.ringkv.protocol.ClientMessages.HelloOk(1, "stuck", "test"));
+            java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+            out.writeInt(8 + ok.length);
+            out.writeLong(0);
+            out.write(ok);
+            out.flush();
+            accepted.incrementAndGet();
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      }, "stuck-peer");
+      acceptor.setDaemon(true);
+      acceptor.start();
+
+      Node a = new Node("a", 0, "test", CONFIG.withPeerQueue(10_000, 200));
+      Endpoint peer = new Endpoint("127.0.0.1", stuck.getLocalPort());
+      long connected = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EVENTUALLY_MS);
+      while (!a.transport.isConnected(peer) && System.nanoTime() < connected) {
+        a.transport.send(peer, new ReplicaAck(0));
+        LockSupport.parkNanos(20_000_000); // polling, not a timing assertion
+      }
+      assertTrue(a.transport.isConnected(peer));
+      VersionedObject big = VersionedObject.EMPTY.write(VersionVector.EMPTY, new byte[256 * 1024], "a", 1);
+      for (int i = 0; i < 64; i++) { // 16 MiB: more than the socket buffers hold (a few MiB on loopback)
+        a.transport.send(peer, new ReplicaMerge(i, "k".getBytes(StandardCharsets.UTF_8), big, null));
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EVENTUALLY_MS);
+      while (accepted.get() < 2 && System.nanoTime() < deadline) {
+        a.transport.send(peer, new ReplicaAck(1)); // each send re-checks the stalled connection
+        LockSupport.parkNanos(20_000_000); // polling, not a timing assertion
+      }
+      assertTrue(accepted.get() >= 2, "the transport never gave up on the stuck connection: accepted "
+          + accepted.get() + ", " + a.transport.stats() + ", queued " + a.transport.queuedTo(peer));
+      assertTrue(a.transport.stats().droppedExpired() > 0);
+    } finally {
+      for (java.net.Socket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void sendAfterCloseIsDroppedAndCounted() {
     Node a = new Node("a");
     a.transport.close();
