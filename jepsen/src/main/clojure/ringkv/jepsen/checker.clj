@@ -214,7 +214,7 @@
   [qs xs]
   (let [v (vec (sort xs)) n (count v)]
     (when (pos? n)
-      (into (sorted-map) (for [q qs] [q (v (min (dec n) (int (Math/floor (* q n)))))])))))
+      (apply array-map (mapcat (fn [q] [q (v (min (dec n) (int (Math/floor (* q n)))))]) qs)))))
 
 (defn latencies
   "[{:f f :type t :time completion-ns :latency-ms ms}] for every completed client op."
@@ -232,7 +232,7 @@
      :by-f (into (sorted-map)
                  (for [[[f t] xs] (group-by (juxt :f :type) ls)]
                    [(keyword (str (name f) "-" (name t)))
-                    (assoc (quantiles qs (map :latency-ms xs)) :count (count xs))]))}))
+                    {:count (count xs) :quantiles (quantiles qs (map :latency-ms xs))}]))}))
 
 ;; ------------------------------------------------------------ composed
 

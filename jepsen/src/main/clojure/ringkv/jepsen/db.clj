@@ -83,7 +83,7 @@
   "True when the process is in state T (stopped), read from /proc."
   [db node]
   (when-let [p (pid db node)]
-    (let [stat (slurp (str "/proc/" p "/stat"))]
+    (let [stat (String. (java.nio.file.Files/readAllBytes (java.nio.file.Paths/get (str "/proc/" p "/stat") (into-array String []))))]
       (= "T" (second (re-find #"\)\s+(\S)" stat))))))
 
 (defn port-open? [host port timeout-ms]

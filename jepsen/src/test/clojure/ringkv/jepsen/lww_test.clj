@@ -13,7 +13,7 @@
 
 (defn jar []
   (let [home (core/home)]
-    (io/file (.getParentFile (.getAbsoluteFile home)) "repl" "target" "ringkv.jar")))
+    (io/file (.getParentFile (.getCanonicalFile home)) "repl" "target" "ringkv.jar")))
 
 (defn skip-reason []
   (cond (= "0" (System/getenv "RINGKV_JEPSEN_E2E")) "RINGKV_JEPSEN_E2E=0"

@@ -23,4 +23,4 @@
     (shutdown-agents)
     (System/exit (if (zero? failed) 0 1))))
 
-(-main)
+(when-not *compile-files* (-main))
