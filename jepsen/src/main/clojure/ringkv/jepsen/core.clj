@@ -67,6 +67,16 @@
 
 ;; ------------------------------------------------------------- workers
 
+(defn- dummy-invoke!
+  "--dummy-nodes: no store behind the nodes, so an op is a TCP probe of a
+  random node (ok when it accepts, fail when refused or unreachable). Enough
+  to see kills, pauses and the plumbing in the history and the plot."
+  [test hosts ^java.util.Random rng op]
+  (let [h (nth (vec hosts) (.nextInt rng (count hosts)))]
+    (if (db/port-open? h (:port test) 1000)
+      (assoc op :type :ok)
+      (assoc op :type :fail :error [:unreachable h]))))
+
 (defn- worker
   "One worker: runs ops until the deadline. One op in flight; after :info the
   process id is retired and a fresh one (+ concurrency) takes its place."
@@ -74,8 +84,13 @@
   (let [rng (java.util.Random. (+ (:seed test) worker-id))
         conc (:concurrency test)
         mean-sleep-ms (/ (* 1000.0 conc) (:rate test))
-        connect #(try (wl/connect test hosts (:port test) worker-id)
-                      (catch Throwable t (log "worker" worker-id "cannot connect:" (.getMessage t)) nil))]
+        connect (if (:dummy-nodes test)
+                  (constantly (reify java.lang.AutoCloseable (close [_])))
+                  #(try (if-let [f (:client-factory test)] (f worker-id) (wl/connect test hosts (:port test) worker-id))
+                        (catch Throwable t (log "worker" worker-id "cannot connect:" (.getMessage t)) nil)))
+        invoke! (if (:dummy-nodes test)
+                  (fn [_ op] (dummy-invoke! test hosts rng op))
+                  (fn [client op] (wl/invoke! client test (:workload test) op)))]
     (loop [process worker-id client (connect)]
       (when (< (h/now rec) deadline-ns)
         (Thread/sleep (long (* 2 mean-sleep-ms (.nextDouble rng))))
@@ -83,7 +98,7 @@
           (do (Thread/sleep 1000) (recur process (connect)))
           (let [op (assoc (gen rng) :process process)
                 _ (h/record! rec (assoc op :type :invoke))
-                c (try (wl/invoke! client test (:workload test) op)
+                c (try (invoke! client op)
                        (catch Throwable t (assoc op :type :info :error (str t))))
                 c (select-keys c [:type :process :f :value :error :seen])]
             (h/record! rec c)
@@ -98,7 +113,7 @@
   until ok, a few times), then polls of every key's replicas until they agree
   or the convergence bound passes. Ops are marked :final? true."
   [test rec hosts first-process]
-  (let [client (wl/connect test hosts (:port test) 0)
+  (let [client (if-let [f (:client-factory test)] (f -1) (wl/connect test hosts (:port test) 0))
         keys (wl/keys-of (:workload test) test)
         p (atom first-process)
         do-op! (fn [op]
@@ -147,7 +162,8 @@
                 (doseq [x @paused] (db/resume! d x))
                 (reset! paused #{})
                 (doseq [x (:nodes n)] (when-not (db/alive? d x) (db/start! d x)))
-                (reset! killed #{}))})
+                (reset! killed #{})
+                (doseq [x (:nodes n)] (db/await-port! d x 60000)))})
 
 (defn- await-cluster!
   "Waits for every node to listen (and, with real nodes, for n1 to know them all)."
@@ -163,6 +179,36 @@
                   (> (System/currentTimeMillis) deadline) (log "WARNING: cluster has" k "of" (count (:nodes n)) "nodes after 60 s; going on")
                   :else (do (Thread/sleep 1000) (recur)))))))))
 
+(defn run-phases!
+  "The test proper, on hosts already up: workers and the nemesis schedule until
+  the time limit, the final heal, the quiet period, the final reads and the
+  replica polls. `sys` is the nemesis's effect map; tests pass fakes, and a
+  :client-factory (fn [worker-id] client) in test replaces the real client."
+  [test rec hosts nodes sys]
+  (let [gen (wl/generator (:workload test) test)
+        deadline (+ (h/now rec) (* 1000000000 (:time-limit test)))
+        rng (java.util.Random. (:seed test))
+        workers (doall (for [i (range (:concurrency test))]
+                         (future (worker test rec gen hosts i deadline))))
+        nemesis (future
+                  (when (seq (:nemesis test))
+                    (nem/run-schedule! sys #(h/record! rec %) nodes
+                                       {:faults (:nemesis test) :rng rng
+                                        :calm-ms (* 1000 (:calm test)) :fault-ms (* 1000 (:fault test))
+                                        :sleep! (fn [ms] (let [left (/ (- deadline (h/now rec)) 1e6)]
+                                                           (Thread/sleep (long (max 0 (min ms left))))))
+                                        :done? #(>= (h/now rec) deadline)})))]
+    (log "running" (:workload test) "for" (:time-limit test) "s with faults" (sort (:nemesis test)))
+    (doseq [w workers] @w)
+    @nemesis
+    (log "final heal, then" (:quiet test) "s quiet")
+    (nem/heal-all! sys #(h/record! rec %))
+    (Thread/sleep (* 1000 (:quiet test)))
+    (if (:dummy-nodes test)
+      (log "dummy nodes: no final reads")
+      (do (log "final reads at R=" (:replication-factor test) "and replica polls")
+          (final-ops! test rec hosts (+ 1000000 (:concurrency test)))))))
+
 (defn run-test!
   "Runs one test; returns {:results r :dir store-dir}. Cleans up on any exit."
   [opts]
@@ -176,7 +222,7 @@
                           :data-root (io/file dir "data")
                           :cluster-name (str "jepsen-" (mod seed 100000))
                           :node-command (when (:dummy-nodes opts) db/dummy-command)})
-        n (net/net {:prefix "rkv" :subnet "198.18.0" :node-count (:nodes opts)})
+        n (net/net {:prefix (:net-prefix opts "rkv") :subnet (:subnet opts "198.18.0") :node-count (:nodes opts)})
         d (db/db test n)
         rec (h/recorder)
         teardown (let [done (atom false)]
@@ -194,31 +240,8 @@
         (db/start! d x)
         (when (= x (first (:nodes n))) (db/await-port! d x 60000)))
       (await-cluster! test n d)
-      (let [hosts (map (:ip n) (:nodes n))
-            gen (wl/generator (:workload test) test)
-            deadline (+ (h/now rec) (* 1000000000 (:time-limit test)))
-            paused (atom #{}) killed (atom #{})
-            sys (system n d paused killed)
-            rng (java.util.Random. seed)
-            workers (doall (for [i (range (:concurrency test))]
-                             (future (worker test rec gen hosts i deadline))))
-            nemesis (future
-                      (when (seq (:nemesis test))
-                        (nem/run-schedule! sys #(h/record! rec %) (:nodes n)
-                                           {:faults (:nemesis test) :rng rng
-                                            :calm-ms (* 1000 (:calm test)) :fault-ms (* 1000 (:fault test))
-                                            :sleep! (fn [ms] (let [left (/ (- deadline (h/now rec)) 1e6)]
-                                                               (Thread/sleep (long (max 0 (min ms left))))))
-                                            :done? #(>= (h/now rec) deadline)})))]
-        (log "running" (:workload test) "for" (:time-limit test) "s with faults" (sort (:nemesis test)))
-        (doseq [w workers] @w)
-        @nemesis
-        (log "final heal, then" (:quiet test) "s quiet")
-        (nem/heal-all! sys #(h/record! rec %))
-        (doseq [x (:nodes n)] (db/await-port! d x 60000))
-        (Thread/sleep (* 1000 (:quiet test)))
-        (log "final reads at R=" (:replication-factor test) "and replica polls")
-        (final-ops! test rec hosts (+ 1000000 (:concurrency test))))
+      (run-phases! test rec (map (:ip n) (:nodes n)) (:nodes n)
+                   (system n d (atom #{}) (atom #{})))
       (finally
         (teardown)
         (try (.removeShutdownHook (Runtime/getRuntime) hook) (catch IllegalStateException _))))
@@ -235,7 +258,7 @@
       (h/write-results! results (io/file dir "results.edn"))
       {:results results :dir dir})))
 
-(defn summary [results]
+(defn summarize [results]
   (with-out-str
     (pprint/pprint (-> results
                        (update :latency select-keys [:all])
@@ -259,7 +282,7 @@
               (and (not (:dummy-nodes options)) (not (.isFile (io/file (:jar options)))))
               (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl repl -am -DskipTests)") {})))
             (let [{:keys [results dir]} (run-test! options)]
-              (println (summary results))
+              (println (summarize results))
               (println "store:" (str dir))
               (println (if (:valid? results) "Everything looks good! ヽ(‘ー`)ノ" "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"))
               (if (:valid? results) 0 1))

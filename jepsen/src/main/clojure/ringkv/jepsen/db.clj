@@ -70,7 +70,7 @@
     (.destroyForcibly p)
     (.waitFor p 10 java.util.concurrent.TimeUnit/SECONDS)
     (spit (io/file (:store-dir (:test db)) (str node ".log"))
-          (str "# " (java.time.Instant/now) " SIGKILL by nemesis\n") :append true))
+          (str "# " (java.time.Instant/now) " SIGKILL\n") :append true))
   nil)
 
 (defn pause! [db node]

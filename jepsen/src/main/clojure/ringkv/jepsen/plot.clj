@@ -28,7 +28,8 @@
                  (format "set object %d rect from %.3f, graph 0 to %.3f, graph 1 fc rgb '%s' fs solid 0.6 noborder behind"
                          (inc i) (/ (:start w) 1e9) (/ (:end w) 1e9) (fault-colours (:fault w) "#dddddd")))
                windows)
-        legend (str/join ", " (for [[f c] fault-colours] (format "%s %s" (name f) c)))]
+        xmax (max 1.0 (/ (or (:time (last history)) 0) 1e9))
+        legend "partition red, kill blue, pause yellow"]
     (str/join
      "\n"
      (concat
@@ -36,7 +37,7 @@
        "set multiplot layout 2,1"
        (str "set title 'latency (shaded: faults; " legend ")'")
        "set logscale y" "set ylabel 'latency (ms)'" "set xlabel 'time (s)'" "set key outside right"
-       "set xrange [0:*]"]
+       (format "set xrange [0:%.1f]" xmax) "set lmargin 10" "set rmargin 14"]
       rects
       ["plot 'latency-ok.dat' using 1:2 with points pt 7 ps 0.3 lc rgb '#1a7f37' title 'ok', \\"
        "     'latency-fail.dat' using 1:2 with points pt 7 ps 0.4 lc rgb '#cf222e' title 'fail', \\"

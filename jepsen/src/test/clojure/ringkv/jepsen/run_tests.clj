@@ -10,6 +10,7 @@
     ringkv.jepsen.nemesis-test
     ringkv.jepsen.workload-test
     ringkv.jepsen.plot-test
+    ringkv.jepsen.pipeline-test
     ringkv.jepsen.net-test
     ringkv.jepsen.lww-test])
 
