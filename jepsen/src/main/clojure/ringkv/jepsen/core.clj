@@ -230,7 +230,13 @@
                             (log "teardown: killing nodes, removing namespaces")
                             (try (db/stop-all! d) (catch Throwable _))
                             (try (net/cleanup! (:prefix n)) (catch Throwable _)))))
-        hook (Thread. ^Runnable teardown)]
+        hook (Thread. ^Runnable (fn []
+                                  ;; Ctrl-C or kill: clean up, and keep what was recorded.
+                                  (teardown)
+                                  (let [f (io/file dir "history.edn")]
+                                    (when-not (.exists f)
+                                      (h/write-edn! (h/ops rec) f)
+                                      (log "interrupted; partial history in" (str f))))))]
     (.mkdirs dir)
     (.addShutdownHook (Runtime/getRuntime) hook)
     (log "test" tname "seed" seed "->" (str dir))

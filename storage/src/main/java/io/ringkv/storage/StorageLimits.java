@@ -19,4 +19,34 @@ public record StorageLimits(int keyBytesMax, int valueBytesMax, int siblingsWarn
           + " siblingsWarn=" + siblingsWarn + " siblingsMax=" + siblingsMax);
     }
   }
+
+  /**
+   * Checks a coordinated write's key and value against {@link #keyBytesMax} and {@link #valueBytesMax}.
+   *
+   * @throws LimitExceededException naming the limit, e.g. "value is 2000000 bytes, over the limit valueBytesMax=1048576"
+   */
+  public void checkWrite(byte[] key, byte[] valueOrNull) {
+    if (key.length > keyBytesMax) {
+      throw new LimitExceededException("key is " + key.length + " bytes, over the limit keyBytesMax=" + keyBytesMax);
+    }
+    if (valueOrNull != null && valueOrNull.length > valueBytesMax) {
+      throw new LimitExceededException(
+          "value is " + valueOrNull.length + " bytes, over the limit valueBytesMax=" + valueBytesMax);
+    }
+  }
+
+  /**
+   * Checks the sibling count a coordinated write would leave.
+   *
+   * @return true when the count has reached {@link #siblingsWarn} (the caller logs a warning)
+   * @throws LimitExceededException when the count is over {@link #siblingsMax}
+   */
+  public boolean checkSiblings(int siblings) {
+    if (siblings > siblingsMax) {
+      throw new LimitExceededException("write would leave " + siblings
+          + " siblings, over the limit siblingsMax=" + siblingsMax
+          + " (too many concurrent writers, or clients writing without the context of their last read)");
+    }
+    return siblings >= siblingsWarn;
+  }
 }

@@ -1,0 +1,383 @@
+package io.ringkv.gossip;
+
+import io.ringkv.gossip.GossipPayload.Ack;
+import io.ringkv.gossip.GossipPayload.Ack2;
+import io.ringkv.gossip.GossipPayload.Reject;
+import io.ringkv.gossip.GossipPayload.Syn;
+import io.ringkv.gossip.GossipResult.Outbound;
+import io.ringkv.gossip.MembershipEvent.Joined;
+import io.ringkv.gossip.MembershipEvent.LivenessChanged;
+import io.ringkv.gossip.MembershipEvent.PeerRejected;
+import io.ringkv.gossip.MembershipEvent.Rejected;
+import io.ringkv.gossip.MembershipEvent.Restarted;
+import io.ringkv.gossip.MembershipEvent.StatusChanged;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One node's membership state machine: anti-entropy gossip of {@link Member} states in the style of
+ * Cassandra's Gossiper (push-pull with digests, three legs) plus a local
+ * {@link PhiAccrualFailureDetector}.
+ *
+ * <h2>How a node drives it</h2>
+ * <ul>
+ *   <li>every {@link GossipConfig#gossipIntervalMs()}: {@link #tick(long)} — bumps the local heartbeat
+ *       version, re-evaluates liveness, returns a {@link Syn} for up to {@code fanout} random live
+ *       peers, with probability #down/(#live+1) one down peer (so partitions heal), and, when no seed
+ *       was picked, a seed with probability #seeds/(#live+#down) — always while no peer is live, which
+ *       is how a node joins through any seed;</li>
+ *   <li>on a gossip message from {@code from}: {@link #onMessage(Endpoint, GossipPayload, long)};</li>
+ *   <li>send each {@link GossipResult#outbound()} message, log each event, and rebuild the ring from
+ *       {@link #view()} when {@link GossipResult#ringChanged()};</li>
+ *   <li>ask {@link #isAlive(String, long)} for preference lists and INFO.</li>
+ * </ul>
+ *
+ * <h2>Exchange</h2>
+ * A → B {@code Syn(digests of everything A knows, A's metadata)}. B refuses with a {@link Reject}
+ * when the metadata differs and merges nothing. Otherwise B answers {@code Ack(states B has that are
+ * newer than A's digest or unknown to A, digests of what B wants)}; A merges and answers
+ * {@code Ack2(the wanted states)}. States per message are bounded by
+ * {@link GossipConfig#maxStatesPerMessage()}; what does not fit travels in later rounds.
+ *
+ * <p>Observing a member's (generation, version) grow is a heartbeat for the failure detector; liveness
+ * is this node's own opinion and is not gossiped (as in Cassandra: a partitioned node's view must
+ * not convict healthy nodes elsewhere).
+ *
+ * <p>Pure and deterministic: no threads, no clock (time is {@code nowMs}), randomness only from the
+ * injected generator; not thread-safe.
+ */
+public final class Gossiper {
+  /** Bound on configured seeds. */
+  public static final int MAX_SEEDS = 64;
+
+  private final ClusterMetadata metadata;
+  private final List<Endpoint> seeds;
+  private final GossipConfig config;
+  private final RandomGenerator random;
+  private final PhiAccrualFailureDetector detector;
+  /** Last reported liveness of each non-gone remote member; keys are a subset of the view's ids. */
+  private final Map<String, Boolean> reportedAlive = new HashMap<>();
+  private Member local;
+  private MembershipView view;
+  private boolean joined;
+  private long statesDroppedOverLimit;
+
+  public Gossiper(Member local, ClusterMetadata metadata, List<Endpoint> seeds, GossipConfig config,
+      RandomGenerator random) {
+    this.local = Objects.requireNonNull(local, "local");
+    this.metadata = Objects.requireNonNull(metadata, "metadata");
+    this.config = Objects.requireNonNull(config, "config");
+    this.random = Objects.requireNonNull(random, "random");
+    LinkedHashSet<Endpoint> distinct = new LinkedHashSet<>(Objects.requireNonNull(seeds, "seeds"));
+    distinct.remove(local.endpoint());
+    if (distinct.size() > MAX_SEEDS) {
+      throw new IllegalArgumentException("at most " + MAX_SEEDS + " seeds (Gossiper.MAX_SEEDS), got " + distinct.size());
+    }
+    this.seeds = List.copyOf(distinct);
+    this.detector = new PhiAccrualFailureDetector(config);
+    this.view = MembershipView.of(local);
+  }
+
+  /** One gossip round; call every {@link GossipConfig#gossipIntervalMs()}. */
+  public GossipResult tick(long nowMs) {
+    local = local.bumped();
+    view = view.with(local);
+    List<MembershipEvent> events = new ArrayList<>();
+    updateLiveness(nowMs, events);
+
+    List<Member> live = new ArrayList<>();
+    List<Member> down = new ArrayList<>();
+    for (Member m : view.members()) {
+      if (m.id().equals(local.id()) || m.status().isGone()) {
+        continue;
+      }
+      (detector.isAvailable(m.id(), nowMs) ? live : down).add(m);
+    }
+    LinkedHashSet<Endpoint> targets = new LinkedHashSet<>();
+    for (Member m : sample(live, config.fanout())) {
+      targets.add(m.endpoint());
+    }
+    if (!down.isEmpty() && random.nextDouble() < down.size() / (double) (live.size() + 1)) {
+      targets.add(down.get(random.nextInt(down.size())).endpoint());
+    }
+    if (!seeds.isEmpty() && targets.stream().noneMatch(seeds::contains)) {
+      boolean alone = live.isEmpty();
+      if (alone || random.nextDouble() < seeds.size() / (double) (live.size() + down.size())) {
+        targets.add(seeds.get(random.nextInt(seeds.size())));
+      }
+    }
+    targets.remove(local.endpoint());
+
+    Syn syn = new Syn(local.id(), metadata, view.digests());
+    List<Outbound> out = new ArrayList<>(targets.size());
+    for (Endpoint to : targets) {
+      out.add(new Outbound(to, syn));
+    }
+    return new GossipResult(out, events, false);
+  }
+
+  /** Dispatches a received gossip payload to the matching {@code on*} method. */
+  public GossipResult onMessage(Endpoint from, GossipPayload payload, long nowMs) {
+    if (payload instanceof Syn syn) {
+      return onSyn(from, syn, nowMs);
+    } else if (payload instanceof Ack ack) {
+      return onAck(from, ack, nowMs);
+    } else if (payload instanceof Ack2 ack2) {
+      return onAck2(from, ack2, nowMs);
+    } else {
+      return onReject(from, (Reject) payload);
+    }
+  }
+
+  /** Leg 1 received: refuse an incompatible peer, else answer with newer states and wanted digests. */
+  public GossipResult onSyn(Endpoint from, Syn syn, long nowMs) {
+    Optional<String> incompatibility = metadata.incompatibilityWith(syn.metadata());
+    if (incompatibility.isPresent()) {
+      String reason = incompatibility.get();
+      return new GossipResult(List.of(new Outbound(from, new Reject(local.id(), reason))),
+          List.of(new PeerRejected(from, reason)), false);
+    }
+    joined = true;
+    List<Member> newerHere = new ArrayList<>();
+    List<Digest> wanted = new ArrayList<>();
+    Set<String> mentioned = new HashSet<>();
+    for (Digest d : syn.digests()) {
+      if (!mentioned.add(d.id())) {
+        continue;
+      }
+      Optional<Member> mine = view.get(d.id());
+      if (mine.isEmpty()) {
+        wanted.add(new Digest(d.id(), -1, -1));
+        continue;
+      }
+      Member m = mine.get();
+      int c = Member.compareVersions(d.generation(), d.version(), m.generation(), m.version());
+      if (c > 0) {
+        wanted.add(m.digest());
+      } else if (c < 0) {
+        newerHere.add(m);
+      }
+    }
+    for (Member m : view.members()) {
+      if (!mentioned.contains(m.id())) {
+        newerHere.add(m);
+      }
+    }
+    List<Outbound> out = List.of(new Outbound(from, new Ack(local.id(), bound(newerHere), wanted)));
+    return new GossipResult(out, List.of(), false);
+  }
+
+  /** Leg 2 received: merge the states, send back the ones the peer asked for. */
+  public GossipResult onAck(Endpoint from, Ack ack, long nowMs) {
+    joined = true;
+    List<MembershipEvent> events = new ArrayList<>();
+    boolean ringChanged = apply(ack.states(), nowMs, events);
+    List<Member> requested = new ArrayList<>();
+    for (Digest d : ack.requests()) {
+      view.get(d.id()).filter(m -> Member.compareVersions(m.generation(), m.version(), d.generation(), d.version()) > 0)
+          .ifPresent(requested::add);
+    }
+    List<Outbound> out = requested.isEmpty()
+        ? List.of()
+        : List.of(new Outbound(from, new Ack2(local.id(), bound(requested))));
+    return new GossipResult(out, events, ringChanged);
+  }
+
+  /** Leg 3 received: merge the states. */
+  public GossipResult onAck2(Endpoint from, Ack2 ack2, long nowMs) {
+    List<MembershipEvent> events = new ArrayList<>();
+    boolean ringChanged = apply(ack2.states(), nowMs, events);
+    return new GossipResult(List.of(), events, ringChanged);
+  }
+
+  /** A peer refused us; see {@link Rejected#fatal()}. */
+  public GossipResult onReject(Endpoint from, Reject reject) {
+    return new GossipResult(List.of(), List.of(new Rejected(from, reject.reason(), !joined)), false);
+  }
+
+  /** Changes the local member's status (e.g. UP after bootstrap, LEAVING on decommission). */
+  public GossipResult setLocalStatus(MemberStatus status) {
+    MemberStatus before = local.status();
+    if (before == status) {
+      return GossipResult.EMPTY;
+    }
+    local = local.withStatus(status);
+    view = view.with(local);
+    return new GossipResult(List.of(), List.of(new StatusChanged(local.id(), before, status)), true);
+  }
+
+  /**
+   * Administrative removal of a member this node considers down: marks it REMOVED (version + 1) so
+   * the mark spreads. Throws for the local node, unknown ids and members this node sees alive.
+   */
+  public GossipResult removeMember(String id, long nowMs) {
+    if (id.equals(local.id())) {
+      throw new IllegalArgumentException("cannot remove the local node '" + id + "'; decommission it instead");
+    }
+    Member current = view.get(id).orElseThrow(() -> new IllegalArgumentException("unknown member '" + id + "'"));
+    if (current.status() == MemberStatus.REMOVED) {
+      return GossipResult.EMPTY;
+    }
+    if (isAlive(id, nowMs)) {
+      throw new IllegalStateException("refusing to remove member '" + id + "': it is alive (phi "
+          + String.format("%.2f", detector.phi(id, nowMs)) + ")");
+    }
+    Member removed = current.withStatus(MemberStatus.REMOVED);
+    view = view.with(removed);
+    detector.remove(id);
+    reportedAlive.remove(id);
+    return new GossipResult(List.of(),
+        List.of(new StatusChanged(id, current.status(), MemberStatus.REMOVED)), true);
+  }
+
+  /** This node's opinion: true for itself, false for unknown or gone members, else phi below threshold. */
+  public boolean isAlive(String id, long nowMs) {
+    if (id.equals(local.id())) {
+      return true;
+    }
+    Optional<Member> m = view.get(id);
+    return m.isPresent() && !m.get().status().isGone() && detector.isAvailable(id, nowMs);
+  }
+
+  /** The failure detector's phi for {@code id} (0 for itself and unknown members). */
+  public double phi(String id, long nowMs) {
+    return id.equals(local.id()) ? 0.0 : detector.phi(id, nowMs);
+  }
+
+  /** Every member's liveness in id order, for INFO (UP/DOWN). */
+  public Map<String, Boolean> liveness(long nowMs) {
+    Map<String, Boolean> out = new TreeMap<>();
+    for (Member m : view.members()) {
+      out.put(m.id(), isAlive(m.id(), nowMs));
+    }
+    return out;
+  }
+
+  public Member localMember() {
+    return local;
+  }
+
+  public MembershipView view() {
+    return view;
+  }
+
+  public ClusterMetadata metadata() {
+    return metadata;
+  }
+
+  public GossipConfig config() {
+    return config;
+  }
+
+  /** Whether a compatible peer has exchanged state with this node. */
+  public boolean hasJoined() {
+    return joined;
+  }
+
+  /** States of unknown members dropped because the view was at {@link MembershipView#MAX_MEMBERS}. */
+  public long statesDroppedOverLimit() {
+    return statesDroppedOverLimit;
+  }
+
+  private boolean apply(List<Member> states, long nowMs, List<MembershipEvent> events) {
+    boolean ringChanged = false;
+    for (Member m : states) {
+      if (m.id().equals(local.id())) {
+        continue; // this node is the authority on its own state
+      }
+      Member current = view.get(m.id()).orElse(null);
+      if (current == null) {
+        if (view.size() >= MembershipView.MAX_MEMBERS) {
+          statesDroppedOverLimit++;
+          continue;
+        }
+        view = view.with(m);
+        events.add(new Joined(m));
+        ringChanged = true;
+        if (!m.status().isGone()) {
+          detector.heartbeat(m.id(), nowMs);
+          reportedAlive.put(m.id(), true);
+        }
+        continue;
+      }
+      if (!m.supersedes(current)) {
+        continue;
+      }
+      view = view.with(m);
+      if (m.generation() > current.generation()) {
+        events.add(new Restarted(m.id(), current.generation(), m.generation()));
+        detector.remove(m.id());
+      }
+      if (m.status() != current.status()) {
+        events.add(new StatusChanged(m.id(), current.status(), m.status()));
+      }
+      ringChanged |= m.ringStateDiffers(current);
+      if (m.status().isGone()) {
+        detector.remove(m.id());
+        reportedAlive.remove(m.id());
+        continue;
+      }
+      if (Member.compareVersions(m.generation(), m.version(), current.generation(), current.version()) > 0) {
+        detector.heartbeat(m.id(), nowMs);
+      }
+      Boolean before = reportedAlive.get(m.id());
+      boolean now = detector.isAvailable(m.id(), nowMs);
+      if (before == null) {
+        reportedAlive.put(m.id(), now);
+      } else if (before != now) {
+        reportedAlive.put(m.id(), now);
+        events.add(new LivenessChanged(m.id(), m.endpoint(), now, detector.phi(m.id(), nowMs)));
+      }
+    }
+    return ringChanged;
+  }
+
+  private void updateLiveness(long nowMs, List<MembershipEvent> events) {
+    for (Member m : view.members()) {
+      if (m.id().equals(local.id()) || m.status().isGone()) {
+        continue;
+      }
+      boolean now = detector.isAvailable(m.id(), nowMs);
+      Boolean before = reportedAlive.put(m.id(), now);
+      if (before != null && before != now) {
+        events.add(new LivenessChanged(m.id(), m.endpoint(), now, detector.phi(m.id(), nowMs)));
+      }
+    }
+  }
+
+  /** Up to {@code k} distinct elements chosen uniformly by a partial Fisher-Yates shuffle. */
+  private <T> List<T> sample(List<T> from, int k) {
+    List<T> copy = new ArrayList<>(from);
+    int n = Math.min(k, copy.size());
+    for (int i = 0; i < n; i++) {
+      int j = i + random.nextInt(copy.size() - i);
+      T t = copy.get(i);
+      copy.set(i, copy.get(j));
+      copy.set(j, t);
+    }
+    return copy.subList(0, n);
+  }
+
+  /** At most maxStatesPerMessage states: the local state first (it carries our heartbeat), the rest sampled. */
+  private List<Member> bound(List<Member> states) {
+    if (states.size() <= config.maxStatesPerMessage()) {
+      return states;
+    }
+    List<Member> out = new ArrayList<>(config.maxStatesPerMessage());
+    List<Member> others = new ArrayList<>(states.size());
+    for (Member m : states) {
+      (m.id().equals(local.id()) ? out : others).add(m);
+    }
+    out.addAll(sample(others, config.maxStatesPerMessage() - out.size()));
+    return out;
+  }
+}

@@ -1,0 +1,246 @@
+package io.ringkv.coordinator;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ClientMessages.DeleteReply;
+import io.ringkv.protocol.ClientMessages.ErrorReply;
+import io.ringkv.protocol.ClientMessages.PutReply;
+import io.ringkv.protocol.ErrorCode;
+import io.ringkv.protocol.Reply;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Coordinates a PUT or DELETE (Dynamo section 4.5, Riak's put FSM).
+ *
+ * <ol>
+ *   <li><b>Mint.</b> The first target (the node itself when it is a replica) applies the write to its
+ *       object and mints the new dot ({@code ReplicaWrite}). If it refuses for a reason another replica
+ *       may not have (full store, overload) or does not answer within {@code mintTimeoutMs}, the next
+ *       target mints instead, at most once per target. A refusal that every replica would repeat (a
+ *       limit) fails the request.
+ *   <li><b>Replicate.</b> The minted object goes to every other target as a {@code ReplicaMerge}; a
+ *       fallback's merge carries the owner it stands in for, so it keeps a hint.
+ *   <li><b>Acknowledge.</b> After {@code w} replicas stored the write the client gets the reply, with
+ *       the number that acknowledged so far (never more). If the deadline passes first, or so many
+ *       failed that {@code w} is out of reach, the client gets UNAVAILABLE with "k of w required
+ *       replicas acknowledged": the write may be stored on fewer replicas, and is not reported as done.
+ * </ol>
+ *
+ * A mint that timed out may still have been applied, so a retry on the next target can leave the
+ * same value twice as siblings; that costs a sibling, never a write.
+ */
+public final class PutCoordinator implements Coordinator {
+  private final long internalId;
+  private final long clientRequestId;
+  private final byte[] key;
+  private final byte[] value;
+  private final VersionVector context;
+  private final List<ReplicaTarget> targets;
+  private final int w;
+  private final long deadlineMs;
+  private final long mintTimeoutMs;
+  private final Function<VersionVector, byte[]> contextEncoder;
+
+  private int minter = -1;
+  private long mintDeadlineMs;
+  private final Set<Endpoint> triedMinters = new HashSet<>();
+  private VersionedObject minted;
+  private boolean created;
+  private final Set<Endpoint> acked = new HashSet<>();
+  private final Set<Endpoint> failed = new HashSet<>();
+  private String lastError;
+  private boolean replied;
+  private boolean finished;
+
+  /**
+   * @param value the value, or null for a DELETE
+   * @param targets the key's replicas, alive primaries first then fallbacks; never empty of duplicates
+   * @param contextEncoder turns the causal context into the opaque bytes the client gets back
+   */
+  public PutCoordinator(long internalId, long clientRequestId, byte[] key, byte[] value, VersionVector context,
+      List<ReplicaTarget> targets, int w, long deadlineMs, long mintTimeoutMs,
+      Function<VersionVector, byte[]> contextEncoder) {
+    this.internalId = internalId;
+    this.clientRequestId = clientRequestId;
+    this.key = key;
+    this.value = value;
+    this.context = context;
+    this.targets = List.copyOf(targets);
+    this.w = w;
+    this.deadlineMs = deadlineMs;
+    this.mintTimeoutMs = mintTimeoutMs;
+    this.contextEncoder = contextEncoder;
+  }
+
+  @Override
+  public long internalId() {
+    return internalId;
+  }
+
+  public boolean isDelete() {
+    return value == null;
+  }
+
+  @Override
+  public Step start(long nowMs) {
+    Step step = new Step();
+    if (targets.isEmpty()) {
+      fail(step, ErrorCode.UNAVAILABLE, "0 of " + w + " required replicas acknowledged (no replica is reachable)");
+      return step;
+    }
+    mintAt(0, nowMs, step);
+    return step;
+  }
+
+  private void mintAt(int index, long nowMs, Step step) {
+    minter = index;
+    ReplicaTarget t = targets.get(index);
+    triedMinters.add(t.endpoint());
+    mintDeadlineMs = Math.min(deadlineMs, nowMs + mintTimeoutMs);
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value)));
+    step.wakeAtMs = mintDeadlineMs;
+  }
+
+  /** Moves minting to the next untried target; false when none is left. */
+  private boolean nextMinter(long nowMs, Step step) {
+    for (int i = minter + 1; i < targets.size(); i++) {
+      if (!triedMinters.contains(targets.get(i).endpoint())) {
+        mintAt(i, nowMs, step);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Step onReply(Endpoint from, Reply reply, long nowMs) {
+    Step step = new Step();
+    if (finished) {
+      step.finished = true;
+      return step;
+    }
+    if (minted == null) {
+      onMintReply(from, reply, nowMs, step);
+    } else {
+      onReplicaReply(from, reply, step);
+    }
+    if (!step.finished && step.wakeAtMs < 0) {
+      step.wakeAtMs = minted == null ? mintDeadlineMs : deadlineMs;
+    }
+    return step;
+  }
+
+  private void onMintReply(Endpoint from, Reply reply, long nowMs, Step step) {
+    if (!from.equals(targets.get(minter).endpoint())) {
+      return; // a late answer from a minter we gave up on; the merge from the new minter covers it
+    }
+    if (reply instanceof ReplicaWriteReply r) {
+      minted = r.object();
+      created = r.created();
+      acked.add(from);
+      for (ReplicaTarget t : targets) {
+        if (!t.endpoint().equals(from)) {
+          step.sends.add(new Step.Send(t.endpoint(), new ReplicaMerge(internalId, key, minted, t.hintFor())));
+        }
+      }
+      checkDone(step);
+    } else if (reply instanceof ErrorReply e) {
+      lastError = e.message();
+      failed.add(from);
+      if (e.code() == ErrorCode.LIMIT_EXCEEDED || e.code() == ErrorCode.BAD_REQUEST) {
+        fail(step, e.code(), e.message());
+      } else if (!nextMinter(nowMs, step)) {
+        fail(step, e.code(), e.message());
+      }
+    }
+  }
+
+  private void onReplicaReply(Endpoint from, Reply reply, Step step) {
+    if (!isTarget(from) || acked.contains(from) || failed.contains(from)) {
+      return;
+    }
+    if (reply instanceof ReplicaAck) {
+      acked.add(from);
+    } else if (reply instanceof ErrorReply e) {
+      failed.add(from);
+      lastError = e.message();
+    }
+    checkDone(step);
+  }
+
+  private boolean isTarget(Endpoint e) {
+    for (ReplicaTarget t : targets) {
+      if (t.endpoint().equals(e)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void checkDone(Step step) {
+    if (!replied && acked.size() >= w) {
+      replied = true;
+      step.reply = isDelete()
+          ? new DeleteReply(clientRequestId, !created, acked.size())
+          : new PutReply(clientRequestId, created, acked.size(), contextEncoder.apply(minted.context()));
+    }
+    int outstanding = targets.size() - acked.size() - failed.size();
+    if (!replied && acked.size() + outstanding < w) {
+      fail(step, ErrorCode.UNAVAILABLE, shortfall());
+    }
+    if (outstanding == 0) {
+      finished = true;
+      step.finished = true;
+    }
+  }
+
+  private String shortfall() {
+    String m = acked.size() + " of " + w + " required replicas acknowledged";
+    return lastError == null ? m : m + " (last error: " + lastError + ")";
+  }
+
+  @Override
+  public Step onTimer(long nowMs) {
+    Step step = new Step();
+    if (finished) {
+      step.finished = true;
+      return step;
+    }
+    if (nowMs >= deadlineMs) {
+      if (!replied) {
+        fail(step, ErrorCode.UNAVAILABLE, shortfall());
+      }
+      finished = true;
+      step.finished = true;
+      return step;
+    }
+    if (minted == null && nowMs >= mintDeadlineMs) {
+      failed.add(targets.get(minter).endpoint());
+      lastError = targets.get(minter).nodeId() + " did not answer in " + mintTimeoutMs + " ms";
+      if (!nextMinter(nowMs, step)) {
+        fail(step, ErrorCode.UNAVAILABLE, shortfall());
+        return step;
+      }
+      return step;
+    }
+    step.wakeAtMs = minted == null ? mintDeadlineMs : deadlineMs;
+    return step;
+  }
+
+  private void fail(Step step, ErrorCode code, String message) {
+    if (!replied) {
+      replied = true;
+      step.reply = new ErrorReply(clientRequestId, code, message);
+    }
+    finished = true;
+    step.finished = true;
+  }
+}

@@ -1,0 +1,222 @@
+package io.ringkv.membership;
+
+import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.gossip.GossipPayload;
+import io.ringkv.gossip.GossipResult;
+import io.ringkv.gossip.Gossiper;
+import io.ringkv.gossip.Member;
+import io.ringkv.gossip.MemberStatus;
+import io.ringkv.gossip.MembershipEvent;
+import io.ringkv.node.ClusterView;
+import io.ringkv.protocol.ClientMessages.NodeInfo;
+import io.ringkv.ring.PreferenceList;
+import io.ringkv.ring.Replica;
+import io.ringkv.ring.Ring;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.Scheduler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's membership: drives the pure {@link Gossiper} on the core thread (a round every
+ * {@code gossipIntervalMs}, each received payload), keeps the {@link Ring} built from the current
+ * view, and answers the request path's questions ({@link ClusterView}) with the local failure
+ * detector's opinion of who is alive. One log line per membership change, none per round.
+ *
+ * <p>Only the core thread calls the {@link ClusterView} methods and the gossip entry points; the
+ * ring is also published through a volatile field for other threads (streaming, INFO in tests).
+ */
+public final class Membership implements ClusterView {
+  private static final Logger log = LoggerFactory.getLogger(Membership.class);
+
+  private final Gossiper gossiper;
+  private final Clock clock;
+  private final Scheduler core;
+  private final BiConsumer<Endpoint, GossipPayload> sender;
+  private final List<Consumer<MembershipEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> ringListeners = new CopyOnWriteArrayList<>();
+  private volatile Ring ring;
+  private volatile Consumer<String> onFatalRejection = reason -> {};
+  private boolean running;
+  private long rounds;
+
+  public Membership(Gossiper gossiper, Clock clock, Scheduler core, BiConsumer<Endpoint, GossipPayload> sender) {
+    this.gossiper = gossiper;
+    this.clock = clock;
+    this.core = core;
+    this.sender = sender;
+    this.ring = Ring.of(gossiper.view());
+  }
+
+  /** Called with the peer's one-line reason when a cluster refuses this node (wrong N or name). */
+  public void onFatalRejection(Consumer<String> handler) {
+    this.onFatalRejection = handler;
+  }
+
+  public void addListener(Consumer<MembershipEvent> listener) {
+    listeners.add(listener);
+  }
+
+  /** Runs (on the core thread) after every change of the ring. */
+  public void addRingListener(Runnable listener) {
+    ringListeners.add(listener);
+  }
+
+  /** Starts the gossip rounds. */
+  public void start() {
+    core.execute(() -> {
+      running = true;
+      round();
+    });
+  }
+
+  public void stop() {
+    core.execute(() -> running = false);
+  }
+
+  private void round() {
+    if (!running) {
+      return;
+    }
+    rounds++;
+    apply(gossiper.tick(clock.nowMs()));
+    core.schedule(gossiper.config().gossipIntervalMs(), this::round);
+  }
+
+  /** A gossip payload from a peer; safe from any thread. */
+  public void onGossip(Endpoint from, GossipPayload payload) {
+    core.execute(() -> apply(gossiper.onMessage(from, payload, clock.nowMs())));
+  }
+
+  /** Changes this node's lifecycle status (JOINING, UP, LEAVING, ...); safe from any thread. */
+  public void setLocalStatus(MemberStatus status) {
+    core.execute(() -> apply(gossiper.setLocalStatus(status)));
+  }
+
+  /** Marks a down member REMOVED; must run on the core thread. */
+  public void removeMember(String id) {
+    apply(gossiper.removeMember(id, clock.nowMs()));
+  }
+
+  private void apply(GossipResult result) {
+    for (GossipResult.Outbound out : result.outbound()) {
+      sender.accept(out.to(), out.payload());
+    }
+    for (MembershipEvent e : result.events()) {
+      logEvent(e);
+      for (Consumer<MembershipEvent> l : listeners) {
+        l.accept(e);
+      }
+      if (e instanceof MembershipEvent.Rejected r && r.fatal()) {
+        onFatalRejection.accept(r.reason());
+      }
+    }
+    if (result.ringChanged()) {
+      Ring next = Ring.of(gossiper.view());
+      if (!next.equals(ring)) {
+        ring = next;
+        log.info("ring now has {} owners and {} tokens", next.nodeCount(), next.tokenCount());
+        for (Runnable l : ringListeners) {
+          l.run();
+        }
+      }
+    }
+  }
+
+  private void logEvent(MembershipEvent e) {
+    if (e instanceof MembershipEvent.Joined j) {
+      log.info("member {} at {} joined ({}, {} tokens)", j.member().id(), j.member().endpoint(), j.member().status(),
+          j.member().tokens().size());
+    } else if (e instanceof MembershipEvent.StatusChanged s) {
+      log.info("member {} is now {} (was {})", s.id(), s.to(), s.from());
+    } else if (e instanceof MembershipEvent.Restarted r) {
+      log.info("member {} restarted (generation {} -> {})", r.id(), r.oldGeneration(), r.newGeneration());
+    } else if (e instanceof MembershipEvent.LivenessChanged l) {
+      log.info("member {} at {} is {} (phi {})", l.id(), l.endpoint(), l.alive() ? "UP" : "DOWN",
+          String.format("%.1f", l.phi()));
+    } else if (e instanceof MembershipEvent.PeerRejected p) {
+      log.warn("refused gossip from {}: {}", p.from(), p.reason());
+    } else if (e instanceof MembershipEvent.Rejected r) {
+      log.error("{} refused this node: {}", r.by(), r.reason());
+    }
+  }
+
+  public Ring ring() {
+    return ring;
+  }
+
+  public Gossiper gossiper() {
+    return gossiper;
+  }
+
+  public long rounds() {
+    return rounds;
+  }
+
+  public String localId() {
+    return gossiper.localMember().id();
+  }
+
+  public boolean isAlive(String id) {
+    return gossiper.isAlive(id, clock.nowMs());
+  }
+
+  // ---------------------------------------------------------------- ClusterView
+
+  @Override
+  public List<ReplicaTarget> targets(byte[] key, int n) {
+    long now = clock.nowMs();
+    PreferenceList pl = ring.preferenceList(key, n, id -> gossiper.isAlive(id, now));
+    List<ReplicaTarget> out = new ArrayList<>(pl.replicas().size());
+    for (Replica r : pl.replicas()) {
+      out.add(new ReplicaTarget(r.nodeId(), r.endpoint(), r.hintFor()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<ReplicaTarget> primaries(byte[] key, int n) {
+    PreferenceList pl = ring.preferenceList(key, n, id -> true);
+    List<ReplicaTarget> out = new ArrayList<>(pl.primaries().size());
+    for (Replica r : pl.primaries()) {
+      out.add(ReplicaTarget.primary(r.nodeId(), r.endpoint()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    long now = clock.nowMs();
+    Map<String, Double> ownership = ring.ownership();
+    List<NodeInfo> out = new ArrayList<>();
+    for (Member m : gossiper.view().members()) {
+      if (m.status() == MemberStatus.REMOVED || m.status() == MemberStatus.LEFT) {
+        continue;
+      }
+      boolean alive = gossiper.isAlive(m.id(), now);
+      String status = !alive ? "DOWN" : m.status().name();
+      out.add(new NodeInfo(m.id(), m.endpoint().host(), m.endpoint().port(), status, m.tokens().size(),
+          ownership.getOrDefault(m.id(), 0.0)));
+    }
+    return out;
+  }
+
+  @Override
+  public int liveNodes() {
+    long now = clock.nowMs();
+    int live = 0;
+    for (Member m : gossiper.view().members()) {
+      if (!m.status().isGone() && gossiper.isAlive(m.id(), now)) {
+        live++;
+      }
+    }
+    return live;
+  }
+}

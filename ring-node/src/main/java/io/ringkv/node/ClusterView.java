@@ -1,0 +1,27 @@
+package io.ringkv.node;
+
+import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.protocol.ClientMessages.NodeInfo;
+import java.util.List;
+
+/**
+ * What the request path needs to know about the cluster, as the local node sees it now: where a
+ * key lives and who is alive. Implemented over gossip membership and the ring; simulations may
+ * use a fixed one.
+ */
+public interface ClusterView {
+  /**
+   * The nodes a coordinator sends the key's traffic to: its alive primaries first, then a fallback
+   * for each down primary (sloppy quorum). At most {@code n} entries.
+   */
+  List<ReplicaTarget> targets(byte[] key, int n);
+
+  /** All {@code n} primaries of the key, alive or not, in ring order (for WHERE and verification). */
+  List<ReplicaTarget> primaries(byte[] key, int n);
+
+  /** Every known node, this one included. */
+  List<NodeInfo> nodes();
+
+  /** Nodes currently believed alive, this one included. */
+  int liveNodes();
+}

@@ -1,0 +1,182 @@
+package io.ringkv.node;
+
+import io.ringkv.gossip.Endpoint;
+import java.io.File;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ringkv node}: starts one node and blocks until it is stopped (SIGTERM, Ctrl-C) or refused by
+ * its cluster. Every flag may also come from a properties file given with {@code --config}, keyed by
+ * the flag's long name without dashes ({@code replication-factor=3}); flags on the command line win.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Start a ringkv node.")
+public final class NodeMain implements Callable<Integer> {
+
+  @Option(names = "--id", description = "Node id; kept in the data directory (default: the stored id, else the host_port).")
+  String id;
+
+  @Option(names = "--host", description = "Address other nodes and clients reach this node at (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1")
+  String host;
+
+  @Option(names = "--port", description = "Port for clients and nodes (default: ${DEFAULT-VALUE}).", defaultValue = "7001")
+  int port;
+
+  @Option(names = "--bind", description = "Address to listen on (default: the --host address).")
+  String bindHost;
+
+  @Option(names = "--data-dir", required = true, description = "Directory for the object store, hints and node identity.")
+  Path dataDir;
+
+  @Option(names = "--cluster-name", defaultValue = "ringkv",
+      description = "Cluster name; a node refuses to join a cluster of another name (default: ${DEFAULT-VALUE}).")
+  String clusterName;
+
+  @Option(names = "--replication-factor", defaultValue = "3",
+      description = "N, copies of each key; every node of a cluster must agree (default: ${DEFAULT-VALUE}).")
+  int replicationFactor;
+
+  @Option(names = "--r", defaultValue = "0", description = "Default read quorum (default: a majority of N).")
+  int r;
+
+  @Option(names = "--w", defaultValue = "0", description = "Default write quorum (default: a majority of N).")
+  int w;
+
+  @Option(names = "--key-format", defaultValue = "any", description = "Key rule for the cluster: any or uuid4 (default: ${DEFAULT-VALUE}).")
+  String keyFormat;
+
+  @Option(names = "--join", split = ",", description = "HOST:PORT of any existing member; repeatable.")
+  List<String> join = new ArrayList<>();
+
+  @Option(names = "--vnodes", defaultValue = "" + NodeDefaults.VNODES,
+      description = "Ring tokens for a new node; ignored once the node has tokens (default: ${DEFAULT-VALUE}).")
+  int vnodes;
+
+  @Option(names = "--storage-entries", defaultValue = "1000000",
+      description = "Keys the object store is sized for; fixed when the store is created (default: ${DEFAULT-VALUE}).")
+  long storageEntries;
+
+  @Option(names = "--storage-average-key-bytes", defaultValue = "36", description = "(default: ${DEFAULT-VALUE}, a UUID)")
+  int storageAverageKeyBytes;
+
+  @Option(names = "--storage-average-value-bytes", defaultValue = "1024", description = "(default: ${DEFAULT-VALUE})")
+  int storageAverageValueBytes;
+
+  @Option(names = "--request-timeout-ms", defaultValue = "2000",
+      description = "How long a coordinator waits for its quorum (default: ${DEFAULT-VALUE}).")
+  long requestTimeoutMs;
+
+  @Option(names = "--gossip-interval-ms", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE}, as Cassandra)")
+  long gossipIntervalMs;
+
+  @Option(names = "--storage-threads", defaultValue = "2", description = "Threads serving replica storage work (default: ${DEFAULT-VALUE}).")
+  int storageThreads;
+
+  @Option(names = "--storage-queue-max", defaultValue = "10000",
+      description = "Replica requests queued for storage before OVERLOADED (default: ${DEFAULT-VALUE}).")
+  int storageQueueMax;
+
+  @Option(names = "--metrics-port", defaultValue = "0",
+      description = "Port of the HTTP /metrics JSON endpoint; 0 = port + 1000 (default), -1 disables it.")
+  int metricsPort;
+
+  @Option(names = "--unsafe-last-write-wins", hidden = true,
+      description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
+  boolean unsafeLastWriteWins;
+
+  @Option(names = "--config", description = "Properties file with defaults for any of these flags.")
+  File config;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  public static void main(String[] args) {
+    System.setProperty("chronicle.analytics.disable", "true");
+    int code = execute(args);
+    System.exit(code);
+  }
+
+  /** Parses, starts the node and blocks until it stops; returns the process exit status. */
+  public static int execute(String... args) {
+    CommandLine cl = new CommandLine(new NodeMain());
+    File config = findConfig(args);
+    if (config != null) {
+      if (!config.isFile()) {
+        cl.getErr().println("Error: config file " + config + " does not exist");
+        return 2;
+      }
+      cl.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(config));
+    }
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("Error: " + e.getMessage());
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  private static File findConfig(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return new File(args[i + 1]);
+      }
+      if (args[i].startsWith("--config=")) {
+        return new File(args[i].substring("--config=".length()));
+      }
+    }
+    return null;
+  }
+
+  NodeConfig toConfig() {
+    List<Endpoint> seeds = new ArrayList<>();
+    for (String j : join) {
+      seeds.add(Endpoint.parse(j.trim()));
+    }
+    int metrics = metricsPort == 0 ? (port + 1000 <= 65535 ? port + 1000 : 0) : Math.max(0, metricsPort);
+    return new NodeConfig(id, host, port, bindHost == null ? host : bindHost, dataDir, clusterName, replicationFactor,
+        r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
+        storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
+        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig cfg;
+    try {
+      cfg = toConfig();
+    } catch (IllegalArgumentException e) {
+      System.err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    PrintWriter err = new PrintWriter(System.err, true);
+    int[] exit = {0};
+    ServerNode node;
+    try {
+      node = ServerNode.start(cfg, reason -> {
+        err.println("Error: this node cannot join: " + reason);
+        exit[0] = 3;
+        stopped.countDown();
+      });
+    } catch (ServerNode.StartupException e) {
+      err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    Thread hook = new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }, "ringkv-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    stopped.await();
+    if (exit[0] != 0) {
+      node.close();
+    }
+    return exit[0];
+  }
+}

@@ -1,0 +1,431 @@
+package io.ringkv.node;
+
+import com.codahale.metrics.Timer;
+import io.ringkv.coordinator.ContextCodec;
+import io.ringkv.coordinator.Coordinator;
+import io.ringkv.coordinator.GetCoordinator;
+import io.ringkv.coordinator.PutCoordinator;
+import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.coordinator.Step;
+import io.ringkv.coordinator.WhereCoordinator;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ClientMessages.DeleteRequest;
+import io.ringkv.protocol.ClientMessages.ErrorReply;
+import io.ringkv.protocol.ClientMessages.GetRequest;
+import io.ringkv.protocol.ClientMessages.InfoReply;
+import io.ringkv.protocol.ClientMessages.InfoRequest;
+import io.ringkv.protocol.ClientMessages.PutRequest;
+import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.ErrorCode;
+import io.ringkv.protocol.Message;
+import io.ringkv.protocol.Reply;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
+import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import io.ringkv.protocol.Request;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.Scheduler;
+import io.ringkv.storage.LimitExceededException;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.StoreFullException;
+import io.ringkv.storage.WriteResult;
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import io.ringkv.transport.ClientRequestHandler;
+import io.ringkv.transport.Transport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request path of one node: the driver around the pure coordinators and the replica side of
+ * replication.
+ *
+ * <p>Threads. Coordinator state lives on the core {@link Scheduler} (one thread, no locks); client
+ * requests and replica replies are handed to it. Replica work (storage reads and writes) runs on
+ * {@code storageExecutor}, never on a network thread. Messages to this node itself skip the network.
+ * Under simulation the scheduler and executor are the simulator's, so a cluster runs on one thread.
+ */
+public final class RingNode implements ClientRequestHandler, Transport.PeerHandler {
+  private static final Logger log = LoggerFactory.getLogger(RingNode.class);
+
+  private final String nodeId;
+  private final Endpoint self;
+  private final RequestSettings settings;
+  private final StorageEngine storage;
+  private final Transport transport;
+  private final ClusterView cluster;
+  private final Clock clock;
+  private final Scheduler core;
+  private final Executor storageExecutor;
+  private final ContextCodec contexts;
+  private final NodeMetrics metrics;
+
+  private final Map<Long, Active> active = new HashMap<>();
+  private long nextInternalId;
+  private volatile BiConsumer<Endpoint, Message> otherMessages = (from, m) ->
+      log.debug("ignoring {} from {}", m.getClass().getSimpleName(), from);
+  private volatile ReplicaListener replicaListener = ReplicaListener.NONE;
+
+  /** Hooks for subsystems that watch replica-side writes (hinted handoff, anti-entropy trees). */
+  public interface ReplicaListener {
+    ReplicaListener NONE = new ReplicaListener() {};
+
+    /** Called on the storage thread after a write or merge stored {@code stored} for {@code key}. */
+    default void onStored(byte[] key, VersionedObject stored, String hintFor) {}
+  }
+
+  private static final class Active {
+    final Coordinator coordinator;
+    final Consumer<Reply> client;
+    final Timer.Context timing;
+    Scheduler.Cancellable timer;
+    long timerAtMs = -1;
+
+    Active(Coordinator coordinator, Consumer<Reply> client, Timer.Context timing) {
+      this.coordinator = coordinator;
+      this.client = client;
+      this.timing = timing;
+    }
+  }
+
+  public RingNode(String nodeId, Endpoint self, RequestSettings settings, StorageEngine storage, Transport transport,
+      ClusterView cluster, Clock clock, Scheduler core, Executor storageExecutor, ContextCodec contexts,
+      NodeMetrics metrics) {
+    this.nodeId = nodeId;
+    this.self = self;
+    this.settings = settings;
+    this.storage = storage;
+    this.transport = transport;
+    this.cluster = cluster;
+    this.clock = clock;
+    this.core = core;
+    this.storageExecutor = storageExecutor;
+    this.contexts = contexts;
+    this.metrics = metrics;
+    this.nextInternalId = (clock.nowMs() & 0xFFFF_FFFFL) << 20;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public Endpoint endpoint() {
+    return self;
+  }
+
+  public RequestSettings settings() {
+    return settings;
+  }
+
+  public StorageEngine storage() {
+    return storage;
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  /** Messages that are neither replica requests nor replies (gossip, handoff, ...) go here. */
+  public void setOtherMessageHandler(BiConsumer<Endpoint, Message> handler) {
+    this.otherMessages = handler;
+  }
+
+  public void setReplicaListener(ReplicaListener listener) {
+    this.replicaListener = listener;
+  }
+
+  // ---------------------------------------------------------------- client side
+
+  @Override
+  public void onRequest(Request request, Consumer<Reply> reply) {
+    core.execute(() -> handleClient(request, reply));
+  }
+
+  private void handleClient(Request request, Consumer<Reply> reply) {
+    try {
+      if (request instanceof InfoRequest info) {
+        reply.accept(info(info.requestId()));
+        return;
+      }
+      if (active.size() >= settings.maxInFlightRequests()) {
+        refuse(reply, request.requestId(), ErrorCode.OVERLOADED,
+            "node " + nodeId + " has " + active.size() + " requests in flight (maxInFlightRequests); retry later");
+        return;
+      }
+      long now = clock.nowMs();
+      int n = settings.replicationFactor();
+      if (request instanceof GetRequest get) {
+        String bad = checkKey(get.key());
+        int r = get.r() == 0 ? settings.defaultR() : get.r();
+        if (bad == null) {
+          bad = checkQuorum("R", r, n);
+        }
+        if (bad != null) {
+          refuse(reply, get.requestId(), ErrorCode.BAD_REQUEST, bad);
+          return;
+        }
+        long deadline = now + timeout(get.timeoutMs());
+        run(new GetCoordinator(newId(), get.requestId(), get.key(), cluster.targets(get.key(), n), r, deadline,
+            settings.readRepairBytesMax(), contexts::encode), reply, metrics.coordinatorGet.time());
+      } else if (request instanceof PutRequest put) {
+        startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), reply, now);
+      } else if (request instanceof DeleteRequest del) {
+        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), reply, now);
+      } else if (request instanceof WhereRequest where) {
+        String bad = checkKey(where.key());
+        if (bad != null) {
+          refuse(reply, where.requestId(), ErrorCode.BAD_REQUEST, bad);
+          return;
+        }
+        run(new WhereCoordinator(newId(), where.requestId(), where.key(), whereReplicas(where.key()),
+            now + settings.requestTimeoutMs()), reply, null);
+      } else {
+        refuse(reply, request.requestId(), ErrorCode.BAD_REQUEST,
+            "unsupported request " + request.getClass().getSimpleName());
+      }
+    } catch (RuntimeException e) {
+      log.error("request {} failed", request.getClass().getSimpleName(), e);
+      refuse(reply, request.requestId(), ErrorCode.INTERNAL, "internal error: " + e);
+    }
+  }
+
+  private void startWrite(long requestId, byte[] key, byte[] value, byte[] contextBytes, int wAsked, int timeoutMs,
+      Consumer<Reply> reply, long now) {
+    int n = settings.replicationFactor();
+    String bad = checkKey(key);
+    int w = wAsked == 0 ? settings.defaultW() : wAsked;
+    if (bad == null) {
+      bad = checkQuorum("W", w, n);
+    }
+    if (bad != null) {
+      refuse(reply, requestId, ErrorCode.BAD_REQUEST, bad);
+      return;
+    }
+    if (value != null && value.length > storage.limits().valueBytesMax()) {
+      refuse(reply, requestId, ErrorCode.LIMIT_EXCEEDED, "value is " + value.length
+          + " bytes, over the limit valueBytesMax=" + storage.limits().valueBytesMax());
+      return;
+    }
+    VersionVector context;
+    try {
+      context = contextBytes == null || contextBytes.length == 0 ? VersionVector.EMPTY : contexts.decode(contextBytes);
+    } catch (IllegalArgumentException e) {
+      refuse(reply, requestId, ErrorCode.BAD_REQUEST, "causal context is not valid: " + e.getMessage());
+      return;
+    }
+    List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
+    run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
+            settings.mintTimeoutMs(), contexts::encode), reply,
+        (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
+  }
+
+  /** When this node is a replica it mints the dot itself: one network hop fewer. */
+  private List<ReplicaTarget> preferLocalMinter(List<ReplicaTarget> targets) {
+    for (int i = 1; i < targets.size(); i++) {
+      if (targets.get(i).endpoint().equals(self)) {
+        List<ReplicaTarget> reordered = new ArrayList<>(targets);
+        reordered.add(0, reordered.remove(i));
+        return reordered;
+      }
+    }
+    return targets;
+  }
+
+  private List<ReplicaTarget> whereReplicas(byte[] key) {
+    int n = settings.replicationFactor();
+    List<ReplicaTarget> all = new ArrayList<>(cluster.primaries(key, n));
+    for (ReplicaTarget t : cluster.targets(key, n)) {
+      if (t.isFallback()) {
+        all.add(t);
+      }
+    }
+    return all;
+  }
+
+  private long timeout(int askedMs) {
+    return askedMs > 0 ? Math.min(askedMs, 60_000) : settings.requestTimeoutMs();
+  }
+
+  private String checkKey(byte[] key) {
+    String bad = settings.keyFormat().check(key);
+    if (bad == null && key.length > storage.limits().keyBytesMax()) {
+      bad = "key is " + key.length + " bytes, over the limit keyBytesMax=" + storage.limits().keyBytesMax();
+    }
+    return bad;
+  }
+
+  private static String checkQuorum(String name, int q, int n) {
+    return q < 1 || q > n ? name + "=" + q + " is out of range: it must be 1.." + n + " (the replication factor)" : null;
+  }
+
+  private void refuse(Consumer<Reply> reply, long requestId, ErrorCode code, String message) {
+    metrics.error(code);
+    reply.accept(new ErrorReply(requestId, code, message));
+  }
+
+  InfoReply info(long requestId) {
+    List<String> warnings = new ArrayList<>();
+    int live = cluster.liveNodes();
+    if (live < settings.replicationFactor()) {
+      warnings.add("cluster size (" + live + ") is smaller than a replication factor ("
+          + settings.replicationFactor() + ")");
+    }
+    return new InfoReply(requestId, nodeId, clusterName(), settings.replicationFactor(), settings.defaultR(),
+        settings.defaultW(), settings.keyFormat().wireName(), cluster.nodes(), warnings);
+  }
+
+  private volatile String clusterName = "ringkv";
+
+  public void setClusterName(String name) {
+    this.clusterName = name;
+  }
+
+  private String clusterName() {
+    return clusterName;
+  }
+
+  private long newId() {
+    return ++nextInternalId;
+  }
+
+  private void run(Coordinator c, Consumer<Reply> client, Timer.Context timing) {
+    Active a = new Active(c, client, timing);
+    active.put(c.internalId(), a);
+    metrics.requestsInFlight.inc();
+    apply(a, c.start(clock.nowMs()));
+  }
+
+  private void apply(Active a, Step step) {
+    for (Step.Send s : step.sends()) {
+      send(s.to(), s.message());
+    }
+    if (step.readRepairs() > 0) {
+      metrics.readRepairs.inc(step.readRepairs());
+    }
+    Reply reply = step.reply();
+    if (reply != null) {
+      if (a.timing != null) {
+        a.timing.stop();
+      }
+      if (reply instanceof ErrorReply e) {
+        metrics.error(e.code());
+      }
+      a.client.accept(reply);
+    }
+    if (step.finished()) {
+      active.remove(a.coordinator.internalId());
+      metrics.requestsInFlight.dec();
+      if (a.timer != null) {
+        a.timer.cancel();
+      }
+      return;
+    }
+    long wake = step.wakeAtMs();
+    if (wake >= 0 && wake != a.timerAtMs) {
+      if (a.timer != null) {
+        a.timer.cancel();
+      }
+      a.timerAtMs = wake;
+      long id = a.coordinator.internalId();
+      a.timer = core.schedule(Math.max(0, wake - clock.nowMs()), () -> onTimer(id));
+    }
+  }
+
+  private void onTimer(long internalId) {
+    Active a = active.get(internalId);
+    if (a != null) {
+      a.timerAtMs = -1;
+      a.timer = null;
+      apply(a, a.coordinator.onTimer(clock.nowMs()));
+    }
+  }
+
+  private void onReplicaReply(Endpoint from, Reply reply) {
+    Active a = active.get(reply.requestId());
+    if (a != null) {
+      apply(a, a.coordinator.onReply(from, reply, clock.nowMs()));
+    }
+  }
+
+  /** Requests this node coordinates right now. */
+  public int inFlight() {
+    return active.size();
+  }
+
+  // ---------------------------------------------------------------- network
+
+  /** Sends to a replica; to this node itself without touching the network. */
+  public void send(Endpoint to, Message message) {
+    if (to.equals(self)) {
+      onMessage(self, message);
+    } else {
+      transport.send(to, message);
+    }
+  }
+
+  @Override
+  public void onMessage(Endpoint from, Message message) {
+    if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge) {
+      Request request = (Request) message;
+      try {
+        storageExecutor.execute(() -> send(from, serveReplica(request)));
+      } catch (RejectedExecutionException e) {
+        send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
+            "replica " + nodeId + " storage queue is full"));
+      }
+    } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
+        || message instanceof ReplicaAck || message instanceof ErrorReply) {
+      core.execute(() -> onReplicaReply(from, (Reply) message));
+    } else {
+      otherMessages.accept(from, message);
+    }
+  }
+
+  // ---------------------------------------------------------------- replica side
+
+  /** Serves one replica request against local storage; runs on the storage executor. */
+  Reply serveReplica(Request request) {
+    try {
+      if (request instanceof ReplicaRead read) {
+        try (Timer.Context ignored = metrics.replicaRead.time()) {
+          return new ReplicaReadReply(read.requestId(), storage.get(read.key()));
+        }
+      }
+      if (request instanceof ReplicaWrite write) {
+        try (Timer.Context ignored = metrics.replicaWrite.time()) {
+          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs());
+          if (result.current().siblings().size() > 1) {
+            metrics.siblingsCreated.inc();
+          }
+          replicaListener.onStored(write.key(), result.current(), null);
+          return new ReplicaWriteReply(write.requestId(), result.created(), result.current());
+        }
+      }
+      ReplicaMerge merge = (ReplicaMerge) request;
+      try (Timer.Context ignored = metrics.replicaMerge.time()) {
+        VersionedObject stored = storage.merge(merge.key(), merge.object());
+        replicaListener.onStored(merge.key(), stored, merge.hintFor());
+        return new ReplicaAck(merge.requestId());
+      }
+    } catch (LimitExceededException e) {
+      return new ErrorReply(request.requestId(), ErrorCode.LIMIT_EXCEEDED, e.getMessage());
+    } catch (StoreFullException e) {
+      log.error("store full on {}: {}", nodeId, e.getMessage());
+      return new ErrorReply(request.requestId(), ErrorCode.STORE_FULL, e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("replica request {} failed", request.getClass().getSimpleName(), e);
+      return new ErrorReply(request.requestId(), ErrorCode.INTERNAL, "replica " + nodeId + " failed: " + e);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package io.ringkv.node;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
+import io.ringkv.coordinator.KryoContextCodec;
+import io.ringkv.gossip.ClusterMetadata;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.gossip.GossipConfig;
+import io.ringkv.gossip.Gossiper;
+import io.ringkv.gossip.Member;
+import io.ringkv.gossip.MemberStatus;
+import io.ringkv.membership.Membership;
+import io.ringkv.protocol.GossipMessages;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.ThreadScheduler;
+import io.ringkv.ring.TokenAllocator;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.StorageLimits;
+import io.ringkv.storage.chronicle.ChronicleStorageConfig;
+import io.ringkv.storage.chronicle.ChronicleStorageEngine;
+import io.ringkv.transport.TransportConfig;
+import io.ringkv.transport.netty.NettyNetwork;
+import io.ringkv.transport.netty.NettyServer;
+import io.ringkv.transport.netty.NettyTransport;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: storage, network, membership and the request path wired together, with real
+ * threads and the wall clock. {@link NodeMain} runs one per process; tests may run several in one
+ * JVM on loopback.
+ */
+public final class ServerNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
+
+  /** The node could not start; the message says why and what to change. */
+  public static final class StartupException extends Exception {
+    StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final NodeConfig config;
+  private final NodeIdentity identity;
+  private final StorageEngine storage;
+  private final NettyNetwork network;
+  private final NettyServer server;
+  private final NettyTransport transport;
+  private final ThreadScheduler core;
+  private final ThreadPoolExecutor storageExecutor;
+  private final Membership membership;
+  private final RingNode node;
+  private final MetricRegistry metrics;
+  private final JmxReporter jmx;
+  private final MetricsEndpoint metricsEndpoint;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
+      NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
+      Membership membership, RingNode node, MetricRegistry metrics, JmxReporter jmx, MetricsEndpoint metricsEndpoint) {
+    this.config = config;
+    this.identity = identity;
+    this.storage = storage;
+    this.network = network;
+    this.server = server;
+    this.transport = transport;
+    this.core = core;
+    this.storageExecutor = storageExecutor;
+    this.membership = membership;
+    this.node = node;
+    this.metrics = metrics;
+    this.jmx = jmx;
+    this.metricsEndpoint = metricsEndpoint;
+  }
+
+  /**
+   * Starts a node. {@code onRejected} is called with the cluster's one-line reason if the cluster
+   * refuses this node (another cluster name or replication factor).
+   */
+  public static ServerNode start(NodeConfig config, Consumer<String> onRejected) throws StartupException {
+    System.setProperty("chronicle.analytics.disable", "true");
+    NodeIdentity identity = identity(config);
+    config = config.withId(identity.id());
+    StorageEngine storage;
+    try {
+      storage = ChronicleStorageEngine.open(new ChronicleStorageConfig(config.dataDir(), config.storageEntries(),
+          config.storageAverageKeyBytes(), config.storageAverageValueBytes(),
+          ChronicleStorageConfig.DEFAULT_MAX_BLOAT_FACTOR), StorageLimits.DEFAULTS);
+    } catch (RuntimeException e) {
+      throw new StartupException("cannot open the object store in " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+    if (config.unsafeLastWriteWins()) {
+      log.warn("--unsafe-last-write-wins: this node LOSES concurrent writes on purpose (harness testing only)");
+      storage = new LastWriteWinsStorage(storage);
+    }
+    MetricRegistry metrics = new MetricRegistry();
+    NettyNetwork network = new NettyNetwork("ringkv-" + identity.id());
+    ThreadScheduler core = new ThreadScheduler("ringkv-core-" + identity.id());
+    AtomicInteger storageThreadIds = new AtomicInteger();
+    ThreadPoolExecutor storageExecutor = new ThreadPoolExecutor(config.storageThreads(), config.storageThreads(),
+        60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.storageQueueMax()), r -> {
+          Thread t = new Thread(r, "ringkv-storage-" + storageThreadIds.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    RingNode[] nodeRef = new RingNode[1];
+    NettyServer server;
+    try {
+      server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
+          config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply)).start();
+    } catch (RuntimeException e) {
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      storage.close();
+      throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
+          + e.getMessage(), e);
+    }
+    Endpoint self = config.endpoint();
+    NettyTransport transport = new NettyTransport(network, server, TransportConfig.DEFAULTS, identity.id(),
+        config.clusterName(), self);
+    Clock clock = Clock.system();
+    ClusterMetadata metadata = new ClusterMetadata(config.clusterName(), config.replicationFactor(),
+        config.keyFormat().wireName());
+    GossipConfig gossipConfig = GossipConfig.defaults().withGossipIntervalMs(config.gossipIntervalMs());
+    Member local = Member.of(identity.id(), self, identity.tokens(), MemberStatus.UP, identity.generation());
+    Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
+    Membership membership = new Membership(gossiper, clock, core,
+        (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
+    RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
+        config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
+        10_000, config.keyFormat());
+    RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
+        storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
+    node.setClusterName(config.clusterName());
+    node.setOtherMessageHandler((from, message) -> {
+      if (message instanceof GossipMessages.GossipMessage gossip) {
+        membership.onGossip(from, gossip.payload());
+      }
+    });
+    nodeRef[0] = node;
+    membership.onFatalRejection(onRejected);
+    transport.start(node);
+    JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
+    jmx.start();
+    MetricsEndpoint endpoint = null;
+    if (config.metricsPort() > 0) {
+      try {
+        endpoint = new MetricsEndpoint(metrics, config.bindHost(), config.metricsPort());
+      } catch (IOException e) {
+        log.warn("metrics endpoint not started on port {}: {}", config.metricsPort(), e.getMessage());
+      }
+    }
+    membership.start();
+    log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
+        identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
+        config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
+        config.dataDir());
+    return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
+        node, metrics, jmx, endpoint);
+  }
+
+  /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
+  private static NodeIdentity identity(NodeConfig config) throws StartupException {
+    try {
+      NodeIdentity stored = NodeIdentity.load(config.dataDir());
+      NodeIdentity id;
+      if (stored == null) {
+        String nodeId = config.id() != null ? config.id() : (config.host() + "_" + config.port()).replace(':', '_');
+        List<Long> tokens = TokenAllocator.allocate(config.vnodes(), new HashSet<>(), new SecureRandom());
+        id = new NodeIdentity(nodeId, config.clusterName(), config.replicationFactor(), 0, tokens);
+      } else {
+        if (config.id() != null && !config.id().equals(stored.id())) {
+          throw new StartupException("data directory " + config.dataDir() + " belongs to node '" + stored.id()
+              + "', not '" + config.id() + "'; use another --data-dir or --id " + stored.id(), null);
+        }
+        if (!stored.clusterName().equals(config.clusterName())) {
+          throw new StartupException("data directory " + config.dataDir() + " belongs to cluster '"
+              + stored.clusterName() + "', not '" + config.clusterName() + "'", null);
+        }
+        if (stored.replicationFactor() != config.replicationFactor()) {
+          throw new StartupException("data directory " + config.dataDir() + " was created with replication factor "
+              + stored.replicationFactor() + ", not " + config.replicationFactor(), null);
+        }
+        id = stored;
+      }
+      NodeIdentity next = id.nextGeneration();
+      next.store(config.dataDir());
+      return next;
+    } catch (IOException e) {
+      throw new StartupException("cannot read or write the node identity in " + config.dataDir() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  public RingNode node() {
+    return node;
+  }
+
+  public Membership membership() {
+    return membership;
+  }
+
+  public Endpoint endpoint() {
+    return config.endpoint();
+  }
+
+  public String id() {
+    return identity.id();
+  }
+
+  public MetricRegistry metrics() {
+    return metrics;
+  }
+
+  public StorageEngine storage() {
+    return storage;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("node {} stopping", identity.id());
+    membership.stop();
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
+    jmx.stop();
+    transport.close();
+    server.close();
+    network.close();
+    core.close();
+    storageExecutor.shutdown();
+    try {
+      storageExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    storage.close();
+    log.info("node {} stopped", identity.id());
+  }
+}

@@ -1,0 +1,257 @@
+package io.ringkv.protocol;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.ringkv.protocol.ClientMessages.DeleteReply;
+import io.ringkv.protocol.ClientMessages.DeleteRequest;
+import io.ringkv.protocol.ClientMessages.ErrorReply;
+import io.ringkv.protocol.ClientMessages.GetReply;
+import io.ringkv.protocol.ClientMessages.GetRequest;
+import io.ringkv.protocol.ClientMessages.Hello;
+import io.ringkv.protocol.ClientMessages.HelloOk;
+import io.ringkv.protocol.ClientMessages.InfoReply;
+import io.ringkv.protocol.ClientMessages.InfoRequest;
+import io.ringkv.protocol.ClientMessages.NodeInfo;
+import io.ringkv.protocol.ClientMessages.PutReply;
+import io.ringkv.protocol.ClientMessages.PutRequest;
+import io.ringkv.protocol.ClientMessages.ReplicaView;
+import io.ringkv.protocol.ClientMessages.WhereReply;
+import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
+import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedList;
+import java.util.List;
+
+/**
+ * The wire registry and codec of every {@link Message}: Kryo 5 with registration required, no
+ * references, and a <b>fixed id per class</b>, so that two builds that agree on
+ * {@link #PROTOCOL_VERSION} agree on the bytes. Never renumber an id; add new classes at free ids and
+ * bump {@link #PROTOCOL_VERSION} when an existing message changes shape.
+ *
+ * <p>Id ranges:
+ * <ul>
+ *   <li>0..9 Kryo's primitives and String (String re-registered with a bounded serializer)
+ *   <li>10..19 wire building blocks: byte[], List implementations, {@link ErrorCode}
+ *   <li>20..39 {@link ClientMessages}
+ *   <li>40..59 {@link ReplicaMessages}
+ *   <li>60..79 gossip messages ({@code io.ringkv.gossip} GossipMessages.register)
+ *   <li>80..99 hinted handoff and anti-entropy messages
+ *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
+ * </ul>
+ *
+ * <p>Records are encoded by Kryo's {@code RecordSerializer} through their canonical constructors,
+ * so a record's validation runs on decode too. byte[], String and List use {@link WireSerializers},
+ * which check every decoded length against the bytes left in the frame: decoding garbage throws a
+ * {@link ProtocolException}, never an OutOfMemoryError. Kryo instances are pooled
+ * ({@link #KRYO_POOL_MAX}); all methods are thread-safe.
+ */
+public final class Messages {
+  /** The protocol version this build speaks; sent in {@link ClientMessages.Hello}. */
+  public static final int PROTOCOL_VERSION = 1;
+
+  public static final int GOSSIP_ID_FIRST = 60;
+  public static final int GOSSIP_ID_LAST = 79;
+  public static final int HANDOFF_ID_FIRST = 80;
+  public static final int HANDOFF_ID_LAST = 99;
+  public static final int STORAGE_ID_FIRST = 100;
+  public static final int STORAGE_ID_LAST = 119;
+
+  /**
+   * Kryo instances kept for reuse (default 32: one per event-loop thread plus the application
+   * threads that encode concurrently; beyond it instances are created and dropped, never blocked on).
+   */
+  public static final int KRYO_POOL_MAX = 32;
+
+  /** Nesting depth a decoded message may have (default 32; our deepest message nests about 6). */
+  public static final int KRYO_MAX_DEPTH = 32;
+
+  /** Initial encode buffer per pooled Kryo; encoding streams into the frame's ByteBuf beyond it. */
+  private static final int OUTPUT_BUFFER_BYTES = 8 * 1024;
+
+  private static final Pool<Codec> POOL = new Pool<>(true, false, KRYO_POOL_MAX) {
+    @Override
+    protected Codec create() {
+      return new Codec(newKryo());
+    }
+  };
+
+  private Messages() {}
+
+  /** A Kryo with every wire type registered at its fixed id. Not thread-safe; prefer the static codec. */
+  public static Kryo newKryo() {
+    Kryo kryo = new Kryo();
+    kryo.setRegistrationRequired(true);
+    kryo.setReferences(false);
+    kryo.setMaxDepth(KRYO_MAX_DEPTH);
+    register(kryo);
+    return kryo;
+  }
+
+  /** Registers every wire type on {@code kryo}; the ids are the protocol, see the class comment. */
+  public static void register(Kryo kryo) {
+    kryo.register(String.class, new WireSerializers.Utf8String(), 1);
+
+    kryo.register(byte[].class, new WireSerializers.Bytes(), 10);
+    WireSerializers.BoundedList lists = new WireSerializers.BoundedList();
+    kryo.register(ArrayList.class, lists, 11);
+    kryo.register(List.of(1).getClass(), lists, 12); // ImmutableCollections.List12
+    kryo.register(List.of().getClass(), lists, 13); // ImmutableCollections.ListN
+    kryo.register(Arrays.asList().getClass(), lists, 14);
+    kryo.register(Collections.emptyList().getClass(), lists, 15);
+    kryo.register(Collections.singletonList(1).getClass(), lists, 16);
+    kryo.register(Collections.unmodifiableList(new ArrayList<>()).getClass(), lists, 17);
+    kryo.register(ErrorCode.class, 18);
+    kryo.register(LinkedList.class, lists, 19);
+
+    kryo.register(Hello.class, 20);
+    kryo.register(HelloOk.class, 21);
+    kryo.register(GetRequest.class, 22);
+    kryo.register(GetReply.class, 23);
+    kryo.register(PutRequest.class, 24);
+    kryo.register(PutReply.class, 25);
+    kryo.register(DeleteRequest.class, 26);
+    kryo.register(DeleteReply.class, 27);
+    kryo.register(InfoRequest.class, 28);
+    kryo.register(InfoReply.class, 29);
+    kryo.register(NodeInfo.class, 30);
+    kryo.register(WhereRequest.class, 31);
+    kryo.register(WhereReply.class, 32);
+    kryo.register(ReplicaView.class, 33);
+    kryo.register(ErrorReply.class, 34);
+
+    kryo.register(ReplicaRead.class, 40);
+    kryo.register(ReplicaReadReply.class, 41);
+    kryo.register(ReplicaWrite.class, 42);
+    kryo.register(ReplicaWriteReply.class, 43);
+    kryo.register(ReplicaMerge.class, 44);
+    kryo.register(ReplicaAck.class, 45);
+
+    // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
+    io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
+    GossipMessages.register(kryo); // ids 60..79
+    // handoff / anti-entropy messages                  // ids 80..99
+  }
+
+  /** The request id a frame carrying {@code message} is labelled with: its request's or reply's, else 0. */
+  public static long requestIdOf(Message message) {
+    if (message instanceof Request r) {
+      return r.requestId();
+    }
+    if (message instanceof Reply r) {
+      return r.requestId();
+    }
+    return 0;
+  }
+
+  /**
+   * Appends {@code message} to {@code out}. Throws {@link ProtocolException} when it is not registered
+   * or its encoding exceeds {@code maxBytes}; {@code out}'s writer index is then unchanged.
+   */
+  public static void encode(Message message, ByteBuf out, int maxBytes) {
+    int start = out.writerIndex();
+    Codec codec = POOL.obtain();
+    try {
+      Output output = codec.output;
+      output.setOutputStream(new ByteBufOutputStream(out));
+      codec.kryo.writeClassAndObject(output, message);
+      output.flush();
+    } catch (KryoException | IllegalArgumentException e) {
+      out.writerIndex(start);
+      throw new ProtocolException("cannot encode " + message.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    } finally {
+      codec.output.setOutputStream(null);
+      POOL.free(codec);
+    }
+    int length = out.writerIndex() - start;
+    if (length > maxBytes) {
+      out.writerIndex(start);
+      throw new ProtocolException(message.getClass().getSimpleName() + " encodes to " + length
+          + " bytes, over the limit of " + maxBytes);
+    }
+  }
+
+  /** The encoding of {@code message}, for tests and the simulated network. */
+  public static byte[] toBytes(Message message) {
+    Codec codec = POOL.obtain();
+    try {
+      Output output = new Output(OUTPUT_BUFFER_BYTES, -1);
+      codec.kryo.writeClassAndObject(output, message);
+      return output.toBytes();
+    } catch (KryoException | IllegalArgumentException e) {
+      throw new ProtocolException("cannot encode " + message.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    } finally {
+      POOL.free(codec);
+    }
+  }
+
+  /** Decodes the whole readable content of {@code in} (one frame body) as one message. */
+  public static Message decode(ByteBuf in) {
+    byte[] bytes = new byte[in.readableBytes()];
+    in.readBytes(bytes);
+    return fromBytes(bytes);
+  }
+
+  /**
+   * Decodes exactly one message from {@code bytes}. Throws {@link ProtocolException} naming the problem
+   * when the bytes are not one complete registered message.
+   */
+  public static Message fromBytes(byte[] bytes) {
+    if (bytes.length == 0) {
+      throw new ProtocolException("empty message");
+    }
+    Codec codec = POOL.obtain();
+    Object decoded;
+    Input input = new Input(bytes);
+    try {
+      decoded = codec.kryo.readClassAndObject(input);
+    } catch (KryoException e) {
+      throw new ProtocolException("cannot decode message: " + firstLine(e.getMessage()), e);
+    } catch (RuntimeException e) {
+      // A record constructor refusing the decoded fields, a class cast on a component, ...
+      throw new ProtocolException("cannot decode message: " + e, e);
+    } finally {
+      // A failed read can leave Kryo mid-graph; reset so the pooled instance starts clean.
+      codec.kryo.reset();
+      POOL.free(codec);
+    }
+    if (!(decoded instanceof Message message)) {
+      throw new ProtocolException("frame holds a " + (decoded == null ? "null" : decoded.getClass().getSimpleName())
+          + ", not a message");
+    }
+    if (input.position() != bytes.length) {
+      throw new ProtocolException(message.getClass().getSimpleName() + " is followed by "
+          + (bytes.length - input.position()) + " unexpected bytes");
+    }
+    return message;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "malformed input";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static final class Codec {
+    final Kryo kryo;
+    final Output output = new Output(OUTPUT_BUFFER_BYTES, -1);
+
+    Codec(Kryo kryo) {
+      this.kryo = kryo;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.ringkv.sim;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.Message;
+import io.ringkv.transport.Transport;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The simulated network: delivers messages between {@link SimTransport}s after a random delay, and
+ * on request drops, duplicates (and, through random delays, reorders) them or cuts links. All
+ * randomness comes from the simulator's seed.
+ */
+public final class SimNetwork {
+  private final Simulator sim;
+  private final Map<Endpoint, SimTransport> transports = new HashMap<>();
+  private final Set<String> cut = new HashSet<>();
+  private long minDelayMs = 1;
+  private long maxDelayMs = 5;
+  private double dropRate;
+  private double duplicateRate;
+  private long delivered;
+  private long dropped;
+
+  public SimNetwork(Simulator sim) {
+    this.sim = sim;
+  }
+
+  public SimTransport transport(Endpoint endpoint, Simulator.Process process) {
+    SimTransport t = new SimTransport(this, endpoint, process);
+    transports.put(endpoint, t);
+    return t;
+  }
+
+  /** Message delay, uniformly between the bounds. */
+  public void setDelay(long minMs, long maxMs) {
+    this.minDelayMs = minMs;
+    this.maxDelayMs = Math.max(minMs, maxMs);
+  }
+
+  public void setDropRate(double rate) {
+    this.dropRate = rate;
+  }
+
+  public void setDuplicateRate(double rate) {
+    this.duplicateRate = rate;
+  }
+
+  /** Cuts every link between the two groups, both ways. */
+  public void partition(Set<Endpoint> a, Set<Endpoint> b) {
+    for (Endpoint x : a) {
+      for (Endpoint y : b) {
+        cut.add(x + ">" + y);
+        cut.add(y + ">" + x);
+      }
+    }
+  }
+
+  /** Isolates {@code node} from every other endpoint. */
+  public void isolate(Endpoint node) {
+    partition(Set.of(node), new HashSet<>(transports.keySet()));
+  }
+
+  public void heal() {
+    cut.clear();
+  }
+
+  public boolean connected(Endpoint from, Endpoint to) {
+    return !cut.contains(from + ">" + to);
+  }
+
+  void send(SimTransport from, Endpoint to, Message message) {
+    Random random = sim.random();
+    if (!connected(from.localEndpoint(), to) || random.nextDouble() < dropRate) {
+      dropped++;
+      return;
+    }
+    int copies = random.nextDouble() < duplicateRate ? 2 : 1;
+    for (int i = 0; i < copies; i++) {
+      long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0);
+      Endpoint src = from.localEndpoint();
+      sim.at(sim.nowMs() + delay, null, () -> {
+        SimTransport target = transports.get(to);
+        // a link cut while the message was in flight loses it too
+        if (target == null || !connected(src, to) || !target.deliverable()) {
+          dropped++;
+          return;
+        }
+        delivered++;
+        target.deliver(src, message);
+      });
+    }
+  }
+
+  public long delivered() {
+    return delivered;
+  }
+
+  public long dropped() {
+    return dropped;
+  }
+
+  /** Used by transports. */
+  Simulator simulator() {
+    return sim;
+  }
+
+  /** For tests that need to look a transport up. */
+  public Transport transportAt(Endpoint e) {
+    return transports.get(e);
+  }
+}

@@ -1,0 +1,95 @@
+package io.ringkv.node;
+
+import io.ringkv.client.ClientConfig;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.gossip.Endpoint;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Real nodes (Netty on loopback, Chronicle files in a temp dir) in this JVM, for the cluster tests
+ * that only real sockets and files can show. Gossip runs every 100 ms so the ring forms quickly.
+ */
+final class LoopbackCluster implements AutoCloseable {
+  final Path dir;
+  final int replicationFactor;
+  final List<ServerNode> nodes = new ArrayList<>();
+  final List<NodeConfig> configs = new ArrayList<>();
+  final List<RingkvClient> clients = new ArrayList<>();
+
+  LoopbackCluster(Path dir, int size, int replicationFactor) throws Exception {
+    this.dir = dir;
+    this.replicationFactor = replicationFactor;
+    for (int i = 0; i < size; i++) {
+      int port = freePort();
+      List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
+      NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
+          "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 1000, 100, 2, 10_000, 0,
+          false);
+      configs.add(c);
+      nodes.add(ServerNode.start(c, reason -> {
+        throw new AssertionError("rejected: " + reason);
+      }));
+    }
+    awaitCondition(this::ringComplete, 20_000, "the ring did not form");
+  }
+
+  boolean ringComplete() {
+    for (ServerNode n : nodes) {
+      if (n == null || n.membership().ring().nodeCount() != nodes.size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  RingkvClient client(int i) {
+    RingkvClient c = RingkvClient.connect(ClientConfig.of(configs.get(i).endpoint()));
+    clients.add(c);
+    return c;
+  }
+
+  void stop(int i) {
+    nodes.get(i).close();
+    nodes.set(i, null);
+  }
+
+  void restart(int i) throws Exception {
+    nodes.set(i, ServerNode.start(configs.get(i), reason -> {
+      throw new AssertionError("rejected: " + reason);
+    }));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Polls {@code condition} until it holds; a bounded wait for a state, not a measurement. */
+  static void awaitCondition(BooleanSupplier condition, long maxMs, String what) throws InterruptedException {
+    long end = System.nanoTime() + maxMs * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError(what + " within " + maxMs + " ms");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (RingkvClient c : clients) {
+      c.close();
+    }
+    for (ServerNode n : nodes) {
+      if (n != null) {
+        n.close();
+      }
+    }
+  }
+}

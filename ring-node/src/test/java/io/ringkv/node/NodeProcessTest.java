@@ -1,0 +1,156 @@
+package io.ringkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ringkv.client.BlockingRingkvClient;
+import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClientConfig;
+import io.ringkv.client.GetResult;
+import io.ringkv.client.RequestOptions;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.gossip.Endpoint;
+import java.io.File;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node as a real process (DESIGN.md testing layer 3): {@code NodeMain} in a child JVM, killed
+ * with SIGKILL, restarted on the same data directory.
+ */
+class NodeProcessTest {
+  @TempDir
+  Path dir;
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void killAll() throws InterruptedException {
+    for (Process p : processes) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private Process startNode(int port, Path dataDir, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--id", "solo", "--replication-factor", "1"));
+    args.addAll(List.of(extra));
+    return startProcess(port, dataDir, args);
+  }
+
+  private Process startProcess(int port, Path dataDir, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-Dchronicle.analytics.disable=true"));
+    for (String opt : System.getProperty("ringkv.jvm.opens", "").split(" ")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
+        "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--storage-entries", "20000",
+        "--gossip-interval-ms", "200", "--metrics-port", "-1"));
+    cmd.addAll(args);
+    File log = dir.resolve("node-" + processes.size() + ".log").toFile();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+    processes.add(p);
+    return p;
+  }
+
+  private static RingkvClient connect(int port, Process p) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return RingkvClient.connect(ClientConfig.of(new Endpoint("127.0.0.1", port)));
+      } catch (RuntimeException e) {
+        if (!p.isAlive()) {
+          throw new AssertionError("node exited with " + p.exitValue());
+        }
+        if (System.nanoTime() > end) {
+          throw new AssertionError("node did not accept connections within 60 s", e);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aNodeKilledWithSigkillServesEveryAcknowledgedWriteAfterRestart() throws Exception {
+    int port = LoopbackCluster.freePort();
+    Path data = dir.resolve("data");
+    Process first = startNode(port, data);
+    List<Integer> acked = new ArrayList<>();
+    try (RingkvClient client = connect(port, first)) {
+      BlockingRingkvClient c = client.blocking();
+      for (int i = 0; i < 300; i++) {
+        c.put(b("k" + i), b("value-" + i), CausalContext.NONE, RequestOptions.DEFAULTS);
+        acked.add(i);
+      }
+    }
+    first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
+    assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+
+    Process second = startNode(port, data);
+    try (RingkvClient client = connect(port, second)) {
+      BlockingRingkvClient c = client.blocking();
+      for (int i : acked) {
+        GetResult r = c.get(b("k" + i), RequestOptions.DEFAULTS);
+        assertEquals(1, r.values().size(), "k" + i + " after restart");
+        assertEquals("value-" + i, new String(r.values().get(0), StandardCharsets.UTF_8));
+      }
+      assertEquals("solo", c.info().nodeId());
+    }
+  }
+
+  @Test
+  void garbageOnThePortLeavesTheNodeServing() throws Exception {
+    int port = LoopbackCluster.freePort();
+    Process node = startNode(port, dir.resolve("data"));
+    try (RingkvClient client = connect(port, node)) {
+      client.blocking().put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
+      byte[][] attacks = {
+          "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+          {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3},
+          {0, 0, 0, 20, 1, 2, 3},
+      };
+      for (byte[] attack : attacks) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          OutputStream out = s.getOutputStream();
+          out.write(attack);
+          out.flush();
+        }
+      }
+      assertTrue(node.isAlive());
+      try (RingkvClient fresh = connect(port, node)) {
+        assertEquals("v", new String(fresh.blocking().get(b("k"), RequestOptions.DEFAULTS).values().get(0),
+            StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @Test
+  void aNodeWithAnotherReplicationFactorRefusesToJoinAndExitsNonZero() throws Exception {
+    int port1 = LoopbackCluster.freePort();
+    Process first = startNode(port1, dir.resolve("a"));
+    connect(port1, first).close();
+    int port2 = LoopbackCluster.freePort();
+    Process second = startProcess(port2, dir.resolve("b"),
+        List.of("--id", "other", "--replication-factor", "2", "--join", "127.0.0.1:" + port1));
+    assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the misconfigured node kept running");
+    assertEquals(3, second.exitValue());
+    String log = Files.readString(dir.resolve("node-" + (processes.size() - 1) + ".log"));
+    assertTrue(log.contains("replication factor"), log);
+  }
+}

@@ -1,0 +1,378 @@
+package io.ringkv.storage.chronicle;
+
+import io.ringkv.storage.LimitExceededException;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.StorageException;
+import io.ringkv.storage.StorageLimits;
+import io.ringkv.storage.StorageStats;
+import io.ringkv.storage.StoreFullException;
+import io.ringkv.storage.WriteResult;
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import io.ringkv.storage.codec.RecordCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapAbsentEntry;
+import net.openhft.chronicle.map.MapEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistent {@link StorageEngine}: a memory-mapped Chronicle Map {@code byte[] -> byte[]} in
+ * {@code <dataDir>/objects.dat}, whose values are {@link RecordCodec} records.
+ *
+ * <h2>Durability</h2>
+ * A write returns once its record is in the mapped file, that is in the OS page cache: it survives
+ * the death of the process ({@code kill -9}) but not of the machine, which would need an msync per
+ * write (Dynamo-style replication to N nodes is what covers a lost machine).
+ *
+ * <h2>Opening after a crash</h2>
+ * Chronicle Map keeps its segment locks and entry counts inside the file, so a process killed in the
+ * middle of a write can leave a segment locked or half-updated. Chronicle's own advice (issue #515,
+ * which deprecated and later removed {@code createOrRecoverPersistedTo}) is to open with
+ * {@code createPersistedTo} and to call {@code recoverPersistedTo} only on a file that may be
+ * corrupt, never concurrently with another opener. So this engine
+ * <ul>
+ *   <li>holds an exclusive {@link FileLock} on {@code <dataDir>/objects.lock} while open, so no second
+ *       process (or engine) opens or recovers the same file;
+ *   <li>creates {@code <dataDir>/objects.dirty} after opening and deletes it on a clean {@link #close};
+ *   <li>on open, calls {@code recoverPersistedTo(file, true)} when the marker is present (the previous
+ *       owner did not close cleanly) and {@code createPersistedTo(file)} otherwise.
+ * </ul>
+ * Recovery checks each entry's checksum (on by default for persisted maps) and logs any entry it had
+ * to drop; with entries checksummed, a write interrupted by the kill is either whole or gone.
+ *
+ * <h2>Atomic read-modify-write</h2>
+ * {@link #write}, {@link #merge} and {@link #removeIfUnchanged} run inside a Chronicle query context
+ * holding the key's segment update lock (a lock in the mapped file) for the whole
+ * decode-apply-encode (not through {@code ChronicleMap.compute}: see {@code computeRecord}). This is chosen over a striped {@code ReentrantLock} around get/put because the
+ * segment lock is the one Chronicle already takes for the put, so we take one lock instead of two, and
+ * it also excludes other processes mapping the file (tools, a restarted node racing a dying one). The
+ * work done under the lock is CPU only (decode, {@link VersionedObject#write}, encode) and bounded by
+ * the object limits; an exception thrown inside leaves the stored entry unchanged.
+ *
+ * <h2>Full store</h2>
+ * Chronicle sizes the file from {@link ChronicleStorageConfig} and can grow by {@code maxBloatFactor};
+ * beyond that it throws {@code IllegalStateException("Attempt to allocate #n extra segment tier ...")}.
+ * This engine turns that into a {@link StoreFullException} naming
+ * {@code storage.entries (--storage-entries)}, and makes sure the refused write changed nothing.
+ */
+public final class ChronicleStorageEngine implements StorageEngine {
+  static {
+    // Must run before any Chronicle class is initialised: Chronicle otherwise sends usage analytics.
+    System.setProperty("chronicle.analytics.disable", "true");
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(ChronicleStorageEngine.class);
+
+  /** Bytes a record adds to its values: format byte, context, sibling dots and timestamps (one sibling). */
+  static final int RECORD_OVERHEAD_BYTES = 32;
+
+  static final String LOCK_FILE = "objects.lock";
+  static final String DIRTY_MARKER = "objects.dirty";
+
+  private static final String ENTRIES_SETTING = "storage.entries (--storage-entries)";
+
+  private final ChronicleStorageConfig config;
+  private final StorageLimits limits;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final ChronicleMap<byte[], byte[]> map;
+  private final boolean recovered;
+  private volatile boolean closed;
+
+  private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
+      FileLock lock, ChronicleMap<byte[], byte[]> map, boolean recovered) {
+    this.config = config;
+    this.limits = limits;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.map = map;
+    this.recovered = recovered;
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code config.dataDir()}, recovering it first when the
+   * previous owner did not close it cleanly.
+   *
+   * @throws StorageException when the directory is in use by another engine or cannot be opened
+   */
+  public static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(limits, "limits");
+    Path dir = config.dataDir();
+    FileChannel lockChannel = null;
+    try {
+      Files.createDirectories(dir);
+      lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new StorageException("data directory " + dir + " is already open by another storage engine or process");
+      }
+      Path file = config.objectsFile();
+      Path dirty = dir.resolve(DIRTY_MARKER);
+      ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
+          .name("ringkv-objects")
+          .entries(config.entries())
+          .averageKeySize(config.averageKeyBytes())
+          .averageValueSize(config.averageValueBytes() + RECORD_OVERHEAD_BYTES)
+          .maxBloatFactor(config.maxBloatFactor());
+      boolean recover = Files.exists(file) && Files.exists(dirty);
+      ChronicleMap<byte[], byte[]> map;
+      if (recover) {
+        log.warn("{} was not closed cleanly; recovering it", file);
+        map = builder.recoverPersistedTo(file.toFile(), true,
+            corruption -> log.warn("recovery of {}: {}", file, corruption.message(), corruption.exception()));
+        log.info("recovered {}: {} keys", file, map.longSize());
+      } else {
+        map = builder.createPersistedTo(file.toFile());
+      }
+      if (!Files.exists(dirty)) {
+        Files.createFile(dirty);
+        syncDirectory(dir);
+      }
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, recover);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(lockChannel);
+      if (e instanceof StorageException se) {
+        throw se;
+      }
+      throw new StorageException("cannot open storage in " + dir + ": " + e, e);
+    }
+  }
+
+  /** True when this engine had to recover its file because the previous owner did not close it. */
+  public boolean recoveredOnOpen() {
+    return recovered;
+  }
+
+  public ChronicleStorageConfig config() {
+    return config;
+  }
+
+  @Override
+  public VersionedObject get(byte[] key) {
+    checkOpen();
+    byte[] record = map.get(key);
+    return record == null ? null : RecordCodec.decode(record);
+  }
+
+  @Override
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+    checkOpen();
+    Objects.requireNonNull(nodeId, "nodeId");
+    VersionVector context = clientContext == null ? VersionVector.EMPTY : clientContext;
+    limits.checkWrite(key, valueOrNull);
+    VersionedObject[] before = new VersionedObject[1];
+    VersionedObject[] after = new VersionedObject[1];
+    computeRecord(key, (k, stored) -> {
+      VersionedObject previous = stored == null ? null : RecordCodec.decode(stored);
+      VersionedObject next = (previous == null ? VersionedObject.EMPTY : previous)
+          .write(context, valueOrNull, nodeId, nowMs);
+      if (limits.checkSiblings(next.siblings().size())) {
+        log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
+            key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
+      }
+      before[0] = previous;
+      after[0] = next;
+      return RecordCodec.encode(next);
+    });
+    return new WriteResult(before[0], after[0], after[0].newestDotOf(nodeId));
+  }
+
+  @Override
+  public VersionedObject merge(byte[] key, VersionedObject remote) {
+    checkOpen();
+    Objects.requireNonNull(remote, "remote");
+    VersionedObject[] after = new VersionedObject[1];
+    computeRecord(key, (k, stored) -> {
+      VersionedObject next = stored == null ? remote : RecordCodec.decode(stored).merge(remote);
+      if (next.siblings().size() >= limits.siblingsWarn()) {
+        log.warn("key of {} bytes has {} siblings after a merge (siblingsWarn={})",
+            key.length, next.siblings().size(), limits.siblingsWarn());
+      }
+      after[0] = next;
+      return RecordCodec.encode(next);
+    });
+    return after[0];
+  }
+
+  @Override
+  public boolean removeIfUnchanged(byte[] key, VersionedObject expected) {
+    checkOpen();
+    Objects.requireNonNull(expected, "expected");
+    boolean[] removed = new boolean[1];
+    computeRecord(key, (k, stored) -> {
+      if (stored == null || !RecordCodec.decode(stored).equals(expected)) {
+        return stored;
+      }
+      removed[0] = true;
+      return null;
+    });
+    return removed[0];
+  }
+
+  /**
+   * Visits every key through Chronicle's entry iterator, which copies one segment's entries at a time
+   * under that segment's lock and then hands them out with no lock held, so {@code action} may call
+   * back into this engine (e.g. {@link #removeIfUnchanged}) without deadlocking.
+   */
+  @Override
+  public void forEach(BiConsumer<byte[], VersionedObject> action) {
+    checkOpen();
+    Iterator<Map.Entry<byte[], byte[]>> it = map.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<byte[], byte[]> e = it.next();
+      action.accept(e.getKey(), RecordCodec.decode(e.getValue()));
+    }
+  }
+
+  @Override
+  public StorageStats stats() {
+    checkOpen();
+    return new StorageStats(map.longSize(), config.entries(), map.offHeapMemoryUsed());
+  }
+
+  @Override
+  public StorageLimits limits() {
+    return limits;
+  }
+
+  /** Closes the map, then marks the file clean and releases the directory. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      map.close();
+      Files.deleteIfExists(config.dataDir().resolve(DIRTY_MARKER));
+      syncDirectory(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("closing storage in " + config.dataDir(), e);
+    } finally {
+      try {
+        lock.release();
+      } catch (IOException e) {
+        log.warn("releasing {}", LOCK_FILE, e);
+      }
+      closeQuietly(lockChannel);
+    }
+  }
+
+  /**
+   * Atomically replaces the record of {@code key} with {@code fn(key, storedOrNull)} (null removes it)
+   * under the key's segment update lock, turning Chronicle's "no room" failures into
+   * {@link StoreFullException}.
+   *
+   * <p>Why not {@code ChronicleMap.compute}: when a record grows, Chronicle relocates the entry, and if
+   * the relocation cannot allocate (the store is full) it has already released the old entry's chunks
+   * and decremented the segment's entry count, leaving a key that {@code get} still finds but that
+   * iteration and {@code size} miss and whose space may be handed out again (found by
+   * {@code ChronicleStorageEngineTest.aFullStoreIsAClearErrorAndKeepsEverythingWrittenBefore}).
+   * So a record that grows is written as remove + insert inside the same lock, and if the insert finds
+   * no room the old record is inserted back into the space it has just freed.
+   */
+  private void computeRecord(byte[] key, BiFunction<byte[], byte[], byte[]> fn) {
+    try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key)) {
+      c.updateLock().lock();
+      MapEntry<byte[], byte[]> entry = c.entry();
+      byte[] stored = entry == null ? null : entry.value().getUsing(null);
+      byte[] next = fn.apply(key, stored);
+      if (next == stored) {
+        return;
+      }
+      if (next == null) {
+        entry.doRemove();
+      } else if (entry == null) {
+        insert(c, next);
+      } else if (next.length <= stored.length) {
+        entry.doReplaceValue(c.wrapValueAsData(next));
+      } else {
+        entry.doRemove();
+        try {
+          insert(c, next);
+        } catch (StoreFullException full) {
+          c.absentEntry().doInsert(c.wrapValueAsData(stored));
+          throw full;
+        }
+      }
+    } catch (StorageException e) {
+      throw e;
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw new StorageException("storage write failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void insert(ExternalMapQueryContext<byte[], byte[], ?> c, byte[] record) {
+    MapAbsentEntry<byte[], byte[]> absent = c.absentEntry();
+    try {
+      absent.doInsert(c.wrapValueAsData(record));
+    } catch (IllegalStateException e) {
+      if (isOutOfSpace(e)) {
+        throw new StoreFullException("store is full (" + config.objectsFile() + " was sized for "
+            + config.entries() + " keys of ~" + config.averageValueBytes() + " bytes, maxBloatFactor="
+            + config.maxBloatFactor() + "); raise " + ENTRIES_SETTING
+            + " (it applies when the data directory is created)", e);
+      }
+      throw e;
+    } catch (IllegalArgumentException e) {
+      if (String.valueOf(e.getMessage()).contains("too large")) {
+        throw new LimitExceededException("a record of " + record.length + " bytes is too large for this store's"
+            + " chunk layout (" + e.getMessage() + "); raise storage.averageValueBytes for new stores"
+            + " or lower valueBytesMax");
+      }
+      throw e;
+    }
+  }
+
+  private static boolean isOutOfSpace(IllegalStateException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.contains("Attempt to allocate") || m.contains("is full") || m.contains("no ranges of");
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new StorageException("storage engine for " + config.dataDir() + " is closed");
+    }
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Not every file system lets a directory be opened for sync; the marker still exists in the page cache.
+      log.debug("cannot sync directory {}", dir, e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // closing a lock file; nothing to do
+      }
+    }
+  }
+}

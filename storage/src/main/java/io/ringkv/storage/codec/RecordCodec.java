@@ -1,0 +1,77 @@
+package io.ringkv.storage.codec;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import io.ringkv.storage.StorageException;
+import io.ringkv.storage.causality.VersionedObject;
+
+/**
+ * The on-disk form of a stored object: one format-version byte, then the object as written by
+ * {@link VersionedObjectSerializer}. The version byte lets a later release change the layout and still
+ * read old files; a record with an unknown version is refused with a message naming the version.
+ *
+ * <p>Thread-safe: Kryo instances are borrowed from a bounded {@link Pool}.
+ */
+public final class RecordCodec {
+  /** The format written by this code. */
+  public static final byte FORMAT_VERSION = 1;
+
+  /** Kryo instances kept for reuse; more concurrent callers simply create (and drop) extra ones. */
+  static final int KRYO_POOL_MAX = 32;
+
+  /** Initial encode buffer; it grows as needed (a small object with one short value fits). */
+  private static final int INITIAL_BUFFER_BYTES = 256;
+
+  private static final Pool<Kryo> KRYOS = new Pool<>(true, false, KRYO_POOL_MAX) {
+    @Override
+    protected Kryo create() {
+      return StorageKryo.newKryo();
+    }
+  };
+
+  private RecordCodec() {}
+
+  public static byte[] encode(VersionedObject object) {
+    Kryo kryo = KRYOS.obtain();
+    try {
+      Output out = new Output(INITIAL_BUFFER_BYTES, -1);
+      out.writeByte(FORMAT_VERSION);
+      kryo.writeObject(out, object);
+      return out.toBytes();
+    } finally {
+      KRYOS.free(kryo);
+    }
+  }
+
+  /**
+   * Decodes a record written by {@link #encode}.
+   *
+   * @throws StorageException when the version is unknown or the bytes are not a valid record
+   */
+  public static VersionedObject decode(byte[] record) {
+    if (record == null || record.length == 0) {
+      throw new StorageException("corrupt record: empty, expected a format-version byte");
+    }
+    if (record[0] != FORMAT_VERSION) {
+      throw new StorageException("unknown record format version " + (record[0] & 0xff)
+          + " (this build reads version " + FORMAT_VERSION + ")");
+    }
+    Kryo kryo = KRYOS.obtain();
+    try {
+      Input in = new Input(record, 1, record.length - 1);
+      VersionedObject object = kryo.readObject(in, VersionedObject.class);
+      if (in.position() != record.length) {
+        throw new StorageException("corrupt record: " + (record.length - in.position())
+            + " trailing bytes after the object");
+      }
+      return object;
+    } catch (KryoException | IllegalArgumentException e) {
+      throw new StorageException("corrupt record (" + record.length + " bytes): " + e.getMessage(), e);
+    } finally {
+      KRYOS.free(kryo);
+    }
+  }
+}

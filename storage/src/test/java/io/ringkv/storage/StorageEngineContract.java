@@ -1,0 +1,266 @@
+package io.ringkv.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ringkv.storage.causality.Dot;
+import io.ringkv.storage.causality.Sibling;
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link StorageEngine} must have. One subclass per engine supplies
+ * {@link #newEngine}; the tests are the same for all.
+ */
+public abstract class StorageEngineContract {
+
+  private final List<StorageEngine> opened = new ArrayList<>();
+
+  /** A fresh, empty engine with the given limits. */
+  protected abstract StorageEngine createEngine(StorageLimits limits) throws Exception;
+
+  protected final StorageEngine newEngine(StorageLimits limits) throws Exception {
+    StorageEngine e = createEngine(limits);
+    opened.add(e);
+    return e;
+  }
+
+  protected final StorageEngine newEngine() throws Exception {
+    return newEngine(StorageLimits.DEFAULTS);
+  }
+
+  @AfterEach
+  void closeEngines() {
+    opened.forEach(StorageEngine::close);
+  }
+
+  protected static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  protected static Set<String> values(VersionedObject o) {
+    Set<String> out = new HashSet<>();
+    for (Sibling s : o.liveSiblings()) {
+      out.add(new String(s.value(), StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  @Test
+  void absentKeyReadsAsNull() throws Exception {
+    assertNull(newEngine().get(b("nope")));
+  }
+
+  @Test
+  void blindWriteCreatesAndMintsTheFirstDot() throws Exception {
+    StorageEngine e = newEngine();
+    WriteResult r = e.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 10);
+    assertNull(r.previous());
+    assertTrue(r.created());
+    assertEquals(new Dot("a", 1), r.dot());
+    assertEquals(r.current(), e.get(b("k")));
+    assertEquals(Set.of("v1"), values(e.get(b("k"))));
+    assertEquals(10, e.get(b("k")).siblings().get(0).writtenAtMs());
+  }
+
+  @Test
+  void writeWithReadContextReplacesWhatWasRead() throws Exception {
+    StorageEngine e = newEngine();
+    e.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 1);
+    VersionedObject read = e.get(b("k"));
+    WriteResult r = e.write(b("k"), read.context(), b("v2"), "a", 2);
+    assertEquals(read, r.previous());
+    assertFalse(r.created());
+    assertEquals(new Dot("a", 2), r.dot());
+    assertEquals(Set.of("v2"), values(e.get(b("k"))));
+    assertEquals(1, e.get(b("k")).siblings().size());
+  }
+
+  @Test
+  void concurrentBlindWritesBecomeSiblings() throws Exception {
+    StorageEngine e = newEngine();
+    e.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 1);
+    e.write(b("k"), VersionVector.EMPTY, b("v2"), "b", 2);
+    e.write(b("k"), null, b("v3"), "a", 3);
+    assertEquals(Set.of("v1", "v2", "v3"), values(e.get(b("k"))));
+  }
+
+  @Test
+  void deleteWithContextLeavesOnlyATombstone() throws Exception {
+    StorageEngine e = newEngine();
+    e.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 1);
+    e.write(b("k"), VersionVector.EMPTY, b("v2"), "b", 2);
+    WriteResult del = e.write(b("k"), e.get(b("k")).context(), null, "b", 3);
+    VersionedObject stored = e.get(b("k"));
+    assertTrue(stored.isTombstoned());
+    assertEquals(List.of(Sibling.tombstone(del.dot(), 3)), stored.siblings());
+    assertTrue(e.write(b("k"), stored.context(), b("again"), "a", 4).created());
+  }
+
+  @Test
+  void mergeStoresRemoteWhenAbsentAndKeepsConcurrentSiblings() throws Exception {
+    StorageEngine e = newEngine();
+    VersionedObject remote = VersionedObject.EMPTY.write(VersionVector.EMPTY, b("r"), "r", 5);
+    assertEquals(remote, e.merge(b("k"), remote));
+    assertEquals(remote, e.get(b("k")));
+
+    e.write(b("k2"), VersionVector.EMPTY, b("local"), "a", 1);
+    VersionedObject merged = e.merge(b("k2"), remote);
+    assertEquals(Set.of("local", "r"), values(merged));
+    assertEquals(merged, e.get(b("k2")));
+    assertEquals(merged, e.merge(b("k2"), remote), "merging the same object again changes nothing");
+  }
+
+  @Test
+  void mergeOfANewerObjectDropsWhatItOverwrote() throws Exception {
+    StorageEngine e = newEngine();
+    e.write(b("k"), VersionVector.EMPTY, b("old"), "a", 1);
+    VersionedObject old = e.get(b("k"));
+    VersionedObject newer = old.write(old.context(), b("new"), "b", 2);
+    assertEquals(Set.of("new"), values(e.merge(b("k"), newer)));
+  }
+
+  @Test
+  void removeIfUnchangedRemovesOnlyTheExpectedObject() throws Exception {
+    StorageEngine e = newEngine();
+    e.write(b("k"), VersionVector.EMPTY, null, "a", 1);
+    VersionedObject tomb = e.get(b("k"));
+    e.write(b("k"), VersionVector.EMPTY, b("resurrected"), "b", 2);
+    assertFalse(e.removeIfUnchanged(b("k"), tomb));
+    assertEquals(Set.of("resurrected"), values(e.get(b("k"))));
+    assertTrue(e.removeIfUnchanged(b("k"), e.get(b("k"))));
+    assertNull(e.get(b("k")));
+    assertFalse(e.removeIfUnchanged(b("k"), tomb));
+    assertEquals(0, e.stats().keys());
+  }
+
+  @Test
+  void forEachVisitsEveryKeyOnceWithItsObject() throws Exception {
+    StorageEngine e = newEngine();
+    Map<String, VersionedObject> expected = new HashMap<>();
+    for (int i = 0; i < 50; i++) {
+      expected.put("key-" + i, e.write(b("key-" + i), VersionVector.EMPTY, b("v" + i), "a", i).current());
+    }
+    Map<String, VersionedObject> seen = new HashMap<>();
+    e.forEach((k, o) -> assertNull(seen.put(new String(k, StandardCharsets.UTF_8), o), "visited twice"));
+    assertEquals(expected, seen);
+    assertEquals(50, e.stats().keys());
+  }
+
+  @Test
+  void forEachActionMayWriteBackIntoTheEngine() throws Exception {
+    StorageEngine e = newEngine();
+    for (int i = 0; i < 20; i++) {
+      e.write(b("key-" + i), VersionVector.EMPTY, i % 2 == 0 ? null : b("v"), "a", i);
+    }
+    e.forEach((k, o) -> {
+      if (o.isTombstoned()) {
+        assertTrue(e.removeIfUnchanged(k, o));
+      }
+    });
+    assertEquals(10, e.stats().keys());
+  }
+
+  @Test
+  void keyAndValueArraysAreCopied() throws Exception {
+    StorageEngine e = newEngine();
+    byte[] key = b("k");
+    byte[] value = b("value");
+    e.write(key, VersionVector.EMPTY, value, "a", 1);
+    key[0] = 'x';
+    e.forEach((k, o) -> k[0] = 'y');
+    assertNotNull(e.get(b("k")));
+    assertNull(e.get(b("x")));
+    assertArrayEquals(b("value"), e.get(b("k")).siblings().get(0).value());
+  }
+
+  @Test
+  void oversizeKeyAndValueAreRefusedAndNothingIsStored() throws Exception {
+    StorageEngine e = newEngine(new StorageLimits(8, 100, 2, 3));
+    LimitExceededException ex = assertThrows(LimitExceededException.class,
+        () -> e.write(new byte[9], VersionVector.EMPTY, b("v"), "a", 1));
+    assertEquals("key is 9 bytes, over the limit keyBytesMax=8", ex.getMessage());
+    ex = assertThrows(LimitExceededException.class, () -> e.write(b("k"), VersionVector.EMPTY, new byte[101], "a", 1));
+    assertEquals("value is 101 bytes, over the limit valueBytesMax=100", ex.getMessage());
+    assertNull(e.get(b("k")));
+    assertEquals(0, e.stats().keys());
+  }
+
+  @Test
+  void aWriteAboveSiblingsMaxIsRefusedAndTheObjectIsUnchanged() throws Exception {
+    StorageEngine e = newEngine(new StorageLimits(64, 100, 2, 3));
+    for (int i = 1; i <= 3; i++) {
+      e.write(b("k"), VersionVector.EMPTY, b("v" + i), "n" + i, i);
+    }
+    VersionedObject before = e.get(b("k"));
+    LimitExceededException ex = assertThrows(LimitExceededException.class,
+        () -> e.write(b("k"), VersionVector.EMPTY, b("v4"), "n4", 4));
+    assertTrue(ex.getMessage().contains("siblingsMax=3"), ex.getMessage());
+    assertEquals(before, e.get(b("k")));
+    // a write that reads first resolves the siblings and is accepted
+    assertEquals(1, e.write(b("k"), before.context(), b("resolved"), "n1", 5).current().siblings().size());
+  }
+
+  @Test
+  void concurrentBlindWritesToOneKeyKeepEveryDot() throws Exception {
+    int threads = 4;
+    int writesPerThread = 150;
+    StorageEngine e = newEngine(new StorageLimits(64, 100, 1000, 1000));
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Future<List<Dot>>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String node = "t" + t;
+        futures.add(pool.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          List<Dot> dots = new ArrayList<>();
+          for (int i = 0; i < writesPerThread; i++) {
+            dots.add(e.write(b("hot"), VersionVector.EMPTY, b(node + "/" + i), node, i).dot());
+          }
+          return dots;
+        }));
+      }
+      Set<Dot> minted = new HashSet<>();
+      for (Future<List<Dot>> f : futures) {
+        minted.addAll(f.get(60, TimeUnit.SECONDS));
+      }
+      assertEquals(threads * writesPerThread, minted.size(), "every write minted a distinct dot");
+      Set<Dot> stored = new HashSet<>();
+      for (Sibling s : e.get(b("hot")).siblings()) {
+        stored.add(s.dot());
+      }
+      assertEquals(minted, stored);
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "writer threads did not stop");
+    }
+  }
+
+  @Test
+  void closedEngineRefusesCalls() throws Exception {
+    StorageEngine e = newEngine();
+    e.close();
+    assertThrows(StorageException.class, () -> e.get(b("k")));
+    assertThrows(StorageException.class, () -> e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1));
+  }
+}
