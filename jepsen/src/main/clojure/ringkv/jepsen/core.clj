@@ -50,6 +50,8 @@
    [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
    [nil "--jar PATH" "the ringkv shaded jar" :default "repl/target/ringkv.jar"]
    [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]
+   [nil "--node-args ARGS" "extra flags for every node, space-separated" :default []
+    :parse-fn #(vec (remove str/blank? (str/split % #"\s+")))]
    [nil "--seed N" "random seed for the schedule and the workers" :parse-fn parse-long]
    [nil "--dummy-nodes" "plumbing check: python3 http.server stands in for nodes (the run is :unknown)"]
    [nil "--store DIR" "root of the store (default jepsen/store)"]
@@ -92,7 +94,9 @@
                   (fn [_ op] (dummy-invoke! test hosts rng op))
                   (fn [client op] (wl/invoke! client test (:workload test) op)))]
     (loop [process worker-id client (connect)]
-      (when (< (h/now rec) deadline-ns)
+      (if (>= (h/now rec) deadline-ns)
+        (when client (try (.close ^java.lang.AutoCloseable client) (catch Throwable _)))
+        (do
         (Thread/sleep (long (* 2 mean-sleep-ms (.nextDouble rng))))
         (if-not client
           (do (Thread/sleep 1000) (recur process (connect)))
@@ -105,7 +109,7 @@
             (if (= :info (:type c))
               (do (try (.close ^java.lang.AutoCloseable client) (catch Throwable _))
                   (recur (+ process conc) (connect)))
-              (recur process client))))))
+              (recur process client)))))))
     nil))
 
 (defn- final-ops!
@@ -285,8 +289,10 @@
               (not (net/root?)) (throw (ex-info "must run as root (network namespaces, iptables)" {}))
               (seq (net/tools-missing)) (throw (ex-info (str "missing: " (str/join ", " (net/tools-missing))
                                                              "; apt-get install -y iproute2 iptables") {}))
-              (and (not (:dummy-nodes options)) (not (.isFile (io/file (:jar options)))))
+              (and (not (:dummy-nodes options)) (not (.isFile (io/file (:jar options)))) (not (db/node-classpath)))
               (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl repl -am -DskipTests)") {})))
+            (when-not (.isFile (io/file (:jar options)))
+              (log "no" (:jar options) "; nodes run io.ringkv.node.NodeMain from the Maven classpath"))
             (let [{:keys [results dir]} (run-test! options)]
               (println (summarize results))
               (println "store:" (str dir))

@@ -20,17 +20,27 @@
   ["-Xms64m" "-Xmx256m" "-XX:+UseSerialGC" "-XX:TieredStopAtLevel=1" "-Xss512k"
    "-Dchronicle.analytics.disable=true"])
 
+(defn node-classpath
+  "The Maven runtime classpath bin/run computed (ring-node/target/classes and
+  its dependencies), for running io.ringkv.node.NodeMain without the shaded jar."
+  []
+  (System/getProperty "ringkv.jepsen.classpath"))
+
 (defn ringkv-command
-  "argv of a real node: java -jar ringkv.jar node ... (the first node seeds,
-  the others --join it)."
-  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root] :as test} net node]
+  "argv of a real node: java -jar ringkv.jar node ..., or, when the jar is not
+  built, java -cp <classpath> io.ringkv.node.NodeMain ... (the first node
+  seeds, the others --join it)."
+  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args] :as test} net node]
   (let [seed (first (:nodes net))]
     (cond-> (into ["java"] (concat jvm-lean jvm-opens))
-      true (into ["-jar" jar "node" "--id" node "--host" ((:ip net) node) "--port" (str port)
+      (.isFile (io/file jar)) (into ["-jar" jar "node"])
+      (not (.isFile (io/file jar))) (into ["-cp" (node-classpath) "io.ringkv.node.NodeMain"])
+      true (into ["--id" node "--host" ((:ip net) node) "--port" (str port)
                   "--data-dir" (str (io/file data-root node))
                   "--replication-factor" (str replication-factor) "--cluster-name" cluster-name])
       (not= node seed) (into ["--join" (str ((:ip net) seed) ":" port)])
-      unsafe-lww? (conj "--unsafe-last-write-wins"))))
+      unsafe-lww? (conj "--unsafe-last-write-wins")
+      (seq node-args) (into node-args))))
 
 (defn dummy-command
   "A stand-in node for plumbing tests: a tiny HTTP server on the node's port."
