@@ -189,6 +189,7 @@
   replica polls. `sys` is the nemesis's effect map; tests pass fakes, and a
   :client-factory (fn [worker-id] client) in test replaces the real client."
   [test rec hosts nodes sys]
+  (h/restart-clock! rec)
   (let [gen (wl/generator (:workload test) test)
         deadline (+ (h/now rec) (* 1000000000 (:time-limit test)))
         rng (java.util.Random. (:seed test))

@@ -11,9 +11,18 @@
             [clojure.pprint :as pprint]))
 
 (defn recorder
-  "A fresh recorder. The clock is an input so tests can use a fake one."
-  ([] (recorder (let [t0 (System/nanoTime)] #(- (System/nanoTime) t0))))
+  "A fresh recorder. The clock is an input so tests can use a fake one; the
+  default one counts from the recorder's creation or from `restart-clock!`."
+  ([] (let [t0 (atom (System/nanoTime))]
+        (assoc (recorder #(- (System/nanoTime) @t0)) :t0 t0)))
   ([clock] {:clock clock :ops (atom []) :lock (Object.)}))
+
+(defn restart-clock!
+  "Makes :time count from now (Jepsen's times start with the workload, not
+  with cluster setup). Only before the first op."
+  [rec]
+  (assert (empty? @(:ops rec)) "restart-clock! after ops were recorded")
+  (when-let [t0 (:t0 rec)] (reset! t0 (System/nanoTime))))
 
 (defn now [rec] ((:clock rec)))
 
