@@ -58,10 +58,9 @@
 ;; --------------------------------------------------------------- schedule
 
 (defn fault-op
-  "Chooses the next fault among the enabled ones: {:fault f :value v}."
-  [^java.util.Random rng nodes faults]
-  (let [f (nth (vec faults) (.nextInt rng (count faults)))
-        minority (fn [] (let [k (inc (.nextInt rng (max 1 (quot (dec (count nodes)) 2))))]
+  "The details of a fault of kind f (random grudge or victims): {:fault f :value v}."
+  [^java.util.Random rng nodes f]
+  (let [minority (fn [] (let [k (inc (.nextInt rng (max 1 (quot (dec (count nodes)) 2))))]
                           (vec (sort (take k (shuffled rng nodes))))))]
     (case f
       :partition (let [kinds (vec (sort (keys partition-kinds)))
@@ -95,18 +94,22 @@
   "Alternates calm and fault periods until (deadline-reached?) is true; then
   undoes the fault in progress. `sleep!` is an input so tests can fake time.
   opts: :faults (set of :partition :kill :pause), :calm-ms, :fault-ms, :rng."
-  [system record! nodes {:keys [faults calm-ms fault-ms rng sleep! done?]}]
-  (loop []
+  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done?]}]
+  ;; Kinds take turns (from a random one) so that even a short run sees each
+  ;; enabled kind once: a 60 s smoke with partition,kill has both.
+  (let [kinds (vec (sort faults))
+        offset (.nextInt rng (count kinds))]
+  (loop [i 0]
     (when-not (done?)
       (sleep! calm-ms)
       (when-not (done?)
-        (let [op (fault-op rng nodes faults)
+        (let [op (fault-op rng nodes (kinds (mod (+ offset i) (count kinds))))
               start-f (keyword (str "start-" (name (:fault op))))
               stop-f (keyword (str "stop-" (name (:fault op))))]
           (nemesis-op! record! start-f (:value op) #(start-fault! system op))
           (sleep! fault-ms)
           (nemesis-op! record! stop-f (:value op) #(stop-fault! system op))
-          (recur))))))
+          (recur (inc i))))))))
 
 (defn heal-all!
   "The final heal: drop every partition rule, resume every paused node, start

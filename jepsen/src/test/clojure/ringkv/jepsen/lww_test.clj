@@ -20,6 +20,8 @@
         (not (net/root?)) "not root"
         (seq (net/tools-missing)) (str "missing " (str/join ", " (net/tools-missing)))
         (not (.isFile (jar))) (str "node jar not built: " (jar))
+        (not (str/includes? (:out (net/sh "java" "-jar" (str (jar)) "node" "--help")) "--unsafe-last-write-wins"))
+        "the node has no --unsafe-last-write-wins flag yet (java -jar ringkv.jar node --help)"
         :else nil))
 
 (deftest unsafe-last-write-wins-loses-writes

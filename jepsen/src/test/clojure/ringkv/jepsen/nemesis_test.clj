@@ -67,6 +67,8 @@
       (is (every? #(= :nemesis (:process %)) ops))
       (is (every? #(= :info (:type %)) ops))
       (is (= 10 (count windows)))
+      (is (= #{3 4} (set (vals (frequencies (map :fault windows)))))
+          "kinds take turns")
       (is (every? #(< (:start %) (:end %)) windows))
       (testing "every kill is followed by a restart of the same nodes, every pause by a resume"
         (let [c @calls]
