@@ -14,7 +14,7 @@
   "[[second ok-share]] over one-second buckets of client completions."
   [history]
   (->> history
-       (filter #(and (h/client-op? %) (not= :invoke (:type %)) (not= :replicas (:f %))))
+       (filter #(and (h/client-op? %) (not= :invoke (:type %)) (not= :replicas (:f %)) (not (:final? %))))
        (group-by #(quot (:time %) 1000000000))
        (sort-by key)
        (map (fn [[s ops]] [s (double (/ (count (filter #(= :ok (:type %)) ops)) (count ops)))]))))
@@ -51,6 +51,13 @@
   ;; gnuplot refuses an empty data file; a point off the axes keeps it quiet.
   (spit file (if (seq rows) (str/join "\n" (map #(str/join " " %) rows)) "-1 1")))
 
+(defn- with-gaps
+  "Rows of [second share] with an empty row where seconds are missing, so
+  gnuplot breaks the line instead of bridging a period with no ops."
+  [rows]
+  (mapcat (fn [[a b]] (if (and b (> (first b) (inc (first a)))) [a []] [a]))
+          (partition-all 2 1 rows)))
+
 (defn plot!
   "Writes the data files, the script and latency.png into dir. Returns
   {:file path} or {:error msg} (gnuplot missing or failing is not fatal)."
@@ -59,7 +66,7 @@
     (doseq [t [:ok :fail :info]]
       (write-dat (io/file dir (str "latency-" (name t) ".dat"))
                  (for [l ls :when (= t (:type l))] [(format "%.3f" (/ (:time l) 1e9)) (format "%.3f" (max 0.01 (:latency-ms l)))])))
-    (write-dat (io/file dir "availability.dat") (availability-series history))
+    (write-dat (io/file dir "availability.dat") (with-gaps (availability-series history)))
     (spit (io/file dir "latency.gp") (script history))
     (let [r (try (net/sh "sh" "-c" (str "cd '" dir "' && gnuplot latency.gp"))
                  (catch Exception e {:exit -1 :err (str e)}))]
