@@ -55,6 +55,7 @@
    [nil "--seed N" "random seed for the schedule and the workers" :parse-fn parse-long]
    [nil "--dummy-nodes" "plumbing check: python3 http.server stands in for nodes (the run is :unknown)"]
    [nil "--store DIR" "root of the store (default jepsen/store)"]
+   [nil "--recheck DIR" "check a stored run's history.edn again (with this --workload) and redraw its plot"]
    ["-h" "--help"]])
 
 (defn test-name [{:keys [workload nemesis unsafe-last-write-wins]}]
@@ -269,6 +270,19 @@
       (h/write-results! results (io/file dir "results.edn"))
       {:results results :dir dir})))
 
+(defn recheck!
+  "Checks a stored history again and redraws its plot; writes results.edn."
+  [opts]
+  (let [dir (io/file (:recheck opts))
+        history (h/read-edn (io/file dir "history.edn"))
+        results (checker/check (:workload opts) history
+                               {:bound-ms (* 1000 (:convergence-bound opts))
+                                :min-availability (:min-availability opts)
+                                :strict? (:strict-deletes opts)})
+        results (assoc results :plot (plot/plot! history dir))]
+    (h/write-results! results (io/file dir "results.edn"))
+    {:results results :dir dir}))
+
 (defn summarize [results]
   (with-out-str
     (pprint/pprint (-> results
@@ -287,6 +301,7 @@
     (let [code
           (try
             (cond
+              (:recheck options) nil
               (not (net/root?)) (throw (ex-info "must run as root (network namespaces, iptables)" {}))
               (seq (net/tools-missing)) (throw (ex-info (str "missing: " (str/join ", " (net/tools-missing))
                                                              "; apt-get install -y iproute2 iptables") {}))
@@ -294,7 +309,9 @@
               (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl repl -am -DskipTests)") {})))
             (when-not (.isFile (io/file (:jar options)))
               (log "no" (:jar options) "; nodes run io.ringkv.node.NodeMain from the Maven classpath"))
-            (let [{:keys [results dir]} (run-test! options)]
+            (let [{:keys [results dir]} (if (:recheck options)
+                                          (recheck! options)
+                                          (run-test! options))]
               (println (summarize results))
               (println "store:" (str dir))
               (println (if (:valid? results) "Everything looks good! ヽ(‘ー`)ノ" "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"))
