@@ -50,7 +50,11 @@
    [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
    [nil "--jar PATH" "the ringkv shaded jar" :default "repl/target/ringkv.jar"]
    [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]
-   [nil "--node-args ARGS" "extra flags for every node, space-separated" :default []
+   ;; The workloads touch a handful of keys; Chronicle's default (1M entries of 1 KiB) would allocate
+   ;; about 1.3 GB per node and take a minute to create on a busy machine.
+   [nil "--node-args ARGS" "extra flags for every node, space-separated"
+    :default ["--storage-entries" "20000" "--storage-average-value-bytes" "512"]
+    :default-desc "--storage-entries 20000 --storage-average-value-bytes 512"
     :parse-fn #(vec (remove str/blank? (str/split % #"\s+")))]
    [nil "--seed N" "random seed for the schedule and the workers" :parse-fn parse-long]
    [nil "--dummy-nodes" "plumbing check: python3 http.server stands in for nodes (the run is :unknown)"]

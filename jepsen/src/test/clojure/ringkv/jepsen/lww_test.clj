@@ -33,6 +33,7 @@
                            :calm 5 :fault 10 :quiet 5 :convergence-bound 20 :op-timeout 3000
                            :min-availability 0.0 :unsafe-last-write-wins true
                            :jar (str (jar)) :port 7001 :seed 1
+                           :node-args ["--storage-entries" "20000" "--storage-average-value-bytes" "512"]
                            ;; its own names and subnet: never touches a harness run
                            :net-prefix "rkvl" :subnet "198.18.2"})]
       (println "lww-test store:" (str dir) "lost:" (get-in results [:set :lost-count]))
