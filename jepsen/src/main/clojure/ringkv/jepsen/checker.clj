@@ -108,20 +108,27 @@
 (defn resurrection-checker
   "Delete workload: a delete of k reads k, then deletes with that context; its
   completion carries :seen. Once the delete is acknowledged, no read that
-  begins later may return a value in :seen. A violation in a read marked
-  :final? (R=N, after the heal and the quiet period) is a resurrection and makes
-  the run invalid; one during faults is a stale read (sloppy quorums allow
-  them), reported, and invalid only with {:strict? true}."
+  begins later may return a value in :seen (docs/DESIGN.md: a deleted key must
+  never come back after a partition heals). A violation by a read that began
+  in calm or in the final reads is a resurrection and makes the run invalid;
+  one by a read that began during a fault window is reported as a stale read
+  (sloppy quorums can answer from replicas that missed the tombstone) and is
+  invalid only with {:strict? true}."
   ([history] (resurrection-checker history {}))
   ([history {:keys [strict?]}]
    (let [pairs (h/pairs history)
+         windows (h/fault-windows history)
+         in-fault? (fn [t] (some #(<= (:start %) t (:end %)) windows))
          deletes (for [[inv c] pairs
                        :when (and c (= :delete (:f inv)) (= :ok (:type c)) (seq (:seen c)))]
                    {:key (first (:value inv)) :seen (set (:seen c)) :acked-at (:time c) :index (:index c)})
          reads (for [[inv c] pairs
                      :when (and c (= :read (:f inv)) (= :ok (:type c)))]
                  {:key (first (:value c)) :values (set (second (:value c))) :invoked-at (:time inv)
-                  :index (:index c) :final? (boolean (:final? c))})
+                  :index (:index c)
+                  :when (cond (:final? c) :final
+                              (in-fault? (:time inv)) :during-fault
+                              :else :calm)})
          reads-by-key (group-by :key reads)
          violations (for [d deletes
                           r (get reads-by-key (:key d))
@@ -129,14 +136,14 @@
                           :let [back (set/intersection (:values r) (:seen d))]
                           :when (seq back)]
                       {:key (:key d) :delete-index (:index d) :read-index (:index r)
-                       :values (into (sorted-set) back) :final? (:final? r)})
-         resurrected (filterv :final? violations)
-         stale (filterv (complement :final?) violations)]
+                       :values (into (sorted-set) back) :when (:when r)})
+         resurrected (filterv #(not= :during-fault (:when %)) violations)
+         stale (filterv #(= :during-fault (:when %)) violations)]
      {:valid?            (if (empty? deletes)
                            :unknown
                            (and (empty? resurrected) (or (not strict?) (empty? stale))))
       :acknowledged-deletes (count deletes)
-      :final-reads        (count (filter :final? reads))
+      :final-reads        (count (filter #(= :final (:when %)) reads))
       :resurrected-count (count resurrected)
       :resurrected       (vec (take 20 resurrected))
       :stale-read-count  (count stale)

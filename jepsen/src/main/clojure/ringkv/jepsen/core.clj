@@ -46,7 +46,7 @@
    [nil "--convergence-bound SECONDS" "replicas must agree this soon after the heal" :default 30 :parse-fn parse-long]
    [nil "--op-timeout MS" "client request timeout; later is :info" :default 5000 :parse-fn parse-long]
    [nil "--min-availability SHARE" "fail when a fault window's ok share is lower" :default 0.0 :parse-fn parse-double]
-   [nil "--strict-deletes" "a stale read of a deleted value during faults is invalid too"]
+   [nil "--strict-deletes" "a deleted value read back during a fault is invalid too (in calm it always is)"]
    [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
    [nil "--jar PATH" "the ringkv shaded jar" :default "repl/target/ringkv.jar"]
    [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]

@@ -66,8 +66,15 @@
                (apply hist (conj base [1 :invoke :read [:k nil]] [1 :ok :read [:k [1]] :final? true])))]
         (is (false? (:valid? r)))
         (is (= 1 (:resurrected-count r)))))
-    (testing "a stale read during faults is reported but only fails in strict mode"
-      (let [h (apply hist (conj base [1 :invoke :read [:k nil]] [1 :ok :read [:k [1]]]))]
+    (testing "a deleted value read back in calm is a resurrection"
+      (let [r (c/resurrection-checker
+               (apply hist (conj base [1 :invoke :read [:k nil]] [1 :ok :read [:k [1]]])))]
+        (is (false? (:valid? r)))
+        (is (= :calm (:when (first (:resurrected r)))))))
+    (testing "a stale read during a fault is reported but only fails in strict mode"
+      (let [h (apply hist (conj base [:nemesis :info :start-partition nil] [:nemesis :info :start-partition {}]
+                                [1 :invoke :read [:k nil]] [1 :ok :read [:k [1]]]
+                                [:nemesis :info :stop-partition nil] [:nemesis :info :stop-partition {}]))]
         (is (true? (:valid? (c/resurrection-checker h))))
         (is (= 1 (:stale-read-count (c/resurrection-checker h))))
         (is (false? (:valid? (c/resurrection-checker h {:strict? true}))))))
