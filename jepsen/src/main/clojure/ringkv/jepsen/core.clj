@@ -117,15 +117,13 @@
               (recur process client)))))))
     nil))
 
-(defn- final-ops!
-  "After the heal and the quiet period: a read of every key at R=N (retried
-  until ok, a few times), then polls of every key's replicas until they agree
-  or the convergence bound passes. Ops are marked :final? true."
+(defn- final-client
+  "A client and an op runner for the phase after the heal; ops are marked :final? true."
   [test rec hosts first-process]
   (let [client (if-let [f (:client-factory test)] (f -1) (wl/connect test hosts (:port test) 0))
-        keys (wl/keys-of (:workload test) test)
-        p (atom first-process)
-        do-op! (fn [op]
+        p (atom first-process)]
+    {:client client
+     :do-op! (fn [op]
                (let [op (assoc op :process @p)
                      _ (h/record! rec (assoc op :type :invoke))
                      c (try (wl/invoke! client test (:workload test) op)
@@ -133,27 +131,34 @@
                      c (assoc (select-keys c [:type :process :f :value :error :seen]) :final? true)]
                  (h/record! rec c)
                  (when (= :info (:type c)) (swap! p inc))
-                 c))]
-    (try
-      (doseq [k keys]
-        (loop [tries 5]
-          (let [c (do-op! {:f :read :value [k nil] :r (:replication-factor test)})]
-            (when (and (not= :ok (:type c)) (pos? (dec tries)))
-              (Thread/sleep 1000)
-              (recur (dec tries))))))
-      (let [bound-ns (* 1000000000 (:convergence-bound test))
-            start (h/now rec)]
-        (loop [pending (set keys)]
-          (when (and (seq pending) (< (- (h/now rec) start) bound-ns))
-            (let [done (set (filter (fn [k] (let [c (do-op! {:f :replicas :value [k nil]})]
-                                              (and (= :ok (:type c))
-                                                   (let [states (vals (second (:value c)))]
-                                                     (and (seq states) (every? :answered states)
-                                                          (apply = (map (juxt (comp set :values) :tombstones) states)))))))
-                                    pending))]
-              (when (seq (remove done pending)) (Thread/sleep 1000))
-              (recur (reduce disj pending done))))))
-      (finally (.close client)))))
+                 c))}))
+
+(defn- poll-convergence!
+  "From the heal on: polls every key's replicas (`where`) every 500 ms until
+  they all answer and agree, or the convergence bound passes. The convergence
+  checker measures the time from the heal to each key's first agreeing poll."
+  [test rec do-op!]
+  (let [bound-ns (* 1000000000 (:convergence-bound test))
+        start (h/now rec)
+        agree? (fn [c] (and (= :ok (:type c))
+                            (let [states (vals (second (:value c)))]
+                              (and (seq states) (every? :answered states)
+                                   (apply = (map (juxt (comp set :values) :tombstones) states))))))]
+    (loop [pending (set (wl/keys-of (:workload test) test))]
+      (when (and (seq pending) (< (- (h/now rec) start) bound-ns))
+        (let [done (set (filter #(agree? (do-op! {:f :replicas :value [% nil]})) pending))]
+          (when (seq (remove done pending)) (Thread/sleep 500))
+          (recur (reduce disj pending done)))))))
+
+(defn- final-reads!
+  "A read of every key at R=N, retried (up to 5 times) until ok."
+  [test do-op!]
+  (doseq [k (wl/keys-of (:workload test) test)]
+    (loop [tries 5]
+      (let [c (do-op! {:f :read :value [k nil] :r (:replication-factor test)})]
+        (when (and (not= :ok (:type c)) (> tries 1))
+          (Thread/sleep 1000)
+          (recur (dec tries)))))))
 
 ;; ----------------------------------------------------------------- run
 
@@ -211,13 +216,19 @@
     (log "running" (:workload test) "for" (:time-limit test) "s with faults" (sort (:nemesis test)))
     (doseq [w workers] @w)
     @nemesis
-    (log "final heal, then" (:quiet test) "s quiet")
+    (log "final heal; replica polls, at least" (:quiet test) "s quiet, then final reads")
     (nem/heal-all! sys #(h/record! rec %))
-    (Thread/sleep (* 1000 (:quiet test)))
     (if (:dummy-nodes test)
-      (log "dummy nodes: no final reads")
-      (do (log "final reads at R=" (:replication-factor test) "and replica polls")
-          (final-ops! test rec hosts (+ 1000000 (:concurrency test)))))))
+      (do (Thread/sleep (* 1000 (:quiet test))) (log "dummy nodes: no final reads"))
+      (let [healed (h/now rec)
+            {:keys [client do-op!]} (final-client test rec hosts (+ 1000000 (:concurrency test)))]
+        (try
+          (poll-convergence! test rec do-op!)
+          (let [left-ms (- (* 1000 (:quiet test)) (/ (- (h/now rec) healed) 1e6))]
+            (when (pos? left-ms) (Thread/sleep (long left-ms))))
+          (log "final reads at R=" (:replication-factor test))
+          (final-reads! test do-op!)
+          (finally (.close ^java.lang.AutoCloseable client)))))))
 
 (defn run-test!
   "Runs one test; returns {:results r :dir store-dir}. Cleans up on any exit."
