@@ -3,7 +3,19 @@ package io.ringkv.sim;
 import com.codahale.metrics.MetricRegistry;
 import io.ringkv.coordinator.KryoContextCodec;
 import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
+import io.ringkv.gossip.GossipConfig;
+import io.ringkv.gossip.Gossiper;
+import io.ringkv.gossip.Member;
+import io.ringkv.gossip.MemberStatus;
+import io.ringkv.handoff.HandoffConfig;
+import io.ringkv.handoff.HintedHandoff;
+import io.ringkv.handoff.InMemoryHintStore;
+import io.ringkv.membership.Membership;
+import io.ringkv.protocol.GossipMessages;
+import io.ringkv.ring.TokenAllocator;
+import java.util.Random;
 import io.ringkv.node.ClusterView;
 import io.ringkv.node.NodeMetrics;
 import io.ringkv.node.RequestSettings;
@@ -22,14 +34,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A whole ringkv cluster inside one JVM and one thread: real {@link RingNode}s over a
  * {@link SimNetwork}, in-memory storage that survives a simulated kill (as the Chronicle files do),
- * and a fake clock. Placement is a fixed consistent-hash ring; liveness is what the coordinator can
- * reach (an oracle standing in for the failure detector, which has its own tests).
+ * and a fake clock. Membership is the real one (gossip rounds, phi accrual detection) running over the
+ * simulated network; a fixed ring with a reachability oracle is available for scenarios that want to
+ * take the failure detector out of the picture.
  */
 final class SimCluster {
   final Simulator sim;
   final SimNetwork network;
   final RequestSettings settings;
   final List<SimNode> nodes = new ArrayList<>();
+  final boolean gossip;
 
   final class SimNode {
     final int index;
@@ -38,20 +52,54 @@ final class SimCluster {
     final Simulator.Process process;
     final StorageEngine storage = InMemoryStorageEngine.withDefaults();
     final SimTransport transport;
+    final List<Long> tokens;
     RingNode node;
 
     SimNode(int index) {
       this.index = index;
       this.id = "n" + (index + 1);
+      this.tokens = TokenAllocator.allocate(64, new java.util.HashSet<>(), sim.random());
       this.endpoint = new Endpoint("10.0.0." + (index + 1), 7000);
       this.process = sim.process(id);
       this.transport = network.transport(endpoint, process);
       boot();
     }
 
+    Membership membership;
+    HintedHandoff handoff;
+    final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
+    long generation;
+
     void boot() {
-      node = new RingNode(id, endpoint, settings, storage, transport, new View(this), sim, process.scheduler(),
+      ClusterView view;
+      generation++;
+      if (gossip) {
+        Member self = Member.of(id, endpoint, tokens, MemberStatus.UP, generation);
+        List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
+        Gossiper gossiper = new Gossiper(self, new ClusterMetadata("sim", settings.replicationFactor(), "any"), seeds,
+            GossipConfig.defaults(), new Random(sim.random().nextLong()));
+        membership = new Membership(gossiper, sim, process.scheduler(),
+            (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
+        view = membership;
+      } else {
+        view = new View(this);
+      }
+      node = new RingNode(id, endpoint, settings, storage, transport, view, sim, process.scheduler(),
           process.executor(), new KryoContextCodec(), new NodeMetrics(new MetricRegistry()));
+      if (membership != null) {
+        Membership m = membership;
+        MetricRegistry registry = new MetricRegistry();
+        handoff = new HintedHandoff(id, hints, storage, node, process.executor(), HandoffConfig.DEFAULTS,
+            m::endpointIfAlive, (nodeId, key) -> m.isPrimary(nodeId, key, settings.replicationFactor()), registry);
+        node.addReplicaListener(handoff);
+        handoff.start();
+        node.setOtherMessageHandler((from, message) -> {
+          if (message instanceof GossipMessages.GossipMessage g) {
+            m.onGossip(from, g.payload());
+          }
+        });
+        m.start();
+      }
       transport.start(node);
     }
   }
@@ -144,13 +192,46 @@ final class SimCluster {
     return h ^ (h >>> 16);
   }
 
-  SimCluster(long seed, int size, RequestSettings settings) {
+  /**
+   * @param gossip true: membership by real gossip and phi accrual detection over the simulated
+   *     network; false: a fixed ring and an oracle that knows who is reachable
+   */
+  SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
+    this.gossip = gossip;
     this.sim = new Simulator(seed);
     this.network = new SimNetwork(sim);
     this.settings = settings;
     for (int i = 0; i < size; i++) {
       nodes.add(new SimNode(i));
     }
+    if (gossip) {
+      sim.runUntil(this::ringComplete, 60_000);
+    }
+  }
+
+  SimCluster(long seed, int size, RequestSettings settings) {
+    this(seed, size, settings, true);
+  }
+
+  /** Every node's ring has every node. */
+  boolean ringComplete() {
+    for (SimNode n : nodes) {
+      if (n.membership.ring().nodeCount() != nodes.size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The primaries of a key as node 0 sees the ring. */
+  List<SimNode> primaries(byte[] key) {
+    List<SimNode> out = new ArrayList<>();
+    for (ReplicaTarget t : nodes.get(0).node == null ? List.<ReplicaTarget>of()
+        : (gossip ? nodes.get(0).membership.primaries(key, settings.replicationFactor())
+            : new View(nodes.get(0)).primaries(key, settings.replicationFactor()))) {
+      out.add(nodes.stream().filter(n -> n.id.equals(t.nodeId())).findFirst().orElseThrow());
+    }
+    return out;
   }
 
   SimNode node(int i) {

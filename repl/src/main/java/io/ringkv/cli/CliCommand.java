@@ -1,0 +1,130 @@
+package io.ringkv.cli;
+
+import io.ringkv.client.ClientConfig;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
+import io.ringkv.gossip.Endpoint;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ringkv cli}: connect to a node and run the REPL (interactive, piped, or {@code -e}). */
+@Command(name = "cli", mixinStandardHelpOptions = true,
+    description = "Connect to a ringkv node and run commands (GET, SET, DELETE, WHERE, NODES, RING, ...).",
+    footer = {"", "Exit status: 0 when every command succeeded, 1 when one failed or no node answered, 2 on bad usage."})
+final class CliCommand implements Callable<Integer> {
+  /** Where a session's history goes unless --history-file says otherwise. */
+  static final String DEFAULT_HISTORY_FILE = ".ringkv_history";
+
+  @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1", description = "node host (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = {"-P", "--port"}, defaultValue = "7001", description = "node client port (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = {"-e", "--execute"}, paramLabel = "\"CMD; CMD\"",
+      description = "run these commands, separated by ';', then exit")
+  String script;
+
+  @Option(names = "--history-file", paramLabel = "FILE",
+      description = "history of interactive sessions (default: ~/" + DEFAULT_HISTORY_FILE + ")")
+  Path historyFile;
+
+  @Option(names = "--connect-wait", paramLabel = "SECONDS", defaultValue = "0",
+      description = "keep trying to connect for this long, e.g. while the node starts (default: ${DEFAULT-VALUE})")
+  int connectWaitSeconds;
+
+  /** Pause between connection attempts within --connect-wait. */
+  static final long CONNECT_RETRY_MS = 250;
+
+  /** Sleeping, replaceable by tests. */
+  interface Sleeper {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  // The outside world, replaceable by tests.
+  Function<ClientConfig, RingkvClient> connector = RingkvClient::connect;
+  BooleanSupplier terminalAttached = () -> System.console() != null;
+  InputStream stdin = System.in;
+  OutputStream stdout = System.out;
+  OutputStream stderr = System.err;
+  LongSupplier nanoClock = System::nanoTime;
+  Sleeper sleeper = Thread::sleep;
+
+  /**
+   * Connects, retrying while the node is unreachable for up to --connect-wait seconds (a node opens its
+   * port a little before it serves). Other failures are not retried.
+   */
+  private RingkvClient connect(ClientConfig config) throws InterruptedException {
+    long deadline = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(connectWaitSeconds);
+    while (true) {
+      try {
+        return connector.apply(config);
+      } catch (RingkvException e) {
+        if (nanoClock.getAsLong() - deadline >= 0) {
+          throw e;
+        }
+        sleeper.sleep(CONNECT_RETRY_MS);
+      }
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
+    if (connectWaitSeconds < 0) {
+      err.println("Error: --connect-wait must be >= 0, got " + connectWaitSeconds);
+      return 2;
+    }
+    Endpoint node;
+    try {
+      node = new Endpoint(host, port);
+    } catch (IllegalArgumentException e) {
+      err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    RingkvClient client;
+    try {
+      client = connect(ClientConfig.of(node));
+    } catch (RuntimeException e) {
+      err.println("Error: failed to connect to ringkv at " + node + ": " + e.getMessage());
+      return 1;
+    }
+    try (client) {
+      boolean interactive = script == null && terminalAttached.getAsBoolean();
+      if (!interactive) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+        Repl repl = new Repl(client, out, err);
+        LineSource in = script != null
+            ? ScriptLineSource.of(script)
+            : new ReaderLineSource(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)));
+        return repl.run(in) ? 0 : 1;
+      }
+      try (Terminal terminal = TerminalBuilder.builder().system(true).encoding(StandardCharsets.UTF_8).build()) {
+        Repl repl = new Repl(client, terminal.writer(), err);
+        Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), DEFAULT_HISTORY_FILE);
+        TerminalLineSource in = new TerminalLineSource(terminal, history);
+        Thread main = Thread.currentThread();
+        // Ctrl-C while a command waits for the cluster: stop waiting (while typing, JLine handles it).
+        terminal.handle(Terminal.Signal.INT, signal -> main.interrupt());
+        boolean ok = repl.run(in);
+        in.saveHistory();
+        return ok ? 0 : 1;
+      }
+    }
+  }
+}

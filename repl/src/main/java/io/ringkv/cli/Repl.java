@@ -1,0 +1,511 @@
+package io.ringkv.cli;
+
+import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClientListener;
+import io.ringkv.client.ClusterInfo;
+import io.ringkv.client.DeleteResult;
+import io.ringkv.client.GetResult;
+import io.ringkv.client.NoNodeReachableException;
+import io.ringkv.client.PutResult;
+import io.ringkv.client.RequestOptions;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
+import io.ringkv.gossip.Endpoint;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The ringkv REPL, without a terminal: commands come from a {@link LineSource}, answers go to
+ * {@code out}, one-line errors ({@code Error: ...}) to {@code err}. {@link #run} returns whether every
+ * command succeeded, which becomes the exit status.
+ *
+ * <p>Writes follow Dynamo's read-then-write contract: the session remembers the causal context of the
+ * last read (or write) of each key ({@link ContextMemory}) and sends it with the next SET or DELETE of
+ * that key, so the write replaces what was read while a truly concurrent write from elsewhere becomes a
+ * sibling. A SET or DELETE of a key this session has not read first reads the key's current context,
+ * so SET overwrites what exists (seed 002: "If a key specified in SET already exists in a database the
+ * value should be overwritten").
+ *
+ * <p>A DELETE that finds no live value prints {@code Not found}, like GET, and still succeeds: the key
+ * is absent either way, and the tombstone is written anyway in case a replica the read missed holds it.
+ */
+public final class Repl {
+  /** The REPL's own bound on one call, above the client's request timeout (5 s) and its failover. */
+  static final long CALL_TIMEOUT_MS = 30_000;
+  /** Width of the bar RING draws for a node owning the whole ring. */
+  static final int RING_BAR_WIDTH = 40;
+  /** WHERE shows at most this many characters of a value. */
+  static final int WHERE_VALUE_MAX_CHARS = 60;
+
+  /** The command words, for completion and for splitting {@code -e} scripts. */
+  static final List<String> COMMANDS = List.of(
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+  static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
+
+  private static final String HELP = String.join("\n",
+      "Commands (case-insensitive):",
+      "  GET key                 the value, or every sibling when writes were concurrent",
+      "  SET key value           store value (alias PUT); overwrites what this session last read",
+      "  DELETE key              delete the key (alias DEL)",
+      "  WHERE key               what each replica of the key holds",
+      "  NODES                   the cluster's nodes: id, address, status, tokens, ownership",
+      "  RING                    each node's share of the ring",
+      "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
+      "                          also CONSISTENCY ONE | QUORUM | ALL | DEFAULT",
+      "  HELP                    this text",
+      "  QUIT, EXIT, Ctrl-D      leave",
+      "The value is the rest of the line; one pair of enclosing quotes is removed:",
+      "  SET 0d5d3807-5fbf-4228-a657-5a091c4e497f '{\"name\": \"Chapayev's Mustache comb\"}'");
+
+  private final RingkvClient client;
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final ContextMemory contexts;
+  private final Set<String> shownWarnings = new LinkedHashSet<>();
+  private RequestOptions options = RequestOptions.DEFAULTS;
+  private volatile LineSource source;
+  private boolean quit;
+
+  public Repl(RingkvClient client, PrintWriter out, PrintWriter err) {
+    this(client, out, err, ContextMemory.DEFAULT_MAX_KEYS);
+  }
+
+  Repl(RingkvClient client, PrintWriter out, PrintWriter err, int maxRememberedKeys) {
+    this.client = client;
+    this.out = out;
+    this.err = err;
+    this.contexts = new ContextMemory(maxRememberedKeys);
+    client.addListener(new Listener());
+  }
+
+  /** Prints the banner, runs every command from {@code in} until the end or QUIT; true if all succeeded. */
+  public boolean run(LineSource in) {
+    source = in;
+    String banner;
+    synchronized (shownWarnings) {
+      banner = banner("Connected", client.currentNode(), client.lastInfo());
+    }
+    out.println(banner);
+    out.flush();
+    boolean ok = true;
+    while (!quit) {
+      String line;
+      try {
+        line = in.readLine();
+      } catch (IOException e) {
+        printError("reading input: " + e.getMessage());
+        ok = false;
+        break;
+      }
+      if (line == null) {
+        break;
+      }
+      ok &= execute(line);
+    }
+    out.flush();
+    err.flush();
+    return ok;
+  }
+
+  /** Runs one command line; false when it failed (its error is already printed). */
+  public boolean execute(String line) {
+    CommandText.Command command = CommandText.command(line);
+    if (command == null) {
+      return true;
+    }
+    Thread.interrupted(); // a Ctrl-C that arrived between commands is not meant for this one
+    try {
+      switch (command.verb()) {
+        case "GET" -> get(command.rest());
+        case "SET", "PUT" -> set(command.verb(), command.rest());
+        case "DELETE", "DEL" -> delete(command.rest());
+        case "WHERE" -> where(command.rest());
+        case "NODES" -> nodes(command.rest());
+        case "RING" -> ring(command.rest());
+        case "CONSISTENCY" -> consistency(command.rest());
+        case "HELP" -> out.println(HELP);
+        case "QUIT", "EXIT" -> quit = true;
+        default -> throw new CommandFailed(
+            "unknown command '" + line.strip().split("\\s+", 2)[0] + "'; type HELP for the list of commands");
+      }
+      return true;
+    } catch (CommandFailed e) {
+      out.flush();
+      printError(e.getMessage());
+      return false;
+    } finally {
+      out.flush();
+    }
+  }
+
+  /** True once QUIT or EXIT ran. */
+  public boolean quitRequested() {
+    return quit;
+  }
+
+  private void get(String rest) {
+    String key = keyOnly("GET", rest);
+    GetResult result = call(() -> client.get(bytes(key), options), "read");
+    contexts.remember(key, result.context());
+    List<byte[]> values = result.values();
+    if (values.isEmpty()) {
+      out.println("Not found");
+    } else if (values.size() == 1) {
+      out.println(text(values.get(0)));
+    } else {
+      out.println(values.size() + " siblings (concurrent writes):");
+      for (int i = 0; i < values.size(); i++) {
+        out.println("  " + (i + 1) + ") " + text(values.get(i)));
+      }
+      out.println("(a SET of this key now replaces all of them)");
+    }
+  }
+
+  private void set(String verb, String rest) {
+    CommandText.KeyAndRest keyAndRest = keyAndRest(verb + " key value", rest);
+    if (keyAndRest.rest().isEmpty()) {
+      throw new CommandFailed("usage: " + verb + " key value");
+    }
+    String key = keyAndRest.key();
+    byte[] value = bytes(CommandText.value(keyAndRest.rest()));
+    CausalContext context = contextForWrite(key);
+    PutResult result = call(() -> client.put(bytes(key), value, context, options), "write");
+    contexts.remember(key, result.context());
+    out.println((result.created() ? "Created" : "Updated") + " (" + replicas(result.acks()) + ")");
+  }
+
+  private void delete(String rest) {
+    String key = keyOnly("DELETE", rest);
+    CausalContext context = contextForWrite(key);
+    DeleteResult result = call(() -> client.delete(bytes(key), context, options), "write");
+    contexts.forget(key);
+    out.println(result.existed() ? "Deleted (" + replicas(result.acks()) + ")" : "Not found");
+  }
+
+  /** The context this session last saw for the key, or the key's current one read now. */
+  private CausalContext contextForWrite(String key) {
+    CausalContext remembered = contexts.get(key);
+    if (remembered != null) {
+      return remembered;
+    }
+    return call(() -> client.get(bytes(key), options), "write").context();
+  }
+
+  private void where(String rest) {
+    String key = keyOnly("WHERE", rest);
+    List<ClusterInfo.ReplicaState> replicas = call(() -> client.where(bytes(key)), "read");
+    if (replicas.isEmpty()) {
+      out.println("No replicas (the ring is empty)");
+      return;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"ROLE", "NODE", "ADDRESS", "HOLDS"});
+    for (ClusterInfo.ReplicaState replica : replicas) {
+      rows.add(new String[] {replica.role(), replica.nodeId(), String.valueOf(replica.endpoint()), holds(replica)});
+    }
+    printTable(rows);
+  }
+
+  private static String holds(ClusterInfo.ReplicaState replica) {
+    if (!replica.answered()) {
+      return "no answer";
+    }
+    List<String> parts = new ArrayList<>();
+    List<byte[]> values = replica.values();
+    if (values.size() == 1) {
+      parts.add("value " + shortText(values.get(0)));
+    } else if (values.size() > 1) {
+      List<String> shown = new ArrayList<>();
+      for (byte[] v : values) {
+        shown.add(shortText(v));
+      }
+      parts.add(values.size() + " siblings " + String.join(" | ", shown));
+    }
+    if (replica.tombstones() > 0) {
+      parts.add(replica.tombstones() + (replica.tombstones() == 1 ? " tombstone" : " tombstones"));
+    }
+    return parts.isEmpty() ? "nothing" : String.join(", ", parts);
+  }
+
+  private void nodes(String rest) {
+    noArguments("NODES", rest);
+    ClusterInfo info = call(client::info, "read");
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"ID", "ADDRESS", "STATUS", "TOKENS", "OWNS"});
+    for (ClusterInfo.Node node : info.nodes()) {
+      rows.add(new String[] {node.id(), String.valueOf(node.endpoint()), node.status(),
+          String.valueOf(node.tokens()), percent(node.ownership())});
+    }
+    printTable(rows);
+  }
+
+  private void ring(String rest) {
+    noArguments("RING", rest);
+    ClusterInfo info = call(client::info, "read");
+    List<String[]> rows = new ArrayList<>();
+    for (ClusterInfo.Node node : info.nodes()) {
+      int bar = (int) Math.round(Math.max(0, Math.min(1, node.ownership())) * RING_BAR_WIDTH);
+      rows.add(new String[] {node.id(), String.valueOf(node.endpoint()), percent(node.ownership()), "#".repeat(bar)});
+    }
+    printTable(rows);
+  }
+
+  private void consistency(String rest) {
+    String[] args = rest.isBlank() ? new String[0] : rest.strip().split("\\s+");
+    ClusterInfo info = client.lastInfo();
+    int n = info == null ? 0 : info.replicationFactor();
+    if (args.length == 0) {
+      out.println("Consistency: R=" + quorum(options.r(), info == null ? 0 : info.defaultR())
+          + ", W=" + quorum(options.w(), info == null ? 0 : info.defaultW()));
+      return;
+    }
+    int r;
+    int w;
+    if (args.length == 1) {
+      switch (args[0].toUpperCase(Locale.ROOT)) {
+        case "DEFAULT" -> r = w = 0;
+        case "ONE" -> r = w = 1;
+        case "QUORUM" -> r = w = requireN(n, "QUORUM") / 2 + 1;
+        case "ALL" -> r = w = requireN(n, "ALL");
+        default -> throw new CommandFailed("usage: CONSISTENCY [R W] or CONSISTENCY ONE|QUORUM|ALL|DEFAULT");
+      }
+    } else if (args.length == 2) {
+      r = quorumArgument("R", args[0], n);
+      w = quorumArgument("W", args[1], n);
+    } else {
+      throw new CommandFailed("usage: CONSISTENCY [R W] or CONSISTENCY ONE|QUORUM|ALL|DEFAULT");
+    }
+    options = options.withQuorums(r, w);
+    out.println("Consistency set to R=" + quorum(r, info == null ? 0 : info.defaultR())
+        + ", W=" + quorum(w, info == null ? 0 : info.defaultW()));
+  }
+
+  /** The session's request options (quorums set by CONSISTENCY). */
+  RequestOptions options() {
+    return options;
+  }
+
+  private static int requireN(int n, String level) {
+    if (n <= 0) {
+      throw new CommandFailed("the replication factor is unknown, so " + level + " cannot be computed; give R and W");
+    }
+    return n;
+  }
+
+  private static int quorumArgument(String name, String text, int n) {
+    int value;
+    try {
+      value = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new CommandFailed(name + " must be a number, got '" + text + "'");
+    }
+    if (value < 0 || (n > 0 && value > n)) {
+      throw new CommandFailed(name + " must be between 0 (node default) and the replication factor "
+          + (n > 0 ? "(" + n + ")" : "") + ", got " + value);
+    }
+    return value;
+  }
+
+  private static String quorum(int value, int nodeDefault) {
+    if (value != 0) {
+      return String.valueOf(value);
+    }
+    return nodeDefault > 0 ? "node default (" + nodeDefault + ")" : "node default";
+  }
+
+  // ---- asynchronous events -------------------------------------------------------------------
+
+  private final class Listener implements ClientListener {
+    @Override
+    public void onReconnected(Endpoint now, ClusterInfo info) {
+      String text;
+      synchronized (shownWarnings) {
+        text = banner("Reconnected", now, info);
+      }
+      notice(text);
+    }
+
+    @Override
+    public void onWarningsChanged(List<String> warnings) {
+      List<String> lines = new ArrayList<>();
+      synchronized (shownWarnings) {
+        for (String warning : warnings) {
+          if (!shownWarnings.contains(warning)) {
+            lines.add(warningLine(warning));
+          }
+        }
+        if (warnings.isEmpty() && !shownWarnings.isEmpty()) {
+          lines.add("Cluster warnings cleared");
+        }
+        shownWarnings.clear();
+        shownWarnings.addAll(warnings);
+      }
+      if (!lines.isEmpty()) {
+        notice(String.join("\n", lines));
+      }
+    }
+  }
+
+  /**
+   * The connect/reconnect banner of seed 002: the node, the known (not DOWN) nodes, and the warnings
+   * not shown yet. Caller holds {@code shownWarnings}.
+   */
+  private String banner(String verb, Endpoint node, ClusterInfo info) {
+    List<String> lines = new ArrayList<>();
+    lines.add(verb + " to ringkv at " + node);
+    if (info != null) {
+      lines.add("Known nodes:");
+      for (ClusterInfo.Node member : info.nodes()) {
+        if ("DOWN".equalsIgnoreCase(member.status())) {
+          continue;
+        }
+        lines.add(member.endpoint() + ("UP".equalsIgnoreCase(member.status()) ? "" : " (" + member.status() + ")"));
+      }
+      for (String warning : info.warnings()) {
+        if (shownWarnings.add(warning)) {
+          lines.add(warningLine(warning));
+        }
+      }
+    }
+    return String.join("\n", lines);
+  }
+
+  private static String warningLine(String warning) {
+    String w = warning.strip();
+    return "WARNING: " + (w.endsWith("!") || w.endsWith(".") ? w : w + "!");
+  }
+
+  private void notice(String text) {
+    LineSource current = source;
+    if (current == null || !current.printAbove(text)) {
+      synchronized (out) {
+        out.println(text);
+        out.flush();
+      }
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private <T> T call(Supplier<CompletableFuture<T>> request, String action) {
+    CompletableFuture<T> future = null;
+    try {
+      future = request.get();
+      return future.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | CompletionException e) {
+      throw failure(e.getCause() == null ? e : e.getCause(), action);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new CommandFailed("failed to " + action + ": no answer within " + CALL_TIMEOUT_MS / 1000 + " s");
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      throw new CommandFailed("interrupted; the " + action + " may or may not have taken effect");
+    } catch (RuntimeException e) {
+      throw failure(e, action);
+    }
+  }
+
+  private static CommandFailed failure(Throwable t, String action) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof NoNodeReachableException) {
+      return new CommandFailed("failed to " + action + ": no node reachable");
+    }
+    if (t instanceof RingkvException && t.getMessage() != null) {
+      return new CommandFailed(t.getMessage());
+    }
+    String message = t.getMessage();
+    return new CommandFailed(message == null || message.isBlank() ? t.getClass().getSimpleName() : oneLine(message));
+  }
+
+  private static String keyOnly(String verb, String rest) {
+    CommandText.KeyAndRest keyAndRest = keyAndRest(verb + " key", rest);
+    if (!keyAndRest.rest().isEmpty()) {
+      throw new CommandFailed("usage: " + verb + " key (one key; quote a key that holds spaces)");
+    }
+    return keyAndRest.key();
+  }
+
+  private static CommandText.KeyAndRest keyAndRest(String usage, String rest) {
+    try {
+      return CommandText.key(rest);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailed(e.getMessage() + "; usage: " + usage);
+    }
+  }
+
+  private static void noArguments(String verb, String rest) {
+    if (!rest.isBlank()) {
+      throw new CommandFailed(verb + " takes no arguments");
+    }
+  }
+
+  private void printTable(List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        line.append(row[i]);
+        if (i < row.length - 1) {
+          line.append(" ".repeat(widths[i] - row[i].length() + 2));
+        }
+      }
+      out.println(line.toString().stripTrailing());
+    }
+  }
+
+  private void printError(String message) {
+    err.println("Error: " + message);
+    err.flush();
+  }
+
+  private static String percent(double fraction) {
+    return String.format(Locale.ROOT, "%.1f%%", fraction * 100);
+  }
+
+  private static String replicas(int n) {
+    return n + (n == 1 ? " replica" : " replicas");
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static String shortText(byte[] b) {
+    String s = oneLine(text(b));
+    return s.length() <= WHERE_VALUE_MAX_CHARS ? s : s.substring(0, WHERE_VALUE_MAX_CHARS) + "...";
+  }
+
+  private static String oneLine(String s) {
+    return s.replace("\r", "\\r").replace("\n", "\\n");
+  }
+
+  /** A command that failed; its message is the one line printed after {@code Error: }. */
+  private static final class CommandFailed extends RuntimeException {
+    CommandFailed(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
