@@ -118,9 +118,14 @@ public final class PutCoordinator implements Coordinator {
     minter = index;
     ReplicaTarget t = targets.get(index);
     triedMinters.add(t.endpoint());
-    // give up on a slow minter early only when another target could mint instead
-    mintDeadlineMs = index + 1 < targets.size() ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
-    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(), ownersWithoutStandIn, writeId)));
+    // give up on a slow minter early only when another target could mint instead; the minter refuses to
+    // mint after mintBy, half a mint timeout before the coordinator moves on, so a write held up in a
+    // queue or a paused process cannot be minted twice (the margin absorbs clock skew)
+    boolean canMoveOn = index + 1 < targets.size();
+    mintDeadlineMs = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
+    long mintBy = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs / 2) : deadlineMs;
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(),
+        ownersWithoutStandIn, writeId, mintBy)));
     step.wakeAtMs = mintDeadlineMs;
   }
 

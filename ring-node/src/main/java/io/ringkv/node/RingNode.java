@@ -474,6 +474,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
       }
       if (request instanceof ReplicaWrite write) {
+        if (write.mintByMs() > 0 && clock.nowMs() > write.mintByMs()) {
+          metrics.error(ErrorCode.TIMEOUT);
+          return new ErrorReply(write.requestId(), ErrorCode.TIMEOUT, "replica " + nodeId
+              + " got the write " + (clock.nowMs() - write.mintByMs()) + " ms after its coordinator's deadline;"
+              + " not applied");
+        }
         try (Timer.Context ignored = metrics.replicaWrite.time()) {
           WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),
               write.writeId());

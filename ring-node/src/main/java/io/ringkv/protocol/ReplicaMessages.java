@@ -21,9 +21,12 @@ public final class ReplicaMessages {
    * @param ownersWithoutStandIn down owners of the key that no fallback stands in for (a cluster with
    *     no spare node): the minter keeps a hint for each, so the write reaches them when they return
    * @param writeId the client's idempotency id (0: none); a retry is recognised, not applied twice
+   * @param mintByMs the coordinator's clock time after which the replica must refuse to mint (0: no
+   *     limit): the coordinator moves minting to another replica after it, and a write delayed in a
+   *     queue or a paused process must not be applied as a second, unrelated version
    */
   public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value, String hintFor,
-      List<String> ownersWithoutStandIn, long writeId) implements Request {
+      List<String> ownersWithoutStandIn, long writeId, long mintByMs) implements Request {
     public ReplicaWrite {
       ownersWithoutStandIn = ownersWithoutStandIn == null ? List.of() : ownersWithoutStandIn;
     }

@@ -19,6 +19,7 @@ public final class SimNetwork {
   private final Simulator sim;
   private final Map<Endpoint, SimTransport> transports = new HashMap<>();
   private final Set<String> cut = new HashSet<>();
+  private final Map<Endpoint, Long> extraDelayTo = new HashMap<>();
   private long minDelayMs = 1;
   private long maxDelayMs = 5;
   private double dropRate;
@@ -67,6 +68,15 @@ public final class SimNetwork {
 
   public void heal() {
     cut.clear();
+    extraDelayTo.clear();
+  }
+
+  /**
+   * Holds every message to {@code node} for {@code extraMs} more, as a SIGSTOPped process or a stalled
+   * link does: nothing is lost, everything arrives late.
+   */
+  public void slowDown(Endpoint node, long extraMs) {
+    extraDelayTo.put(node, extraMs);
   }
 
   public boolean connected(Endpoint from, Endpoint to) {
@@ -83,7 +93,8 @@ public final class SimNetwork {
     Message wire = Messages.fromBytes(Messages.toBytes(message));
     int copies = random.nextDouble() < duplicateRate ? 2 : 1;
     for (int i = 0; i < copies; i++) {
-      long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0);
+      long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0)
+          + extraDelayTo.getOrDefault(to, 0L);
       Endpoint src = from.localEndpoint();
       sim.at(sim.nowMs() + delay, null, () -> {
         SimTransport target = transports.get(to);

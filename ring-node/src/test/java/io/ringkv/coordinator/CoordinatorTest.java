@@ -81,10 +81,12 @@ class CoordinatorTest {
   }
 
   @Test
-  void aSilentMinterIsReplacedAfterTheMintTimeout() {
+  void aSilentMinterIsReplacedAfterTheMintTimeoutAndMustNotMintLaterThanHalfOfIt() {
     PutCoordinator p = put(2);
     Step s = p.start(0);
     assertEquals(100, s.wakeAtMs());
+    assertEquals(50, ((ReplicaWrite) s.sends().get(0).message()).mintByMs(),
+        "a write delayed past this is refused, so the write cannot be minted twice");
     s = p.onTimer(100);
     assertEquals(B, s.sends().get(0).to());
   }

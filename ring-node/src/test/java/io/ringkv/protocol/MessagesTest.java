@@ -77,11 +77,12 @@ class MessagesTest {
     assertEquals(object, merge.object());
     assertEquals("n3", merge.hintFor());
 
-    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null, "n2", List.of("n5"), 77));
+    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null, "n2", List.of("n5"), 77, 1234));
     assertEquals(object.context(), write.context());
     assertEquals("n2", write.hintFor());
     assertEquals(List.of("n5"), write.ownersWithoutStandIn());
     assertEquals(77, write.writeId());
+    assertEquals(1234, write.mintByMs());
 
     assertEquals(new ReplicaReadReply(13, null), roundTrip(new ReplicaReadReply(13, null)));
   }

@@ -144,6 +144,43 @@ class ClusterSimulationTest {
     }
   }
 
+  /**
+   * Found by the Jepsen delete workload (a paused node): the coordinator moved minting away from a
+   * paused replica, the write was acknowledged and then deleted, and when the replica resumed it
+   * minted the stale write as a new version, so the deleted value came back. A replica now refuses to
+   * mint after the coordinator's mint deadline.
+   */
+  @Test
+  void aWriteHeldUpAtAPausedMinterIsNotMintedAfterTheCoordinatorMovedOn() {
+    SimCluster c = new SimCluster(31, 4, RequestSettings.defaults(3));
+    // a key whose coordinator (the one node that is not a replica) sends the mint to a primary
+    String key = null;
+    SimCluster.SimNode coordinator = null;
+    for (int i = 0; key == null; i++) {
+      List<SimCluster.SimNode> p = c.primaries(bytes("z" + i));
+      for (SimCluster.SimNode n : c.nodes) {
+        if (!p.contains(n)) {
+          key = "z" + i;
+          coordinator = n;
+        }
+      }
+    }
+    List<io.ringkv.coordinator.ReplicaTarget> targets = coordinator.membership.targets(bytes(key), 3);
+    SimCluster.SimNode paused = c.nodes.stream().filter(n -> n.id.equals(targets.get(0).nodeId())).findFirst()
+        .orElseThrow();
+    c.network.slowDown(paused.endpoint, 5_000); // held, not lost: the mint arrives 5 s late
+    Reply w = c.await(coordinator.index, put(key, "doomed", null));
+    assertInstanceOf(PutReply.class, w, () -> "write: " + w);
+    c.network.heal();
+    c.sim.runFor(100);
+    GetReply read = get(c, coordinator.index, key, 2);
+    assertEquals(List.of("doomed"), strings(read));
+    assertInstanceOf(io.ringkv.protocol.ClientMessages.DeleteReply.class, c.await(coordinator.index,
+        new io.ringkv.protocol.ClientMessages.DeleteRequest(ids.incrementAndGet(), bytes(key), read.context(), 0, 0)));
+    c.sim.runFor(10_000); // the held mint reaches the paused replica
+    assertEquals(List.of(), strings(get(c, coordinator.index, key, 3)), "the deleted value came back");
+  }
+
   @Test
   void aQuorumThatCannotBeReachedFailsWithTheCount() {
     SimCluster c = new SimCluster(3, 3, RequestSettings.defaults(3));
