@@ -452,11 +452,14 @@ public final class AntiEntropy {
         List<VersionedObject> read = new ArrayList<>();
         List<byte[]> pushBack = new ArrayList<>();
         List<VersionedObject> pushBackObjects = new ArrayList<>();
+        List<byte[]> converged = new ArrayList<>();
         boolean fromFetch = mr.readKeys().isEmpty();
         for (int i = 0; i < mr.mergeKeys().size(); i++) {
           VersionedObject incoming = mr.objects().get(i);
           VersionedObject result = storage.merge(mr.mergeKeys().get(i), incoming);
-          if (fromFetch && !result.equals(incoming) && result.siblings().isEmpty()) {
+          if (result.equals(incoming)) {
+            converged.add(mr.mergeKeys().get(i));
+          } else if (fromFetch && result.siblings().isEmpty()) {
             // refused by the purge guard: tell the peer, so it drops what the purged tombstone covers
             pushBack.add(mr.mergeKeys().get(i));
             pushBackObjects.add(result);
@@ -469,7 +472,7 @@ public final class AntiEntropy {
         read.addAll(pushBackObjects);
         core.execute(() -> {
           if (running.get(r.exchange.id()) == r) {
-            apply(r, r.exchange.onLocalObjects(readKeys, read, clock.nowMs()));
+            apply(r, r.exchange.onLocalObjects(readKeys, read, converged, clock.nowMs()));
           }
         });
       }, () -> core.execute(() -> apply(r, r.exchange.cancel("anti-entropy work queue full", clock.nowMs()))));

@@ -325,13 +325,23 @@ final class RangeExchange {
     advance(step, nowMs);
   }
 
-  /** The objects read after a {@link MergeAndRead} (null where absent), in {@code readKeys} order. */
-  Step onLocalObjects(List<byte[]> readKeys, List<VersionedObject> objects, long nowMs) {
+  /**
+   * The objects read after a {@link MergeAndRead} (null where absent), in {@code readKeys} order;
+   * {@code converged}: merged keys whose local object now equals the peer's, so need no push.
+   */
+  Step onLocalObjects(List<byte[]> readKeys, List<VersionedObject> objects, List<byte[]> converged, long nowMs) {
     Step step = new Step();
     if (phase == Phase.DONE || !workPending) {
       return step;
     }
     workPending = false;
+    if (!converged.isEmpty()) {
+      Set<Key> done = new HashSet<>();
+      for (byte[] k : converged) {
+        done.add(new Key(k));
+      }
+      pushQueue.removeIf(k -> done.contains(new Key(k)));
+    }
     for (int i = 0; i < readKeys.size(); i++) {
       if (objects.get(i) != null) {
         readyToPush.add(new Object[] {readKeys.get(i), objects.get(i)});
