@@ -29,7 +29,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -163,6 +166,41 @@ public final class AntiEntropy {
     metrics.register(p + "trees.count", (Gauge<Integer>) () -> storage.layout().groups().size());
     metrics.register(p + "purgelog.size", (Gauge<Integer>) () -> storage.purgeLog().size());
     metrics.register(p + "merges.refused", (Gauge<Long>) storage.mergesRefused::get);
+  }
+
+  /**
+   * Anti-entropy for a real node: storage work on its own daemon thread {@code ringkv-antientropy-<id>}
+   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread.
+   * {@link #close} stops it.
+   */
+  public static AntiEntropy forServer(String localId, int replicationFactor, AntiEntropyConfig config,
+      StorageEngine raw, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
+          Thread t = new Thread(r, "ringkv-antientropy-" + localId);
+          t.setDaemon(true);
+          return t;
+        });
+    AntiEntropy ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
+        ScanPacing.SLEEP_IN_SCAN, sender, metrics);
+    ae.ownedExecutor = executor;
+    return ae;
+  }
+
+  private ExecutorService ownedExecutor;
+
+  /** Stops scheduling and, for {@link #forServer}, the anti-entropy thread (waits up to 5 s). */
+  public void close() {
+    stop();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+      try {
+        ownedExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The storage the node must run on: every mutation updates the trees and passes the resurrection guard. */
