@@ -477,7 +477,7 @@ public final class AntiEntropy {
       submit(() -> {
         LeafLister.Listing l = layout.tree(list.range()) == null
             ? new LeafLister.Listing(list.leaves().length, List.of(), 0)
-            : LeafLister.list(storage.delegate(), layout, list.range(), list.leaves(), list.bytesMax());
+            : LeafLister.list(storage.delegate(), layout, list.range(), list.leaves(), list.bytesMax(), this::pace);
         core.schedule(scanDelayMs(l.keysVisited(), startedAt), () -> {
           if (running.get(r.exchange.id()) == r) {
             apply(r, r.exchange.onLocalListing(l.completeLeaves(), l.entries(), clock.nowMs()));
@@ -609,7 +609,7 @@ public final class AntiEntropy {
     long startedAt = clock.nowMs();
     int bytesMax = Math.min(k.bytesMax(), config.listingBytesMax());
     submit(() -> {
-      LeafLister.Listing l = LeafLister.list(storage.delegate(), layout, k.range(), leaves, bytesMax);
+      LeafLister.Listing l = LeafLister.list(storage.delegate(), layout, k.range(), leaves, bytesMax, this::pace);
       Packed.ListingWriter w = new Packed.ListingWriter();
       for (Packed.Entry e : l.entries()) {
         w.add(e.key(), e.digest());

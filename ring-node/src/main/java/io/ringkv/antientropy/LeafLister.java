@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 /**
  * Lists the keys and digests of some leaves of one range with one storage scan, keeping memory bounded:
@@ -17,7 +18,8 @@ final class LeafLister {
 
   private LeafLister() {}
 
-  static Listing list(StorageEngine store, TreeLayout layout, String range, int[] leaves, int bytesMax) {
+  static Listing list(StorageEngine store, TreeLayout layout, String range, int[] leaves, int bytesMax,
+      LongConsumer pacer) {
     HashTree tree = layout.tree(range);
     int[] position = new int[tree.leafCount()];
     Arrays.fill(position, -1);
@@ -29,7 +31,7 @@ final class LeafLister {
     int[] cutoff = {leaves.length};
     long[] visited = {0};
     store.forEach((key, object) -> {
-      visited[0]++;
+      pacer.accept(++visited[0]);
       long token = KeyHash.token(key);
       int pos = position[tree.leafOf(token)];
       if (pos < 0 || pos >= cutoff[0] || !range.equals(layout.groupOfToken(token))) {
