@@ -395,6 +395,31 @@ public final class AntiEntropy {
     return false;
   }
 
+  /**
+   * Starts a sync of every leaf of {@code range} with {@code peerId}, without the tree walk: the seam for
+   * streaming a range to a new owner. Core thread; false when the range is busy or unknown.
+   */
+  boolean startFullSync(String range, String peerId) {
+    TreeLayout layout = storage.layout();
+    HashTree tree = layout.tree(range);
+    Endpoint peer = layout.ring().endpointOf(peerId).orElse(null);
+    if (tree == null || peer == null || rangeBusy(range) || layout.building()) {
+      return false;
+    }
+    int[] all = new int[tree.leafCount()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    long now = clock.nowMs();
+    RangeExchange x = RangeExchange.forLeaves(++nextId, range, layout.fingerprint(), tree, peerId, config,
+        bytesThrottle, keysThrottle, this::newRequestId, now, all);
+    Running r = new Running(x, peer);
+    running.put(x.id(), r);
+    exchangesStarted.inc();
+    apply(r, x.start(now));
+    return true;
+  }
+
   private boolean rangeBusy(String range) {
     for (Running r : running.values()) {
       if (r.exchange.range().equals(range)) {
