@@ -1,9 +1,10 @@
 package io.ringkv.antientropy;
 
 import io.ringkv.storage.causality.VersionVector;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What this node remembers of the tombstones it purged: per key, the purged object's causal context.
@@ -22,56 +23,77 @@ import java.util.Map;
 final class PurgeLog {
   private record Entry(VersionVector context, long purgedAtMs) {}
 
+  private record Purge(Key key, long purgedAtMs) {}
+
   private final int entriesMax;
   private final long retentionMs;
-  private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
-  private long evicted;
+  // lookups are on every write and on every merge into an absent key: a concurrent map, no global lock
+  private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Purge> order = new ConcurrentLinkedQueue<>();
+  private final AtomicLong evicted = new AtomicLong();
+  private final AtomicInteger queued = new AtomicInteger();
 
   PurgeLog(int entriesMax, long retentionMs) {
     this.entriesMax = entriesMax;
     this.retentionMs = retentionMs;
   }
 
-  synchronized void record(byte[] key, VersionVector context, long nowMs) {
+  /** Called under the key's lock. */
+  void record(byte[] key, VersionVector context, long nowMs) {
     Key k = new Key(key.clone());
-    Entry old = entries.remove(k);
-    entries.put(k, new Entry(old == null ? context : old.context.join(context), nowMs));
-    while (entries.size() > entriesMax) {
-      Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator();
-      it.next();
-      it.remove();
-      evicted++;
+    entries.merge(k, new Entry(context, nowMs), (a, b) -> new Entry(a.context.join(b.context), b.purgedAtMs));
+    order.add(new Purge(k, nowMs));
+    queued.incrementAndGet();
+    // the queue also holds purges of keys since rewritten (forgotten): bound it at twice the entries
+    while (entries.size() > entriesMax || queued.get() > 2L * entriesMax) {
+      if (!dropOldest(Long.MAX_VALUE)) {
+        break;
+      }
     }
   }
 
+  /** Removes the oldest purge if it happened at or before {@code beforeMs}; false when there is none. */
+  private synchronized boolean dropOldest(long beforeMs) {
+    Purge p = order.peek();
+    if (p == null || p.purgedAtMs > beforeMs) {
+      return false;
+    }
+    order.poll();
+    queued.decrementAndGet();
+    // only if not purged again since (a newer record has a later time and its own queue entry)
+    Entry e = entries.get(p.key);
+    if (e != null && e.purgedAtMs == p.purgedAtMs && entries.remove(p.key, e)) {
+      evicted.incrementAndGet();
+    }
+    return true;
+  }
+
   /** The purged context of {@code key}, or null. */
-  synchronized VersionVector contextOf(byte[] key) {
+  VersionVector contextOf(byte[] key) {
+    if (entries.isEmpty()) {
+      return null;
+    }
     Entry e = entries.get(new Key(key));
     return e == null ? null : e.context;
   }
 
   /** Forgets the key (a live object was stored for it again; its context now lives in storage). */
-  synchronized void forget(byte[] key) {
+  void forget(byte[] key) {
     entries.remove(new Key(key));
   }
 
   /** Drops entries older than the retention. */
-  synchronized void expire(long nowMs) {
-    Iterator<Map.Entry<Key, Entry>> it = entries.values().isEmpty() ? null : entries.entrySet().iterator();
-    while (it != null && it.hasNext()) {
-      if (nowMs - it.next().getValue().purgedAtMs <= retentionMs) {
-        break;
-      }
-      it.remove();
-      evicted++;
+  void expire(long nowMs) {
+    while (dropOldest(nowMs - retentionMs)) {
+      // next
     }
   }
 
-  synchronized int size() {
+  int size() {
     return entries.size();
   }
 
-  synchronized long evicted() {
-    return evicted;
+  long evicted() {
+    return evicted.get();
   }
 }
