@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.MapReferenceResolver;
 import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -92,7 +93,7 @@ public final class Messages {
 
   /** A Kryo with every wire type registered at its fixed id. Not thread-safe; prefer the static codec. */
   public static Kryo newKryo() {
-    Kryo kryo = new Kryo();
+    Kryo kryo = new Kryo(new WireSerializers.IdOnlyClassResolver(), new MapReferenceResolver());
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
     kryo.setMaxDepth(KRYO_MAX_DEPTH);
@@ -215,7 +216,7 @@ public final class Messages {
     }
     Codec codec = POOL.obtain();
     Object decoded;
-    Input input = new Input(bytes);
+    Input input = new BoundedInput(bytes);
     try {
       decoded = codec.kryo.readClassAndObject(input);
     } catch (KryoException e) {

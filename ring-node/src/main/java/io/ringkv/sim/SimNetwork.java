@@ -2,6 +2,7 @@ package io.ringkv.sim;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.Message;
+import io.ringkv.protocol.Messages;
 import io.ringkv.transport.Transport;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -78,6 +79,8 @@ public final class SimNetwork {
       dropped++;
       return;
     }
+    // every simulated message crosses the real wire codec, so simulations catch what it cannot carry
+    Message wire = Messages.fromBytes(Messages.toBytes(message));
     int copies = random.nextDouble() < duplicateRate ? 2 : 1;
     for (int i = 0; i < copies; i++) {
       long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0);
@@ -90,7 +93,7 @@ public final class SimNetwork {
           return;
         }
         delivered++;
-        target.deliver(src, message);
+        target.deliver(src, wire);
       });
     }
   }

@@ -9,6 +9,9 @@ import io.ringkv.gossip.GossipConfig;
 import io.ringkv.gossip.Gossiper;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
+import io.ringkv.handoff.HandoffConfig;
+import io.ringkv.handoff.HintedHandoff;
+import io.ringkv.handoff.InMemoryHintStore;
 import io.ringkv.membership.Membership;
 import io.ringkv.protocol.GossipMessages;
 import io.ringkv.ring.TokenAllocator;
@@ -63,6 +66,8 @@ final class SimCluster {
     }
 
     Membership membership;
+    HintedHandoff handoff;
+    final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
     long generation;
 
     void boot() {
@@ -83,6 +88,11 @@ final class SimCluster {
           process.executor(), new KryoContextCodec(), new NodeMetrics(new MetricRegistry()));
       if (membership != null) {
         Membership m = membership;
+        MetricRegistry registry = new MetricRegistry();
+        handoff = new HintedHandoff(id, hints, storage, node, process.executor(), HandoffConfig.DEFAULTS,
+            m::endpointIfAlive, (nodeId, key) -> m.isPrimary(nodeId, key, settings.replicationFactor()), registry);
+        node.addReplicaListener(handoff);
+        handoff.start();
         node.setOtherMessageHandler((from, message) -> {
           if (message instanceof GossipMessages.GossipMessage g) {
             m.onGossip(from, g.payload());

@@ -263,4 +263,23 @@ public abstract class StorageEngineContract {
     assertThrows(StorageException.class, () -> e.get(b("k")));
     assertThrows(StorageException.class, () -> e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1));
   }
+
+  @Test
+  void aKeyRecreatedAfterItsTombstoneWasPurgedNeverReusesADot() throws Exception {
+    StorageEngine a = newEngine();
+    // replica "a" writes twice, then deletes with the latest context
+    a.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 1);
+    VersionedObject second = a.write(b("k"), a.get(b("k")).context(), b("v2"), "a", 2).current();
+    VersionedObject tombstone = a.write(b("k"), second.context(), null, "a", 3).current();
+    // another replica still holds the tombstone when "a" purges it (tombstone GC)
+    VersionedObject elsewhere = tombstone;
+    assertTrue(a.removeIfUnchanged(b("k"), tombstone));
+    // a new, blind write of the key on "a": its dot must be one the tombstone's context has not seen
+    WriteResult recreated = a.write(b("k"), VersionVector.EMPTY, b("new"), "a", 4);
+    assertFalse(tombstone.context().covers(recreated.dot()),
+        "dot " + recreated.dot() + " was already seen by " + tombstone.context());
+    VersionedObject merged = a.merge(b("k"), elsewhere);
+    assertEquals(Set.of("new"), values(merged),
+        "the replica holding the old tombstone made the recreated key disappear");
+  }
 }

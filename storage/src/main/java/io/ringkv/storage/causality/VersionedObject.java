@@ -101,7 +101,17 @@ public final class VersionedObject {
    * @return the new object; its newest dot is {@code (node, max(context[node], clientContext[node]) + 1)}
    */
   public VersionedObject write(VersionVector clientContext, byte[] valueOrNull, String node, long nowMs) {
-    Dot dot = new Dot(node, Math.max(context.get(node), clientContext.get(node)) + 1);
+    return write(clientContext, valueOrNull, node, nowMs, 0);
+  }
+
+  /**
+   * As {@link #write(VersionVector, byte[], String, long)}, minting the dot above {@code counterFloor}
+   * too: the highest counter the node ever minted for any key (see {@code DotCounter}), so that a key
+   * recreated after tombstone GC never reuses a dot.
+   */
+  public VersionedObject write(VersionVector clientContext, byte[] valueOrNull, String node, long nowMs,
+      long counterFloor) {
+    Dot dot = new Dot(node, Math.max(Math.max(context.get(node), clientContext.get(node)), counterFloor) + 1);
     List<Sibling> next = new ArrayList<>(siblings.size() + 1);
     for (Sibling s : siblings) {
       if (!clientContext.covers(s.dot())) {
