@@ -127,6 +127,32 @@ class RangeExchangeTest {
     assertConverged(h, 10_000);
   }
 
+  /**
+   * Measures a full repair of an empty replica of a 100,000-key range (100-byte values) in one exchange
+   * at the default rates: every leaf differs, the listing takes rounds of {@code listingBytesMax}.
+   */
+  @Test
+  void repairOfAnEmptyReplicaOfAHundredThousandKeyRangeAtTheDefaultRates() {
+    AeHarness h = new AeHarness(13, 2, 2, CONFIG);
+    StorageEngine b = h.node(1).ae.storage();
+    byte[] value = new byte[100];
+    int keys = 100_000;
+    for (int i = 0; i < keys; i++) {
+      b.write(key(i), VersionVector.EMPTY, value, "n2", 1);
+    }
+    long t0 = h.sim.nowMs();
+    RangeExchange.Result r = h.node(0).exchange();
+    long ms = h.sim.nowMs() - t0;
+    System.out.printf("empty replica of %,d keys repaired in one exchange: %,d simulated ms, %,d messages, %,d bytes,"
+            + " %,d fetched (scanKeysPerSecond=%d, repairBytesPerSecond=%d, repairKeysPerSecond=%d) %s%n", keys, ms,
+        h.messages, h.wireBytes, r.keysFetched(), CONFIG.scanKeysPerSecond(), CONFIG.repairBytesPerSecond(),
+        CONFIG.repairKeysPerSecond(), fmt(h));
+    assertEquals(keys, r.keysFetched());
+    assertEquals(keys, h.node(0).raw.stats().keys());
+    long floor = (keys - CONFIG.repairKeysPerSecond()) * 1000 / CONFIG.repairKeysPerSecond();
+    assertTrue(ms >= floor, "the key rate allows no less than " + floor + " ms, took " + ms);
+  }
+
   private static String fmt(AeHarness h) {
     StringBuilder sb = new StringBuilder("{");
     h.bytesByType.forEach((k, v) -> sb.append(k).append('=').append(v[0]).append("x/").append(v[1]).append("B "));
