@@ -217,10 +217,9 @@ public final class AntiEntropy {
     core.execute(() -> {
       started = true;
       TreeLayout l = storage.layout();
-      if (l.building()) {
-        startRebuild(l);
-      } else if (l.fingerprint() != TreeLayout.fingerprint(ring.get(), n)) {
-        relayout();
+      if (l.building() || l.fingerprint() != TreeLayout.fingerprint(ring.get(), n)) {
+        // a starting node's ring changes as gossip arrives: scan once, after it settles
+        relayoutTimer = core.schedule(RING_SETTLE_MS, this::relayout);
       }
       tickTimer = core.schedule(config.exchangeIntervalMs(), this::tick);
       gcTimer = core.schedule(config.gcIntervalMs(), this::gcTick);
