@@ -80,9 +80,10 @@ import org.slf4j.LoggerFactory;
  * <p>Failover: when the connection closes or a heartbeat times out, the client tries the other known
  * nodes in turn (the failed one last), switches to the first that completes the handshake and an
  * INFO, and fires {@link ClientListener#onReconnected}. Requests that were in flight on the dead
- * connection are sent once more on the new one. <b>A write may therefore be applied twice</b> (once by
- * the node that died after applying it, once by the new node) until requests carry idempotency ids;
- * with DVV the duplicate becomes a sibling, never a lost write. When no known node answers, requests
+ * connection are sent once more on the new one. Every write carries a random idempotency id, the same
+ * on the retry: a replica that already holds the write's sibling applies nothing, and if the retry was
+ * minted by another replica than the first attempt, the two siblings of one write collapse into one when
+ * replicas merge. When no known node answers, requests
  * fail with {@link NoNodeReachableException} naming every node tried.
  *
  * <p>Threads: one Netty I/O thread, and one "events" thread that connects (blocking, bounded by the
@@ -155,15 +156,28 @@ final class NettyRingkvClient implements RingkvClient {
   @Override
   public CompletableFuture<PutResult> put(byte[] key, byte[] value, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
-    return call(id -> new PutRequest(id, key, value, ctx, options.w(), timeoutForNode(options)), timeout(options),
+    long writeId = newWriteId(); // the same on a retry, so a replica recognises it
+    return call(id -> new PutRequest(id, key, value, ctx, options.w(), timeoutForNode(options), writeId),
+        timeout(options),
         PutReply.class, r -> new PutResult(r.created(), r.acks(), CausalContext.of(r.context())));
   }
 
   @Override
   public CompletableFuture<DeleteResult> delete(byte[] key, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
-    return call(id -> new DeleteRequest(id, key, ctx, options.w(), timeoutForNode(options)), timeout(options),
+    long writeId = newWriteId();
+    return call(id -> new DeleteRequest(id, key, ctx, options.w(), timeoutForNode(options), writeId),
+        timeout(options),
         DeleteReply.class, r -> new DeleteResult(r.existed(), r.acks()));
+  }
+
+  /** A random non-zero idempotency id: 64 bits make a collision between two writes of a key negligible. */
+  private static long newWriteId() {
+    long id;
+    do {
+      id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    } while (id == 0);
+    return id;
   }
 
   @Override

@@ -49,6 +49,7 @@ public final class PutCoordinator implements Coordinator {
   private final long mintTimeoutMs;
   private final Function<VersionVector, byte[]> contextEncoder;
   private List<String> ownersWithoutStandIn = List.of();
+  private long writeId;
 
   private int minter = -1;
   private long mintDeadlineMs;
@@ -79,6 +80,12 @@ public final class PutCoordinator implements Coordinator {
     this.deadlineMs = deadlineMs;
     this.mintTimeoutMs = mintTimeoutMs;
     this.contextEncoder = contextEncoder;
+  }
+
+  /** The client's idempotency id, passed to the minter. */
+  public PutCoordinator withWriteId(long id) {
+    this.writeId = id;
+    return this;
   }
 
   /** Down owners no target stands in for; the minter keeps hints for them. */
@@ -113,7 +120,7 @@ public final class PutCoordinator implements Coordinator {
     triedMinters.add(t.endpoint());
     // give up on a slow minter early only when another target could mint instead
     mintDeadlineMs = index + 1 < targets.size() ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
-    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(), ownersWithoutStandIn)));
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(), ownersWithoutStandIn, writeId)));
     step.wakeAtMs = mintDeadlineMs;
   }
 

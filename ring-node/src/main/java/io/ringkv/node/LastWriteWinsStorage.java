@@ -30,10 +30,10 @@ final class LastWriteWinsStorage implements StorageEngine {
 
   @Override
   public synchronized WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId,
-      long nowMs) {
+      long nowMs, long writeId) {
     VersionedObject current = delegate.get(key);
     VersionVector all = current == null ? clientContext : current.context().join(clientContext);
-    return delegate.write(key, all, valueOrNull, nodeId, nowMs);
+    return delegate.write(key, all, valueOrNull, nodeId, nowMs, writeId);
   }
 
   @Override

@@ -186,9 +186,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         run(new GetCoordinator(newId(), get.requestId(), get.key(), cluster.targets(get.key(), n), r, deadline,
             settings.readRepairBytesMax(), contexts::encode), reply, metrics.coordinatorGet.time());
       } else if (request instanceof PutRequest put) {
-        startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), reply, now);
+        startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), put.writeId(),
+            reply, now);
       } else if (request instanceof DeleteRequest del) {
-        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), reply, now);
+        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
+            now);
       } else if (request instanceof WhereRequest where) {
         String bad = checkKey(where.key());
         if (bad != null) {
@@ -208,7 +210,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   private void startWrite(long requestId, byte[] key, byte[] value, byte[] contextBytes, int wAsked, int timeoutMs,
-      Consumer<Reply> reply, long now) {
+      long writeId, Consumer<Reply> reply, long now) {
     int n = settings.replicationFactor();
     String bad = checkKey(key);
     int w = wAsked == 0 ? settings.defaultW() : wAsked;
@@ -233,7 +235,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
-            settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets)),
+            settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
+            .withWriteId(writeId),
         reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
   }
@@ -472,7 +475,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       }
       if (request instanceof ReplicaWrite write) {
         try (Timer.Context ignored = metrics.replicaWrite.time()) {
-          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs());
+          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),
+              write.writeId());
           if (result.current().siblings().size() > 1) {
             metrics.siblingsCreated.inc();
           }

@@ -20,9 +20,10 @@ public final class ReplicaMessages {
    * @param hintFor when this node mints as a fallback for a down owner, that owner's id; else null
    * @param ownersWithoutStandIn down owners of the key that no fallback stands in for (a cluster with
    *     no spare node): the minter keeps a hint for each, so the write reaches them when they return
+   * @param writeId the client's idempotency id (0: none); a retry is recognised, not applied twice
    */
   public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value, String hintFor,
-      List<String> ownersWithoutStandIn) implements Request {
+      List<String> ownersWithoutStandIn, long writeId) implements Request {
     public ReplicaWrite {
       ownersWithoutStandIn = ownersWithoutStandIn == null ? List.of() : ownersWithoutStandIn;
     }

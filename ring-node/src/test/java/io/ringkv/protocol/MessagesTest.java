@@ -77,10 +77,11 @@ class MessagesTest {
     assertEquals(object, merge.object());
     assertEquals("n3", merge.hintFor());
 
-    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null, "n2", List.of("n5")));
+    ReplicaWrite write = (ReplicaWrite) roundTrip(new ReplicaWrite(12, b("k"), object.context(), null, "n2", List.of("n5"), 77));
     assertEquals(object.context(), write.context());
     assertEquals("n2", write.hintFor());
     assertEquals(List.of("n5"), write.ownersWithoutStandIn());
+    assertEquals(77, write.writeId());
 
     assertEquals(new ReplicaReadReply(13, null), roundTrip(new ReplicaReadReply(13, null)));
   }

@@ -113,6 +113,38 @@ class ClusterSimulationTest {
   }
 
   @Test
+  void aWriteRetriedThroughAnotherCoordinatorIsAppliedOnce() {
+    SimCluster c = new SimCluster(5, 3, RequestSettings.defaults(3));
+    assertInstanceOf(PutReply.class, c.await(0, put("k", "v0", null)));
+    byte[] ctx = get(c, 0, "k", 2).context();
+    // the client's first attempt went through n1; once it had reached every replica, the client retries
+    // the same write (same id) through n2 and n3: every replica recognises it and applies nothing
+    for (int via = 0; via < 3; via++) {
+      Reply r = c.await(via, new PutRequest(ids.incrementAndGet(), bytes("k"), bytes("v1"), ctx, 0, 0, 4242));
+      assertInstanceOf(PutReply.class, r);
+      c.sim.runFor(1_000);
+    }
+    for (SimCluster.SimNode n : c.nodes) {
+      assertEquals(1, n.storage.get(bytes("k")).siblings().size(), n.id + " holds a duplicate");
+    }
+
+    // retried at once, before the first attempt reached every replica: another replica may mint it again,
+    // but a reader sees the write once and the next write replaces both copies
+    ctx = get(c, 0, "k", 3).context();
+    for (int via = 0; via < 3; via++) {
+      c.call(via, new PutRequest(ids.incrementAndGet(), bytes("k"), bytes("v2"), ctx, 0, 0, 4343));
+    }
+    c.sim.runFor(1_000);
+    GetReply read = get(c, 2, "k", 3);
+    assertEquals(List.of("v2"), strings(read));
+    assertInstanceOf(PutReply.class, c.await(1, put("k", "v3", read.context())));
+    c.sim.runFor(1_000);
+    for (SimCluster.SimNode n : c.nodes) {
+      assertEquals(1, n.storage.get(bytes("k")).siblings().size(), n.id + " kept a copy of the retried write");
+    }
+  }
+
+  @Test
   void aQuorumThatCannotBeReachedFailsWithTheCount() {
     SimCluster c = new SimCluster(3, 3, RequestSettings.defaults(3));
     c.kill(1);

@@ -247,7 +247,8 @@ public final class ChronicleStorageEngine implements StorageEngine {
   }
 
   @Override
-  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId) {
     checkOpen();
     Objects.requireNonNull(nodeId, "nodeId");
     VersionVector context = clientContext == null ? VersionVector.EMPTY : clientContext;
@@ -257,7 +258,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
     computeRecord(key, (k, stored) -> {
       VersionedObject previous = stored == null ? null : RecordCodec.decode(stored);
       VersionedObject next = (previous == null ? VersionedObject.EMPTY : previous)
-          .write(context, valueOrNull, nodeId, nowMs, dots.floor());
+          .write(context, valueOrNull, nodeId, nowMs, dots.floor(), writeId);
       if (limits.checkSiblings(next.siblings().size())) {
         log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
             key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
@@ -266,8 +267,10 @@ public final class ChronicleStorageEngine implements StorageEngine {
       after[0] = next;
       return RecordCodec.encode(next);
     });
-    Dot minted = after[0].newestDotOf(nodeId);
-    dots.minted(minted.counter());
+    Dot minted = writeId != 0 ? after[0].siblingOf(writeId).dot() : after[0].newestDotOf(nodeId);
+    if (minted.node().equals(nodeId)) {
+      dots.minted(minted.counter());
+    }
     return new WriteResult(before[0], after[0], minted);
   }
 

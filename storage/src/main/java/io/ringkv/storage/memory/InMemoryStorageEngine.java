@@ -71,7 +71,8 @@ public final class InMemoryStorageEngine implements StorageEngine {
   }
 
   @Override
-  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId) {
     checkOpen();
     Objects.requireNonNull(nodeId, "nodeId");
     VersionVector context = clientContext == null ? VersionVector.EMPTY : clientContext;
@@ -80,7 +81,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
     ByteKey k = ByteKey.copyOf(key);
     VersionedObject after = objects.compute(k, (ignored, stored) -> {
       VersionedObject base = stored == null ? VersionedObject.EMPTY : stored;
-      VersionedObject next = base.write(context, valueOrNull, nodeId, nowMs, dots.floor());
+      VersionedObject next = base.write(context, valueOrNull, nodeId, nowMs, dots.floor(), writeId);
       if (limits.checkSiblings(next.siblings().size())) {
         log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
             key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
@@ -92,8 +93,10 @@ public final class InMemoryStorageEngine implements StorageEngine {
       bytesUsed.addAndGet(sizeOf(k, next) - (stored == null ? 0 : sizeOf(k, stored)));
       return next;
     });
-    Dot minted = after.newestDotOf(nodeId);
-    dots.minted(minted.counter());
+    Dot minted = writeId != 0 ? after.siblingOf(writeId).dot() : after.newestDotOf(nodeId);
+    if (minted.node().equals(nodeId)) {
+      dots.minted(minted.counter());
+    }
     return new WriteResult(before[0], after, minted);
   }
 
