@@ -79,7 +79,8 @@ final class AntiEntropyStorage implements StorageEngine {
   }
 
   @Override
-  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId) {
     long kh = ObjectDigest.keyHash(key);
     synchronized (lockOf(kh)) {
       VersionVector ctx = purged.contextOf(key);
@@ -90,7 +91,7 @@ final class AntiEntropyStorage implements StorageEngine {
         delegate.merge(key, VersionedObject.of(ctx, List.of()));
         seeded = true;
       }
-      WriteResult r = delegate.write(key, clientContext, valueOrNull, nodeId, nowMs);
+      WriteResult r = delegate.write(key, clientContext, valueOrNull, nodeId, nowMs, writeId);
       VersionedObject before = seeded ? null : r.previous();
       account(key, kh, before, r.current());
       if (ctx != null) {

@@ -58,7 +58,7 @@ final class WireSize {
       n += e.getKey().length() + 9;
     }
     for (Sibling s : o.siblings()) {
-      n += s.dot().node().length() + 18 + s.size();
+      n += s.dot().node().length() + 26 + s.size(); // counter, writtenAtMs, writeId, flags
     }
     return n;
   }
