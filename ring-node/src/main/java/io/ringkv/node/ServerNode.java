@@ -2,6 +2,8 @@ package io.ringkv.node;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
+import io.ringkv.antientropy.AntiEntropy;
+import io.ringkv.antientropy.AntiEntropyConfig;
 import io.ringkv.coordinator.KryoContextCodec;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
@@ -69,12 +71,14 @@ public final class ServerNode implements AutoCloseable {
   private final JmxReporter jmx;
   private final MetricsEndpoint metricsEndpoint;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AntiEntropy antiEntropy;
 
   private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
       NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
       Membership membership, RingNode node, HintedHandoff handoff, MetricRegistry metrics, JmxReporter jmx,
-      MetricsEndpoint metricsEndpoint) {
+      MetricsEndpoint metricsEndpoint, AntiEntropy antiEntropy) {
     this.handoff = handoff;
+    this.antiEntropy = antiEntropy;
     this.config = config;
     this.identity = identity;
     this.storage = storage;
@@ -135,6 +139,10 @@ public final class ServerNode implements AutoCloseable {
     Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
     Membership membership = new Membership(gossiper, clock, core,
         (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
+    AntiEntropy antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(),
+        AntiEntropyConfig.DEFAULTS, storage, membership::ring, membership::isAlive, clock, core, transport::send, metrics);
+    storage = antiEntropy.storage();
+    membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
         10_000, config.keyFormat());
@@ -142,6 +150,9 @@ public final class ServerNode implements AutoCloseable {
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
     node.setOtherMessageHandler((from, message) -> {
+      if (antiEntropy.onMessage(from, message)) {
+        return;
+      }
       if (message instanceof GossipMessages.GossipMessage gossip) {
         membership.onGossip(from, gossip.payload());
       }
@@ -191,12 +202,13 @@ public final class ServerNode implements AutoCloseable {
     }
     membership.start();
     handoff.start();
+    antiEntropy.start();
     log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
     return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
-        node, handoff, metrics, jmx, endpoint);
+        node, handoff, metrics, jmx, endpoint, antiEntropy);
   }
 
   /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
@@ -268,6 +280,7 @@ public final class ServerNode implements AutoCloseable {
     log.info("node {} stopping", identity.id());
     membership.stop();
     handoff.stop();
+    antiEntropy.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }

@@ -143,7 +143,8 @@ public final class Messages {
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
-    // handoff / anti-entropy messages                  // ids 80..99
+    AntiEntropyMessages.register(kryo); // ids 80..89
+    // handoff messages                                 // ids 90..99
   }
 
   /** The request id a frame carrying {@code message} is labelled with: its request's or reply's, else 0. */
