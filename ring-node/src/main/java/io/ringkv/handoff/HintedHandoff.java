@@ -150,7 +150,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     long bytes = 0;
     for (byte[] key : hints.keysFor(owner, config.batchMax())) {
       VersionedObject o = storage.get(key);
-      if (o == null) {
+      if (o == null || o.siblings().isEmpty()) {
         hints.remove(owner, key); // purged meanwhile (tombstone GC): nothing left to hand off
         continue;
       }
