@@ -12,17 +12,18 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
  * Hints persisted in {@code <dataDir>/hints.dat}, a Chronicle Map from (owner, key) to the time the
- * hint was taken. A marker file says the map is open; found at start, it means the last process died
+ * hint was taken (8 bytes; byte[] values like the object store's, so the JVM compiles Chronicle's
+ * generated code for one map shape only, which shortens a node's start). A marker file says the map is open; found at start, it means the last process died
  * with the map open, and the map is recovered before use (as the object store does). It is sized for {@code capacity} entries up front (Chronicle Map needs it), and
  * {@link #add} refuses beyond that bound rather than letting the map grow into a crash.
  */
 public final class ChronicleHintStore implements HintStore {
-  private final ChronicleMap<byte[], Long> map;
+  private final ChronicleMap<byte[], byte[]> map;
   private final long capacity;
 
   private final Path dirtyMarker;
 
-  private ChronicleHintStore(ChronicleMap<byte[], Long> map, long capacity, Path dirtyMarker) {
+  private ChronicleHintStore(ChronicleMap<byte[], byte[]> map, long capacity, Path dirtyMarker) {
     this.map = map;
     this.capacity = capacity;
     this.dirtyMarker = dirtyMarker;
@@ -34,13 +35,14 @@ public final class ChronicleHintStore implements HintStore {
   public static ChronicleHintStore open(Path dataDir, long capacity, int averageKeyBytes) throws IOException {
     System.setProperty("chronicle.analytics.disable", "true");
     Files.createDirectories(dataDir);
-    ChronicleMapBuilder<byte[], Long> builder = ChronicleMap.of(byte[].class, Long.class)
+    ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
         .name("ringkv-hints")
         .entries(capacity)
-        .averageKeySize(averageKeyBytes + 24);
+        .averageKeySize(averageKeyBytes + 24)
+        .constantValueSizeBySample(new byte[Long.BYTES]);
     Path file = dataDir.resolve("hints.dat");
     Path dirty = dataDir.resolve("hints.dirty");
-    ChronicleMap<byte[], Long> map;
+    ChronicleMap<byte[], byte[]> map;
     if (Files.exists(file) && Files.exists(dirty)) {
       // the last owner did not close the map: let Chronicle repair its segment headers first
       map = builder.recoverPersistedTo(file.toFile(), true);
@@ -63,7 +65,7 @@ public final class ChronicleHintStore implements HintStore {
       return false;
     }
     try {
-      map.put(k, nowMs);
+      map.put(k, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(nowMs).array());
       return true;
     } catch (IllegalStateException full) {
       return false;

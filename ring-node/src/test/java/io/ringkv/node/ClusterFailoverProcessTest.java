@@ -62,16 +62,14 @@ class ClusterFailoverProcessTest {
     nodes = new NodeProcesses(dir);
     int[] ports = {LoopbackCluster.freePort(), LoopbackCluster.freePort(), LoopbackCluster.freePort()};
     List<Process> procs = new ArrayList<>();
+    RingkvClient[] direct = new RingkvClient[3];
     for (int i = 0; i < 3; i++) {
       List<String> args = new ArrayList<>(List.of("--id", "n" + (i + 1), "--replication-factor", "3"));
       if (i > 0) {
         args.addAll(List.of("--join", "127.0.0.1:" + ports[0]));
       }
       procs.add(nodes.start(ports[i], dir.resolve("n" + (i + 1)), args));
-    }
-    RingkvClient[] direct = new RingkvClient[3];
-    for (int i = 0; i < 3; i++) {
-      direct[i] = NodeProcesses.connect(ports[i], procs.get(i));
+      direct[i] = NodeProcesses.connect(ports[i], procs.get(i)); // one at a time: start-up is CPU-bound
     }
     BlockingRingkvClient c1 = direct[0].blocking();
     BlockingRingkvClient c2 = direct[1].blocking();

@@ -46,9 +46,12 @@ final class NodeProcesses implements AutoCloseable {
     return processes.size();
   }
 
-  /** Connects a client once the node serves, failing if it exits or takes over 60 s. */
+  /**
+   * Connects a client once the node serves, failing if it exits or takes over 180 s (a node starts in
+   * about 4 s on an idle 2-core machine; CI machines run builds beside it).
+   */
   static RingkvClient connect(int port, Process p) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (true) {
       try {
         return RingkvClient.connect(ClientConfig.of(new Endpoint("127.0.0.1", port)));
@@ -57,7 +60,7 @@ final class NodeProcesses implements AutoCloseable {
           throw new AssertionError("node exited with " + p.exitValue());
         }
         if (System.nanoTime() > end) {
-          throw new AssertionError("node did not accept connections within 60 s", e);
+          throw new AssertionError("node did not accept connections within 180 s", e);
         }
         Thread.sleep(100);
       }
