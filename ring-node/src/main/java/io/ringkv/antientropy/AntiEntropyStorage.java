@@ -1,9 +1,8 @@
 package io.ringkv.antientropy;
 
 import io.ringkv.ring.KeyHash;
+import io.ringkv.storage.ForwardingStorageEngine;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.StorageLimits;
-import io.ringkv.storage.StorageStats;
 import io.ringkv.storage.WriteResult;
 import io.ringkv.storage.causality.Sibling;
 import io.ringkv.storage.causality.VersionVector;
@@ -11,7 +10,6 @@ import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * The {@link StorageEngine} the node runs on when anti-entropy is on: a decorator (like
@@ -21,18 +19,17 @@ import java.util.function.BiConsumer;
  * exactly once, as the XOR of the entries before and after (O(levels)); no change bypasses it, whoever
  * makes it (replica writes, read repair, hinted handoff, anti-entropy, GC).
  */
-final class AntiEntropyStorage implements StorageEngine {
+final class AntiEntropyStorage extends ForwardingStorageEngine {
   /** Lock stripes (default 4,096: contention between two keys is 1 in 4,096; 64 KB of monitors). */
   static final int LOCK_STRIPES = 4096;
 
-  private final StorageEngine delegate;
   private final PurgeLog purged;
   private final Object[] locks = new Object[LOCK_STRIPES];
   private volatile TreeLayout layout;
   final AtomicLong mergesRefused = new AtomicLong();
 
   AntiEntropyStorage(StorageEngine delegate, PurgeLog purged, TreeLayout initial) {
-    this.delegate = delegate;
+    super(delegate);
     this.purged = purged;
     this.layout = initial;
     for (int i = 0; i < locks.length; i++) {
@@ -175,23 +172,4 @@ final class AntiEntropyStorage implements StorageEngine {
     }
   }
 
-  @Override
-  public void forEach(BiConsumer<byte[], VersionedObject> action) {
-    delegate.forEach(action);
-  }
-
-  @Override
-  public StorageStats stats() {
-    return delegate.stats();
-  }
-
-  @Override
-  public StorageLimits limits() {
-    return delegate.limits();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
-  }
 }

@@ -1,5 +1,7 @@
 package io.ringkv.antientropy;
 
+import io.ringkv.sim.SimCluster;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,24 +37,24 @@ class AntiEntropySimulationTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private PutReply put(AeSimCluster c, int via, String key, String value, int w) {
+  private PutReply put(SimCluster c, int via, String key, String value, int w) {
     Reply r = c.await(via, new PutRequest(ids.incrementAndGet(), bytes(key), bytes(value), null, w, 0));
     return assertInstanceOf(PutReply.class, r, () -> "PUT failed: " + r + " (seed " + c.sim.seed() + ")");
   }
 
-  private GetReply get(AeSimCluster c, int via, String key, int r) {
+  private GetReply get(SimCluster c, int via, String key, int r) {
     Reply reply = c.await(via, new GetRequest(ids.incrementAndGet(), bytes(key), r, 0));
     return assertInstanceOf(GetReply.class, reply, () -> "GET failed: " + reply + " (seed " + c.sim.seed() + ")");
   }
 
-  private void delete(AeSimCluster c, int via, String key, int w) {
+  private void delete(SimCluster c, int via, String key, int w) {
     GetReply read = get(c, via, key, w);
     Reply r = c.await(via, new DeleteRequest(ids.incrementAndGet(), bytes(key), read.context(), w, 0));
     assertInstanceOf(DeleteReply.class, r, () -> "DELETE failed: " + r + " (seed " + c.sim.seed() + ")");
   }
 
-  private static List<AeSimCluster.SimNode> primaries(AeSimCluster c, byte[] key) {
-    List<AeSimCluster.SimNode> out = new ArrayList<>();
+  private static List<SimCluster.SimNode> primaries(SimCluster c, byte[] key) {
+    List<SimCluster.SimNode> out = new ArrayList<>();
     for (String id : c.node(0).membership.ring().owners(key, c.settings.replicationFactor())) {
       out.add(c.nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow());
     }
@@ -60,13 +62,13 @@ class AntiEntropySimulationTest {
   }
 
   /** Every primary of every key holds the same object. */
-  private static boolean converged(AeSimCluster c, int keys) {
+  private static boolean converged(SimCluster c, int keys) {
     for (int i = 0; i < keys; i++) {
       byte[] k = bytes("key-" + i);
-      List<AeSimCluster.SimNode> ps = primaries(c, k);
-      VersionedObject first = ps.get(0).stored(k);
-      for (AeSimCluster.SimNode p : ps) {
-        VersionedObject o = p.stored(k);
+      List<SimCluster.SimNode> ps = primaries(c, k);
+      VersionedObject first = SimCluster.stored(ps.get(0), k);
+      for (SimCluster.SimNode p : ps) {
+        VersionedObject o = SimCluster.stored(p, k);
         if (o == null || !o.equals(first)) {
           return false;
         }
@@ -75,7 +77,7 @@ class AntiEntropySimulationTest {
     return true;
   }
 
-  private static void wipe(AeSimCluster.SimNode n) {
+  private static void wipe(SimCluster.SimNode n) {
     List<byte[]> keys = new ArrayList<>();
     n.storage.forEach((k, o) -> keys.add(k));
     for (byte[] k : keys) {
@@ -86,14 +88,14 @@ class AntiEntropySimulationTest {
   /** (a) A replica whose store was wiped, identity kept, is repaired by anti-entropy alone (no reads, no hints). */
   @Test
   void aWipedReplicaIsFullyRepairedByAntiEntropyAlone() {
-    AeSimCluster c = new AeSimCluster(11, 4, RequestSettings.defaults(3), SIM);
+    SimCluster c = new SimCluster(11, 4, RequestSettings.defaults(3), SIM, 16);
     int keys = 2_000;
     for (int i = 0; i < keys; i++) {
       put(c, i % 4, "key-" + i, "value-" + i, 3);
     }
     c.sim.runFor(2_000);
     assertTrue(converged(c, keys));
-    AeSimCluster.SimNode victim = c.node(2);
+    SimCluster.SimNode victim = c.node(2);
     long held = victim.storage.stats().keys();
     c.kill(2);
     wipe(victim);
@@ -104,9 +106,9 @@ class AntiEntropySimulationTest {
     long repairMs = c.sim.nowMs() - t0;
     long started = 0;
     long repaired = 0;
-    for (AeSimCluster.SimNode n : c.nodes) {
-      started += n.counter("exchanges.started");
-      repaired += n.counter("keys.repaired");
+    for (SimCluster.SimNode n : c.nodes) {
+      started += SimCluster.counter(n, "exchanges.started");
+      repaired += SimCluster.counter(n, "keys.repaired");
     }
     System.out.printf("wiped replica %s (%d keys) repaired by anti-entropy in %d simulated ms; cluster ran %d"
             + " exchanges and moved %d objects (exchangeIntervalMs=%d, scanKeysPerSecond=%d, repairBytesPerSecond=%d,"
@@ -119,31 +121,31 @@ class AntiEntropySimulationTest {
   /** (b) Partition a replica holding the old value, delete, heal, run anti-entropy and GC: stays deleted. */
   @Test
   void aDeleteMissedByAPartitionedReplicaStaysDeletedThroughHealAntiEntropyAndGc() {
-    AeSimCluster c = new AeSimCluster(21, 3, RequestSettings.defaults(3), SIM);
+    SimCluster c = new SimCluster(21, 3, RequestSettings.defaults(3), SIM, 16);
     String key = "key-0";
     byte[] k = bytes(key);
     put(c, 0, key, "old", 3);
     c.sim.runFor(500);
-    AeSimCluster.SimNode cut = c.node(2);
+    SimCluster.SimNode cut = c.node(2);
     c.network.isolate(cut.endpoint);
     c.sim.runFor(10_000); // the others see it down
     delete(c, 0, key, 2);
-    assertTrue(cut.stored(k).liveSiblings().size() == 1, "the partitioned replica still holds the old value");
+    assertTrue(SimCluster.stored(cut, k).liveSiblings().size() == 1, "the partitioned replica still holds the old value");
     c.sim.runFor(30_000); // past the grace: no purge while a replica cannot confirm
-    for (AeSimCluster.SimNode n : c.nodes) {
-      assertEquals(0, n.counter("tombstones.purged"), n.id + " purged while a replica was partitioned");
+    for (SimCluster.SimNode n : c.nodes) {
+      assertEquals(0, SimCluster.counter(n, "tombstones.purged"), n.id + " purged while a replica was partitioned");
     }
     c.network.heal();
-    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> n.stored(k) == null), 300_000);
-    for (AeSimCluster.SimNode n : c.nodes) {
-      assertNull(n.stored(k), n.id);
+    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> SimCluster.stored(n, k) == null), 300_000);
+    for (SimCluster.SimNode n : c.nodes) {
+      assertNull(SimCluster.stored(n, k), n.id);
     }
     for (int via = 0; via < 3; via++) {
       assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1));
     }
     c.sim.runFor(30_000);
-    for (AeSimCluster.SimNode n : c.nodes) {
-      assertNull(n.stored(k), n.id + " after more exchanges");
+    for (SimCluster.SimNode n : c.nodes) {
+      assertNull(SimCluster.stored(n, k), n.id + " after more exchanges");
     }
   }
 
@@ -154,31 +156,31 @@ class AntiEntropySimulationTest {
    */
   @Test
   void afterThePurgeNeitherAStaleHintNorAReplicaRestoredWithTheOldValueResurrectsTheKey() {
-    AeSimCluster c = new AeSimCluster(31, 3, RequestSettings.defaults(3), SIM);
+    SimCluster c = new SimCluster(31, 3, RequestSettings.defaults(3), SIM, 16);
     String key = "key-0";
     byte[] k = bytes(key);
     put(c, 0, key, "old", 3);
     c.sim.runFor(500);
-    VersionedObject oldValue = c.node(2).stored(k);
+    VersionedObject oldValue = SimCluster.stored(c.node(2), k);
     assertNotNull(oldValue);
     c.kill(2); // long down, holding the old value
     c.sim.runFor(10_000);
     delete(c, 0, key, 2);
     c.sim.runFor(60_000); // six grace periods
-    assertNotNull(c.node(0).stored(k), "purged while a replica was down");
+    assertNotNull(SimCluster.stored(c.node(0), k), "purged while a replica was down");
     c.restart(2);
-    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> n.stored(k) == null), 300_000);
+    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> SimCluster.stored(n, k) == null), 300_000);
     c.sim.runFor(1_000); // the purge counters are bumped on the core thread after the purge
-    long purged = c.nodes.stream().mapToLong(n -> n.counter("tombstones.purged")).sum();
+    long purged = c.nodes.stream().mapToLong(n -> SimCluster.counter(n, "tombstones.purged")).sum();
     assertEquals(3, purged, "every replica purged its tombstone once");
 
     // a hint of the old value delivered late (ReplicaMerge, as handoff and read repair send it)
-    for (AeSimCluster.SimNode n : c.nodes) {
+    for (SimCluster.SimNode n : c.nodes) {
       n.node.onMessage(new Endpoint("10.0.0.99", 7000), new ReplicaMerge(ids.incrementAndGet(), k, oldValue, null));
     }
     c.sim.runFor(5_000);
-    for (AeSimCluster.SimNode n : c.nodes) {
-      assertNull(n.stored(k), n.id + " stored a stale hint");
+    for (SimCluster.SimNode n : c.nodes) {
+      assertNull(SimCluster.stored(n, k), n.id + " stored a stale hint");
     }
 
     // a replica restored from a snapshot that predates the delete
@@ -189,11 +191,11 @@ class AntiEntropySimulationTest {
     for (int via : new int[] {0, 2}) {
       assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1) + " resurrected the key");
     }
-    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> n.stored(k) == null || n.stored(k).liveSiblings().isEmpty()),
+    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> SimCluster.stored(n, k) == null || SimCluster.stored(n, k).liveSiblings().isEmpty()),
         300_000);
     c.sim.runFor(60_000);
-    for (AeSimCluster.SimNode n : c.nodes) {
-      VersionedObject o = n.stored(k);
+    for (SimCluster.SimNode n : c.nodes) {
+      VersionedObject o = SimCluster.stored(n, k);
       assertTrue(o == null || o.liveSiblings().isEmpty(), n.id + " holds " + o);
     }
     for (int via = 0; via < 3; via++) {
