@@ -5,7 +5,6 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.MapReferenceResolver;
-import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.ringkv.protocol.ClientMessages.DeleteReply;
@@ -56,8 +55,8 @@ import java.util.List;
  * <p>Records are encoded by Kryo's {@code RecordSerializer} through their canonical constructors,
  * so a record's validation runs on decode too. byte[], String and List use {@link WireSerializers},
  * which check every decoded length against the bytes left in the frame: decoding garbage throws a
- * {@link ProtocolException}, never an OutOfMemoryError. Kryo instances are pooled
- * ({@link #KRYO_POOL_MAX}); all methods are thread-safe.
+ * {@link ProtocolException}, never an OutOfMemoryError. Each thread uses its own Kryo instance;
+ * all methods are thread-safe.
  */
 public final class Messages {
   /** The protocol version this build speaks; sent in {@link ClientMessages.Hello}. */
@@ -70,24 +69,18 @@ public final class Messages {
   public static final int STORAGE_ID_FIRST = 100;
   public static final int STORAGE_ID_LAST = 119;
 
-  /**
-   * Kryo instances kept for reuse (default 32: one per event-loop thread plus the application
-   * threads that encode concurrently; beyond it instances are created and dropped, never blocked on).
-   */
-  public static final int KRYO_POOL_MAX = 32;
-
   /** Nesting depth a decoded message may have (default 32; our deepest message nests about 6). */
   public static final int KRYO_MAX_DEPTH = 32;
 
   /** Initial encode buffer per pooled Kryo; encoding streams into the frame's ByteBuf beyond it. */
   private static final int OUTPUT_BUFFER_BYTES = 8 * 1024;
 
-  private static final Pool<Codec> POOL = new Pool<>(true, false, KRYO_POOL_MAX) {
-    @Override
-    protected Codec create() {
-      return new Codec(newKryo());
-    }
-  };
+  /**
+   * One codec per thread. The threads that encode and decode are few and long-lived (network, core,
+   * storage, client threads), and a thread-local costs no lock, where a shared pool cost two lock
+   * operations per message (the profile in bench/results/profile-2026-11-22.md).
+   */
+  private static final ThreadLocal<Codec> CODECS = ThreadLocal.withInitial(() -> new Codec(newKryo()));
 
   private Messages() {}
 
@@ -164,7 +157,7 @@ public final class Messages {
    */
   public static void encode(Message message, ByteBuf out, int maxBytes) {
     int start = out.writerIndex();
-    Codec codec = POOL.obtain();
+    Codec codec = CODECS.get();
     try {
       Output output = codec.output;
       output.setOutputStream(new ByteBufOutputStream(out));
@@ -175,7 +168,6 @@ public final class Messages {
       throw new ProtocolException("cannot encode " + message.getClass().getSimpleName() + ": " + e.getMessage(), e);
     } finally {
       codec.output.setOutputStream(null);
-      POOL.free(codec);
     }
     int length = out.writerIndex() - start;
     if (length > maxBytes) {
@@ -187,7 +179,7 @@ public final class Messages {
 
   /** The encoding of {@code message}, for tests and the simulated network. */
   public static byte[] toBytes(Message message) {
-    Codec codec = POOL.obtain();
+    Codec codec = CODECS.get();
     try {
       Output output = new Output(OUTPUT_BUFFER_BYTES, -1);
       codec.kryo.writeClassAndObject(output, message);
@@ -195,7 +187,7 @@ public final class Messages {
     } catch (KryoException | IllegalArgumentException e) {
       throw new ProtocolException("cannot encode " + message.getClass().getSimpleName() + ": " + e.getMessage(), e);
     } finally {
-      POOL.free(codec);
+      codec.kryo.reset();
     }
   }
 
@@ -214,7 +206,7 @@ public final class Messages {
     if (bytes.length == 0) {
       throw new ProtocolException("empty message");
     }
-    Codec codec = POOL.obtain();
+    Codec codec = CODECS.get();
     Object decoded;
     Input input = new BoundedInput(bytes);
     try {
@@ -225,9 +217,8 @@ public final class Messages {
       // A record constructor refusing the decoded fields, a class cast on a component, ...
       throw new ProtocolException("cannot decode message: " + e, e);
     } finally {
-      // A failed read can leave Kryo mid-graph; reset so the pooled instance starts clean.
+      // A failed read can leave Kryo mid-graph; reset so the thread's next use starts clean.
       codec.kryo.reset();
-      POOL.free(codec);
     }
     if (!(decoded instanceof Message message)) {
       throw new ProtocolException("frame holds a " + (decoded == null ? "null" : decoded.getClass().getSimpleName())

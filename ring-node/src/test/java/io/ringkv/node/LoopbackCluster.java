@@ -12,7 +12,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Real nodes (Netty on loopback, Chronicle files in a temp dir) in this JVM, for the cluster tests
- * that only real sockets and files can show. Gossip runs every 100 ms so the ring forms quickly.
+ * that only real sockets and files can show. Gossip runs every 100 ms so the ring forms quickly; the
+ * request timeout is a generous 5 s because these tests check behaviour, not speed, on a busy machine.
  */
 final class LoopbackCluster implements AutoCloseable {
   final Path dir;
@@ -28,7 +29,7 @@ final class LoopbackCluster implements AutoCloseable {
       int port = freePort();
       List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
       NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
-          "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 1000, 100, 2, 10_000, 0,
+          "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
           false);
       configs.add(c);
       nodes.add(ServerNode.start(c, reason -> {

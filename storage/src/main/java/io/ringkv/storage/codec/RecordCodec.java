@@ -4,7 +4,6 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.util.Pool;
 import io.ringkv.storage.StorageException;
 import io.ringkv.storage.causality.VersionedObject;
 
@@ -13,36 +12,32 @@ import io.ringkv.storage.causality.VersionedObject;
  * {@link VersionedObjectSerializer}. The version byte lets a later release change the layout and still
  * read old files; a record with an unknown version is refused with a message naming the version.
  *
- * <p>Thread-safe: Kryo instances are borrowed from a bounded {@link Pool}.
+ * <p>Thread-safe: each thread uses its own Kryo instance.
  */
 public final class RecordCodec {
   /** The format written by this code. */
   public static final byte FORMAT_VERSION = 2; // 2: siblings carry write ids
 
-  /** Kryo instances kept for reuse; more concurrent callers simply create (and drop) extra ones. */
-  static final int KRYO_POOL_MAX = 32;
-
   /** Initial encode buffer; it grows as needed (a small object with one short value fits). */
   private static final int INITIAL_BUFFER_BYTES = 256;
 
-  private static final Pool<Kryo> KRYOS = new Pool<>(true, false, KRYO_POOL_MAX) {
-    @Override
-    protected Kryo create() {
-      return StorageKryo.newKryo();
-    }
-  };
+  /** One Kryo per thread: the storage threads are few and fixed, and a thread-local takes no lock. */
+  private static final ThreadLocal<Kryo> KRYOS = ThreadLocal.withInitial(StorageKryo::newKryo);
 
   private RecordCodec() {}
 
   public static byte[] encode(VersionedObject object) {
-    Kryo kryo = KRYOS.obtain();
+    Kryo kryo = KRYOS.get();
+    // sized for the whole record up front: one allocation, no doubling (the profile found a multi-KB
+    // object growing a 256-byte buffer several times on every replica write)
+    long estimate = 32 + object.valueBytes() + 24L * object.siblings().size() + 16L * object.context().size();
+    Output out = new Output((int) Math.min(Math.max(INITIAL_BUFFER_BYTES, estimate), 1 << 26), -1);
     try {
-      Output out = new Output(INITIAL_BUFFER_BYTES, -1);
       out.writeByte(FORMAT_VERSION);
       kryo.writeObject(out, object);
       return out.toBytes();
     } finally {
-      KRYOS.free(kryo);
+      kryo.reset();
     }
   }
 
@@ -59,7 +54,7 @@ public final class RecordCodec {
       throw new StorageException("unknown record format version " + (record[0] & 0xff)
           + " (this build reads version " + FORMAT_VERSION + ")");
     }
-    Kryo kryo = KRYOS.obtain();
+    Kryo kryo = KRYOS.get();
     try {
       Input in = new Input(record, 1, record.length - 1);
       VersionedObject object = kryo.readObject(in, VersionedObject.class);
@@ -71,7 +66,7 @@ public final class RecordCodec {
     } catch (KryoException | IllegalArgumentException e) {
       throw new StorageException("corrupt record (" + record.length + " bytes): " + e.getMessage(), e);
     } finally {
-      KRYOS.free(kryo);
+      kryo.reset();
     }
   }
 }
