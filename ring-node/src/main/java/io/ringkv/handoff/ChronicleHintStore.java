@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
@@ -22,11 +24,22 @@ public final class ChronicleHintStore implements HintStore {
   private final long capacity;
 
   private final Path dirtyMarker;
+  /**
+   * Pending hints per owner, kept beside the map so that a delivery round, which asks every second
+   * which owners have hints, does not walk a map sized for a million entries (the profile found that
+   * walk taking 40% of a node's CPU while the map was empty). Rebuilt by one scan at open.
+   */
+  private final ConcurrentHashMap<String, AtomicLong> pending = new ConcurrentHashMap<>();
 
   private ChronicleHintStore(ChronicleMap<byte[], byte[]> map, long capacity, Path dirtyMarker) {
     this.map = map;
     this.capacity = capacity;
     this.dirtyMarker = dirtyMarker;
+    map.forEachEntry(e -> count(HintStore.ownerOf(e.key().get()), 1));
+  }
+
+  private void count(String owner, long delta) {
+    pending.computeIfAbsent(owner, o -> new AtomicLong()).addAndGet(delta);
   }
 
   /**
@@ -61,11 +74,13 @@ public final class ChronicleHintStore implements HintStore {
     if (map.containsKey(k)) {
       return true;
     }
-    if (map.size() >= capacity) {
+    if (map.longSize() >= capacity) {
       return false;
     }
     try {
-      map.put(k, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(nowMs).array());
+      if (map.putIfAbsent(k, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(nowMs).array()) == null) {
+        count(owner, 1);
+      }
       return true;
     } catch (IllegalStateException full) {
       return false;
@@ -74,12 +89,18 @@ public final class ChronicleHintStore implements HintStore {
 
   @Override
   public void remove(String owner, byte[] key) {
-    map.remove(HintStore.encode(owner, key));
+    if (map.remove(HintStore.encode(owner, key)) != null) {
+      count(owner, -1);
+    }
   }
 
   @Override
   public List<byte[]> keysFor(String owner, int max) {
     List<byte[]> out = new ArrayList<>();
+    AtomicLong n = pending.get(owner);
+    if (n == null || n.get() <= 0) {
+      return out;
+    }
     map.forEachEntryWhile(e -> {
       byte[] k = e.key().get();
       if (HintStore.ownerOf(k).equals(owner)) {
@@ -93,7 +114,11 @@ public final class ChronicleHintStore implements HintStore {
   @Override
   public Set<String> owners() {
     Set<String> out = new TreeSet<>();
-    map.forEachEntry(e -> out.add(HintStore.ownerOf(e.key().get())));
+    pending.forEach((owner, n) -> {
+      if (n.get() > 0) {
+        out.add(owner);
+      }
+    });
     return out;
   }
 
