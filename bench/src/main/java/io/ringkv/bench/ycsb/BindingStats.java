@@ -18,6 +18,7 @@ final class BindingStats {
   final AtomicLongArray siblingHistogram = new AtomicLongArray(SIBLING_BUCKETS);
   final AtomicLong updatesWithContext = new AtomicLong();
   final AtomicLong updatesBlind = new AtomicLong();
+  final AtomicLong updatesReadFirst = new AtomicLong();
   final AtomicLong inserts = new AtomicLong();
   final AtomicLong deletes = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
@@ -57,6 +58,7 @@ final class BindingStats {
         + " siblingHistogram=" + (histogram.length() == 0 ? "-" : histogram)
         + " updatesWithContext=" + updatesWithContext.get()
         + " updatesBlind=" + updatesBlind.get()
+        + " updatesReadFirst=" + updatesReadFirst.get()
         + " inserts=" + inserts.get()
         + " deletes=" + deletes.get()
         + " errors=" + errors.get()

@@ -49,9 +49,14 @@ import site.ycsb.Status;
  * connection. The counters of {@link BindingStats} are printed (and appended to {@code ringkv.statsfile}
  * when set) by the last thread to clean up.
  *
+ * <p>With {@code ringkv.updatemode=readfirst} an update with no remembered context first reads the key for
+ * its context (an extra GET inside the UPDATE's latency, as a Riak application does), so updates
+ * overwrite instead of piling up siblings; the default {@code blind} is what YCSB's workloads describe.
+ *
  * <p>Properties: {@code ringkv.hosts} (required, host:port,...), {@code ringkv.connections},
  * {@code ringkv.r}, {@code ringkv.w} (0: the node's default), {@code ringkv.timeoutms} (default 5000),
  * {@code ringkv.contextcache} (default 10000), {@code ringkv.contextfrom} (read | readwrite),
+ * {@code ringkv.updatemode} (blind | readfirst),
  * {@code ringkv.statsfile}.
  */
 public final class RingkvYcsbClient extends DB {
@@ -72,6 +77,7 @@ public final class RingkvYcsbClient extends DB {
   private RequestOptions options;
   private ContextCache contexts;
   private boolean rememberWrites;
+  private boolean readFirst;
 
   @Override
   public void init() throws DBException {
@@ -97,6 +103,11 @@ public final class RingkvYcsbClient extends DB {
       throw new DBException("ringkv.contextfrom must be read or readwrite, got '" + from + "'");
     }
     rememberWrites = from.equals("readwrite");
+    String mode = p.getProperty("ringkv.updatemode", "blind");
+    if (!mode.equals("blind") && !mode.equals("readfirst")) {
+      throw new DBException("ringkv.updatemode must be blind or readfirst, got '" + mode + "'");
+    }
+    readFirst = mode.equals("readfirst");
   }
 
   private static List<RingkvClient> connect(Properties p) {
@@ -190,13 +201,18 @@ public final class RingkvYcsbClient extends DB {
   @Override
   public Status update(String table, String key, Map<String, ByteIterator> values) {
     CausalContext context = contexts.get(key);
-    if (context == null) {
-      stats.updatesBlind.incrementAndGet();
-      context = CausalContext.NONE;
-    } else {
-      stats.updatesWithContext.incrementAndGet();
-    }
     try {
+      if (context == null && readFirst) {
+        // what a Riak application does: fetch the context so the update replaces instead of adding a sibling
+        stats.updatesReadFirst.incrementAndGet();
+        context = client.blocking().get(key(table, key), options).context();
+      }
+      if (context == null || context.isNone()) {
+        stats.updatesBlind.incrementAndGet();
+        context = CausalContext.NONE;
+      } else {
+        stats.updatesWithContext.incrementAndGet();
+      }
       PutResult r = client.blocking().put(key(table, key), FieldEncoding.encode(values), context, options);
       if (rememberWrites) {
         contexts.put(key, r.context());
