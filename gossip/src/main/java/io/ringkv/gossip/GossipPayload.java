@@ -27,20 +27,26 @@ public sealed interface GossipPayload {
     }
   }
 
-  /** Leg 2, peer to initiator: states newer than the initiator's, and digests of states the peer wants. */
-  record Ack(String senderId, List<Member> states, List<Digest> requests) implements GossipPayload {
+  /**
+   * Leg 2, peer to initiator: states newer than the initiator's (whole, or as heartbeat digests when the
+   * initiator already holds the heavy part), and digests of states the peer wants.
+   */
+  record Ack(String senderId, List<Member> states, List<Digest> heartbeats, List<Digest> requests)
+      implements GossipPayload {
     public Ack {
       Objects.requireNonNull(senderId, "senderId");
       states = bounded(states, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack.states");
+      heartbeats = bounded(heartbeats, MAX_DIGESTS, "Ack.heartbeats");
       requests = bounded(requests, MAX_DIGESTS, "Ack.requests");
     }
   }
 
-  /** Leg 3, initiator to peer: the states the peer asked for. */
-  record Ack2(String senderId, List<Member> states) implements GossipPayload {
+  /** Leg 3, initiator to peer: the states the peer asked for, whole or as heartbeats. */
+  record Ack2(String senderId, List<Member> states, List<Digest> heartbeats) implements GossipPayload {
     public Ack2 {
       Objects.requireNonNull(senderId, "senderId");
       states = bounded(states, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack2.states");
+      heartbeats = bounded(heartbeats, MAX_DIGESTS, "Ack2.heartbeats");
     }
   }
 

@@ -45,7 +45,9 @@ import java.util.random.RandomGenerator;
  * A → B {@code Syn(digests of everything A knows, A's metadata)}. B refuses with a {@link Reject}
  * when the metadata differs and merges nothing. Otherwise B answers {@code Ack(states B has that are
  * newer than A's digest or unknown to A, digests of what B wants)}; A merges and answers
- * {@code Ack2(the wanted states)}. States per message are bounded by
+ * {@code Ack2(the wanted states)}. A state the receiver already holds apart from its heartbeat version
+ * (same generation and {@link Member#stateVersion()}) travels as a digest-sized heartbeat, so the
+ * steady state costs digests, not tokens. States per message are bounded by
  * {@link GossipConfig#maxStatesPerMessage()}; what does not fit travels in later rounds.
  *
  * <p>Observing a member's (generation, version) grow is a heartbeat for the failure detector; liveness
@@ -147,7 +149,8 @@ public final class Gossiper {
           List.of(new PeerRejected(from, reason)), false);
     }
     joined = true;
-    List<Member> newerHere = new ArrayList<>();
+    List<Member> states = new ArrayList<>();
+    List<Digest> heartbeats = new ArrayList<>();
     List<Digest> wanted = new ArrayList<>();
     Set<String> mentioned = new HashSet<>();
     for (Digest d : syn.digests()) {
@@ -156,7 +159,7 @@ public final class Gossiper {
       }
       Optional<Member> mine = view.get(d.id());
       if (mine.isEmpty()) {
-        wanted.add(new Digest(d.id(), -1, -1));
+        wanted.add(Digest.unknown(d.id()));
         continue;
       }
       Member m = mine.get();
@@ -164,16 +167,16 @@ public final class Gossiper {
       if (c > 0) {
         wanted.add(m.digest());
       } else if (c < 0) {
-        newerHere.add(m);
+        offer(m, d, states, heartbeats);
       }
     }
     for (Member m : view.members()) {
       if (!mentioned.contains(m.id())) {
-        newerHere.add(m);
+        states.add(m);
       }
     }
-    List<Outbound> out = List.of(new Outbound(from, new Ack(local.id(), bound(newerHere), wanted)));
-    return new GossipResult(out, List.of(), false);
+    Ack ack = new Ack(local.id(), bound(states), heartbeats, wanted);
+    return new GossipResult(List.of(new Outbound(from, ack)), List.of(), false);
   }
 
   /** Leg 2 received: merge the states, send back the ones the peer asked for. */
@@ -181,14 +184,19 @@ public final class Gossiper {
     joined = true;
     List<MembershipEvent> events = new ArrayList<>();
     boolean ringChanged = apply(ack.states(), nowMs, events);
-    List<Member> requested = new ArrayList<>();
+    ringChanged |= applyHeartbeats(ack.heartbeats(), nowMs, events);
+    List<Member> states = new ArrayList<>();
+    List<Digest> heartbeats = new ArrayList<>();
     for (Digest d : ack.requests()) {
-      view.get(d.id()).filter(m -> Member.compareVersions(m.generation(), m.version(), d.generation(), d.version()) > 0)
-          .ifPresent(requested::add);
+      Optional<Member> mine = view.get(d.id());
+      if (mine.isPresent()
+          && Member.compareVersions(mine.get().generation(), mine.get().version(), d.generation(), d.version()) > 0) {
+        offer(mine.get(), d, states, heartbeats);
+      }
     }
-    List<Outbound> out = requested.isEmpty()
+    List<Outbound> out = states.isEmpty() && heartbeats.isEmpty()
         ? List.of()
-        : List.of(new Outbound(from, new Ack2(local.id(), bound(requested))));
+        : List.of(new Outbound(from, new Ack2(local.id(), bound(states), heartbeats)));
     return new GossipResult(out, events, ringChanged);
   }
 
@@ -196,7 +204,17 @@ public final class Gossiper {
   public GossipResult onAck2(Endpoint from, Ack2 ack2, long nowMs) {
     List<MembershipEvent> events = new ArrayList<>();
     boolean ringChanged = apply(ack2.states(), nowMs, events);
+    ringChanged |= applyHeartbeats(ack2.heartbeats(), nowMs, events);
     return new GossipResult(List.of(), events, ringChanged);
+  }
+
+  /** Sends {@code mine} to a peer whose digest is {@code theirs}: a heartbeat if it holds the heavy part. */
+  private static void offer(Member mine, Digest theirs, List<Member> states, List<Digest> heartbeats) {
+    if (mine.heavyStateMatches(theirs)) {
+      heartbeats.add(mine.digest());
+    } else {
+      states.add(mine);
+    }
   }
 
   /** A peer refused us; see {@link Rejected#fatal()}. */
@@ -286,6 +304,18 @@ public final class Gossiper {
   /** States of unknown members dropped because the view was at {@link MembershipView#MAX_MEMBERS}. */
   public long statesDroppedOverLimit() {
     return statesDroppedOverLimit;
+  }
+
+  /** Heartbeat digests: applied to members whose heavy state this node holds, else ignored. */
+  private boolean applyHeartbeats(List<Digest> heartbeats, long nowMs, List<MembershipEvent> events) {
+    List<Member> states = new ArrayList<>(heartbeats.size());
+    for (Digest d : heartbeats) {
+      Optional<Member> mine = view.get(d.id());
+      if (mine.isPresent() && mine.get().heavyStateMatches(d) && d.version() > mine.get().version()) {
+        states.add(mine.get().withVersion(d.version()));
+      }
+    }
+    return apply(states, nowMs, events);
   }
 
   private boolean apply(List<Member> states, long nowMs, List<MembershipEvent> events) {

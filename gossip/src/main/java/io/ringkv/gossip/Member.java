@@ -16,9 +16,14 @@ import java.util.Objects;
  * @param status lifecycle status
  * @param generation grows on every restart (e.g. a persisted restart counter or start epoch seconds)
  * @param version heartbeat version within a generation, bumped every gossip round and on every change
+ * @param stateVersion the version at which endpoint, tokens or status last changed ({@code <= version}).
+ *     (generation, stateVersion) identifies the heavy part of the state, so a peer that already holds it
+ *     is sent a digest-sized heartbeat instead of the whole member (Cassandra separates HeartBeatState
+ *     from the application states for the same reason): with 1024 tokens a state is ~8 KB.
  */
 public record Member(
-    String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version) {
+    String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version,
+    long stateVersion) {
 
   /** Upper bound on tokens per member: 16x the vnode default, far above any sane setting. */
   public static final int MAX_TOKENS = 4096;
@@ -30,6 +35,7 @@ public record Member(
   static final Comparator<Member> PRECEDENCE =
       Comparator.comparingLong(Member::generation)
           .thenComparingLong(Member::version)
+          .thenComparingLong(Member::stateVersion)
           .thenComparing(Member::status)
           .thenComparing(Member::endpoint)
           .thenComparing(Member::tokens, Member::compareTokens);
@@ -56,27 +62,49 @@ public record Member(
       throw new IllegalArgumentException(
           "member " + id + ": generation and version must be >= 0, got " + generation + ", " + version);
     }
+    if (stateVersion < 0 || stateVersion > version) {
+      throw new IllegalArgumentException(
+          "member " + id + ": stateVersion must be 0..version (" + version + "), got " + stateVersion);
+    }
+  }
+
+  /** A state whose heavy part is taken as changed at {@code version} (stateVersion = version). */
+  public Member(String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version) {
+    this(id, endpoint, tokens, status, generation, version, version);
   }
 
   /** A fresh member state: version 0 of the given generation. Tokens are sorted for you. */
   public static Member of(String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation) {
     List<Long> sorted = new ArrayList<>(tokens);
     sorted.sort(null);
-    return new Member(id, endpoint, sorted, status, generation, 0);
+    return new Member(id, endpoint, sorted, status, generation, 0, 0);
   }
 
   /** This state with {@code status} and the version bumped. */
   public Member withStatus(MemberStatus newStatus) {
-    return new Member(id, endpoint, tokens, newStatus, generation, version + 1);
+    return new Member(id, endpoint, tokens, newStatus, generation, version + 1, version + 1);
   }
 
-  /** This state with the version bumped by one (a heartbeat). */
+  /** This state with the version bumped by one (a heartbeat); the heavy part is unchanged. */
   public Member bumped() {
-    return new Member(id, endpoint, tokens, status, generation, version + 1);
+    return withVersion(version + 1);
+  }
+
+  /** This state at heartbeat version {@code newVersion} (>= stateVersion), the heavy part unchanged. */
+  public Member withVersion(long newVersion) {
+    return new Member(id, endpoint, tokens, status, generation, newVersion, stateVersion);
   }
 
   public Digest digest() {
-    return new Digest(id, generation, version);
+    return new Digest(id, generation, version, stateVersion);
+  }
+
+  /**
+   * Whether a peer whose digest of this member is {@code theirs} already holds this state's heavy part,
+   * so a heartbeat digest is enough to bring it up to date.
+   */
+  public boolean heavyStateMatches(Digest theirs) {
+    return theirs.generation() == generation && theirs.stateVersion() == stateVersion;
   }
 
   /** Whether this state wins over {@code other} (a state of the same member) in a merge. */

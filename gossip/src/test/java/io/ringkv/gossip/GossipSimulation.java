@@ -26,11 +26,18 @@ final class GossipSimulation {
   private final long seed;
   private final GossipConfig config;
   long nowMs = 1_000_000;
+  /** Probability that any one message is lost; losses are drawn from {@link #network}. */
+  double dropRate;
+  private final Random network;
   int messagesDelivered;
+  /** Whole member states and heartbeat digests delivered in Acks and Ack2s. */
+  int statesDelivered;
+  int heartbeatsDelivered;
 
   GossipSimulation(long seed, GossipConfig config) {
     this.seed = seed;
     this.config = config;
+    this.network = new Random(seed ^ 0x5DEECE66DL);
   }
 
   static Endpoint endpoint(int i) {
@@ -105,10 +112,18 @@ final class GossipSimulation {
       Object[] m = queue.poll();
       Endpoint from = (Endpoint) m[0];
       Outbound out = (Outbound) m[1];
-      if (!reachable(from, out.to()) || !nodes.containsKey(out.to())) {
+      if (!reachable(from, out.to()) || !nodes.containsKey(out.to())
+          || (dropRate > 0 && network.nextDouble() < dropRate)) {
         continue;
       }
       messagesDelivered++;
+      if (out.payload() instanceof GossipPayload.Ack a) {
+        statesDelivered += a.states().size();
+        heartbeatsDelivered += a.heartbeats().size();
+      } else if (out.payload() instanceof GossipPayload.Ack2 a) {
+        statesDelivered += a.states().size();
+        heartbeatsDelivered += a.heartbeats().size();
+      }
       trace.add(nowMs + " " + from + "->" + out.to() + " " + out.payload().getClass().getSimpleName());
       enqueue(queue, out.to(), nodes.get(out.to()).onMessage(from, out.payload(), nowMs));
     }

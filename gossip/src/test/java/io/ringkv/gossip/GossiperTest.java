@@ -61,6 +61,27 @@ class GossiperTest {
   }
 
   @Test
+  void inTheSteadyStateOnlyHeartbeatDigestsTravelNotWholeStates() {
+    GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
+    sim.rounds(2);
+    sim.statesDelivered = 0;
+    sim.heartbeatsDelivered = 0;
+    sim.rounds(10);
+    assertEquals(0, sim.statesDelivered, "no tokens resent while nothing but heartbeats changes");
+    assertTrue(sim.heartbeatsDelivered > 50, "heartbeats " + sim.heartbeatsDelivered);
+    for (int i = 1; i <= 5; i++) {
+      for (int j = 1; j <= 5; j++) {
+        assertTrue(sim.node(i).isAlive("n" + j, sim.nowMs));
+        assertEquals(sim.node(j).localMember().version(),
+            sim.node(i).view().get("n" + j).orElseThrow().version(), 2.0, "heartbeat versions keep flowing");
+      }
+    }
+    sim.node(3).setLocalStatus(MemberStatus.LEAVING);
+    sim.rounds(4);
+    assertTrue(sim.statesDelivered >= 4, "a status change travels as a whole state");
+  }
+
+  @Test
   void sameSeedGivesTheSameExchange() {
     assertEquals(fiveNodesJoinedThroughOneSeed().trace, fiveNodesJoinedThroughOneSeed().trace);
     GossipSimulation other = new GossipSimulation(SEED + 1, config);
@@ -85,6 +106,8 @@ class GossiperTest {
       }
     }
     long delay = convictedAt - stoppedAt;
+    System.out.println("n5 convicted by n1 " + delay + " ms after it stopped (gossip every "
+        + config.gossipIntervalMs() + " ms, seed " + SEED + ")");
     assertTrue(delay >= 4000 && delay <= 8000, "convicted " + delay + " ms after the stop");
     sim.rounds(3);
     for (int i = 1; i <= 4; i++) {
@@ -200,7 +223,7 @@ class GossiperTest {
       assertEquals(1, r.outbound().size());
       assertEquals(endpoint(2), r.outbound().get(0).to(), "own endpoint is never a seed target");
       Syn syn = (Syn) r.outbound().get(0).payload();
-      assertEquals(List.of(new Digest("a", 7, i)), syn.digests());
+      assertEquals(List.of(new Digest("a", 7, i, 0)), syn.digests());
     }
     assertFalse(g.hasJoined());
   }
@@ -214,8 +237,8 @@ class GossiperTest {
     for (int i = 0; i < 10; i++) {
       others.add(Member.of("m" + i, new Endpoint("10.1.0." + i, 7000), List.of(), MemberStatus.UP, 1));
     }
-    g.onAck2(endpoint(9), new GossipPayload.Ack2("x", others.subList(0, 4)), 0);
-    g.onAck2(endpoint(9), new GossipPayload.Ack2("x", others.subList(4, 8)), 0);
+    g.onAck2(endpoint(9), new GossipPayload.Ack2("x", others.subList(0, 4), List.of()), 0);
+    g.onAck2(endpoint(9), new GossipPayload.Ack2("x", others.subList(4, 8), List.of()), 0);
     GossipResult r = g.onSyn(endpoint(9), new Syn("z", GossipSimulation.METADATA, List.of()), 0);
     Ack ack = (Ack) r.outbound().get(0).payload();
     assertEquals(4, ack.states().size());
@@ -227,7 +250,7 @@ class GossiperTest {
   void payloadsRefuseOversizedLists() {
     List<Digest> tooMany = new ArrayList<>();
     for (int i = 0; i <= GossipPayload.MAX_DIGESTS; i++) {
-      tooMany.add(new Digest("n" + i, 0, 0));
+      tooMany.add(new Digest("n" + i, 0, 0, 0));
     }
     assertThrows(IllegalArgumentException.class, () -> new Syn("a", GossipSimulation.METADATA, tooMany));
   }

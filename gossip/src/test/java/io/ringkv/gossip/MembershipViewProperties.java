@@ -26,9 +26,10 @@ class MembershipViewProperties {
             Arbitraries.longs().between(-5, 5).set().ofMaxSize(3),
             Arbitraries.of(MemberStatus.class),
             Arbitraries.longs().between(0, 2),
+            Arbitraries.longs().between(0, 2),
             Arbitraries.longs().between(0, 2))
-        .as((id, port, tokens, status, gen, ver) ->
-            new Member(id, new Endpoint("10.0.0.1", port), new ArrayList<>(new TreeSet<>(tokens)), status, gen, ver));
+        .as((id, port, tokens, status, gen, ver, stateVer) -> new Member(id, new Endpoint("10.0.0.1", port),
+            new ArrayList<>(new TreeSet<>(tokens)), status, gen, ver, Math.min(ver, stateVer)));
     return member.list().ofMaxSize(6).map(MembershipView::of);
   }
 

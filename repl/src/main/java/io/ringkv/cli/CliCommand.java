@@ -2,14 +2,21 @@ package io.ringkv.cli;
 
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
 import io.ringkv.gossip.Endpoint;
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
@@ -37,9 +44,52 @@ final class CliCommand implements Callable<Integer> {
       description = "history of interactive sessions (default: ~/" + DEFAULT_HISTORY_FILE + ")")
   Path historyFile;
 
+  @Option(names = "--connect-wait", paramLabel = "SECONDS", defaultValue = "0",
+      description = "keep trying to connect for this long, e.g. while the node starts (default: ${DEFAULT-VALUE})")
+  int connectWaitSeconds;
+
+  /** Pause between connection attempts within --connect-wait. */
+  static final long CONNECT_RETRY_MS = 250;
+
+  /** Sleeping, replaceable by tests. */
+  interface Sleeper {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  // The outside world, replaceable by tests.
+  Function<ClientConfig, RingkvClient> connector = RingkvClient::connect;
+  BooleanSupplier terminalAttached = () -> System.console() != null;
+  InputStream stdin = System.in;
+  OutputStream stdout = System.out;
+  OutputStream stderr = System.err;
+  LongSupplier nanoClock = System::nanoTime;
+  Sleeper sleeper = Thread::sleep;
+
+  /**
+   * Connects, retrying while the node is unreachable for up to --connect-wait seconds (a node opens its
+   * port a little before it serves). Other failures are not retried.
+   */
+  private RingkvClient connect(ClientConfig config) throws InterruptedException {
+    long deadline = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(connectWaitSeconds);
+    while (true) {
+      try {
+        return connector.apply(config);
+      } catch (RingkvException e) {
+        if (nanoClock.getAsLong() - deadline >= 0) {
+          throw e;
+        }
+        sleeper.sleep(CONNECT_RETRY_MS);
+      }
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
+    if (connectWaitSeconds < 0) {
+      err.println("Error: --connect-wait must be >= 0, got " + connectWaitSeconds);
+      return 2;
+    }
     Endpoint node;
     try {
       node = new Endpoint(host, port);
@@ -49,19 +99,19 @@ final class CliCommand implements Callable<Integer> {
     }
     RingkvClient client;
     try {
-      client = RingkvClient.connect(ClientConfig.of(node));
+      client = connect(ClientConfig.of(node));
     } catch (RuntimeException e) {
       err.println("Error: failed to connect to ringkv at " + node + ": " + e.getMessage());
       return 1;
     }
     try (client) {
-      boolean interactive = script == null && System.console() != null;
+      boolean interactive = script == null && terminalAttached.getAsBoolean();
       if (!interactive) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
         Repl repl = new Repl(client, out, err);
         LineSource in = script != null
             ? ScriptLineSource.of(script)
-            : new ReaderLineSource(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+            : new ReaderLineSource(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)));
         return repl.run(in) ? 0 : 1;
       }
       try (Terminal terminal = TerminalBuilder.builder().system(true).encoding(StandardCharsets.UTF_8).build()) {

@@ -101,12 +101,12 @@ final class CommandText {
     while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
       i++;
     }
+    if (i == s.length() || s.charAt(i) == ';') {
+      return true;
+    }
     int wordStart = i;
     while (i < s.length() && Character.isLetter(s.charAt(i))) {
       i++;
-    }
-    if (wordStart == s.length()) {
-      return true;
     }
     boolean wordEnds = i == s.length() || Character.isWhitespace(s.charAt(i)) || s.charAt(i) == ';';
     return wordEnds && verbs.contains(s.substring(wordStart, i).toUpperCase(Locale.ROOT));

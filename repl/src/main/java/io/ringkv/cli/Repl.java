@@ -125,6 +125,7 @@ public final class Repl {
     if (command == null) {
       return true;
     }
+    Thread.interrupted(); // a Ctrl-C that arrived between commands is not meant for this one
     try {
       switch (command.verb()) {
         case "GET" -> get(command.rest());

@@ -52,11 +52,14 @@ public final class RingkvMain implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();
 
+    /** The class whose main runs the node; a test names its own. */
+    String mainClass = NODE_MAIN_CLASS;
+
     @Override
     public Integer call() throws Exception {
       Method main;
       try {
-        main = nodeMain(NODE_MAIN_CLASS);
+        main = nodeMain(mainClass);
       } catch (ReflectiveOperationException | IllegalStateException e) {
         System.err.println("Error: " + e.getMessage());
         return 1;

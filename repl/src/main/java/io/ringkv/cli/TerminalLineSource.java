@@ -63,6 +63,10 @@ final class TerminalLineSource implements LineSource {
     return true;
   }
 
+  LineReader reader() {
+    return reader;
+  }
+
   /** Writes the history file (it is also appended to as lines are entered). */
   void saveHistory() {
     try {

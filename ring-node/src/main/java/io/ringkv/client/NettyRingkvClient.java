@@ -41,6 +41,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,9 +49,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -77,9 +80,10 @@ import org.slf4j.LoggerFactory;
  * <p>Failover: when the connection closes or a heartbeat times out, the client tries the other known
  * nodes in turn (the failed one last), switches to the first that completes the handshake and an
  * INFO, and fires {@link ClientListener#onReconnected}. Requests that were in flight on the dead
- * connection are sent once more on the new one. <b>A write may therefore be applied twice</b> (once by
- * the node that died after applying it, once by the new node) until requests carry idempotency ids;
- * with DVV the duplicate becomes a sibling, never a lost write. When no known node answers, requests
+ * connection are sent once more on the new one. Every write carries a random idempotency id, the same
+ * on the retry: a replica that already holds the write's sibling applies nothing, and if the retry was
+ * minted by another replica than the first attempt, the two siblings of one write collapse into one when
+ * replicas merge. When no known node answers, requests
  * fail with {@link NoNodeReachableException} naming every node tried.
  *
  * <p>Threads: one Netty I/O thread, and one "events" thread that connects (blocking, bounded by the
@@ -90,6 +94,13 @@ final class NettyRingkvClient implements RingkvClient {
 
   /** Largest frame sent or accepted: the node's own bound, see {@link TransportConfig#maxFrameBytes()}. */
   static final int MAX_FRAME_BYTES = TransportConfig.DEFAULTS.maxFrameBytes();
+
+  /**
+   * Tasks waiting for the events thread (default 256): at most one failover at a time plus listener
+   * calls, one per heartbeat at most; only listeners that block for long could fill it, and then
+   * further notifications are dropped rather than queued without bound.
+   */
+  static final int EVENT_QUEUE_MAX = 256;
 
   /** How long {@link #close()} waits for the client's threads (default 2000 ms). */
   static final long SHUTDOWN_TIMEOUT_MS = 2_000;
@@ -115,7 +126,8 @@ final class NettyRingkvClient implements RingkvClient {
     this.config = config;
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringkv-client-io", true),
         NioIoHandler.newFactory());
-    this.events = Executors.newSingleThreadExecutor(new DefaultThreadFactory("ringkv-client-events", true));
+    this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(EVENT_QUEUE_MAX),
+        new DefaultThreadFactory("ringkv-client-events", true));
     this.known.addAllAbsent(config.seeds());
   }
 
@@ -144,15 +156,28 @@ final class NettyRingkvClient implements RingkvClient {
   @Override
   public CompletableFuture<PutResult> put(byte[] key, byte[] value, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
-    return call(id -> new PutRequest(id, key, value, ctx, options.w(), timeoutForNode(options)), timeout(options),
+    long writeId = newWriteId(); // the same on a retry, so a replica recognises it
+    return call(id -> new PutRequest(id, key, value, ctx, options.w(), timeoutForNode(options), writeId),
+        timeout(options),
         PutReply.class, r -> new PutResult(r.created(), r.acks(), CausalContext.of(r.context())));
   }
 
   @Override
   public CompletableFuture<DeleteResult> delete(byte[] key, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
-    return call(id -> new DeleteRequest(id, key, ctx, options.w(), timeoutForNode(options)), timeout(options),
+    long writeId = newWriteId();
+    return call(id -> new DeleteRequest(id, key, ctx, options.w(), timeoutForNode(options), writeId),
+        timeout(options),
         DeleteReply.class, r -> new DeleteResult(r.existed(), r.acks()));
+  }
+
+  /** A random non-zero idempotency id: 64 bits make a collision between two writes of a key negligible. */
+  private static long newWriteId() {
+    long id;
+    do {
+      id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    } while (id == 0);
+    return id;
   }
 
   @Override
@@ -214,7 +239,7 @@ final class NettyRingkvClient implements RingkvClient {
     }
     RingkvException closedError = new RingkvException(ErrorCode.UNAVAILABLE, "client closed");
     for (Call call : pending.values()) {
-      call.result.completeExceptionally(closedError);
+      call.fail(closedError);
     }
     Connection c = current;
     if (c != null) {
@@ -283,17 +308,18 @@ final class NettyRingkvClient implements RingkvClient {
       return result;
     }
     Call call = new Call(request, result, on == null ? 1 : 0);
-    pending.put(request.requestId(), call);
-    ScheduledFuture<?> timer = group.schedule(() -> {
-      Connection c = call.connection;
-      result.completeExceptionally(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
-          + " ms" + (c == null ? "" : " from " + c.endpoint)));
-    }, timeoutMs, TimeUnit.MILLISECONDS);
-    result.whenComplete((r, e) -> {
-      timer.cancel(false);
-      pending.remove(request.requestId());
+    try {
+      call.timer = group.schedule(() -> {
+        Connection c = call.connection;
+        call.fail(new RingkvException(ErrorCode.TIMEOUT, "no reply within " + timeoutMs
+            + " ms" + (c == null ? "" : " from " + c.endpoint)));
+      }, timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) { // close() raced with this call
       inFlight.decrementAndGet();
-    });
+      result.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE, "client closed"));
+      return result;
+    }
+    pending.put(request.requestId(), call);
     if (on != null) {
       write(on, call);
     } else {
@@ -310,7 +336,7 @@ final class NettyRingkvClient implements RingkvClient {
     }
     connection().whenComplete((conn, error) -> {
       if (error != null) {
-        call.result.completeExceptionally(unwrap(error));
+        call.fail(unwrap(error));
       } else {
         write(conn, call);
       }
@@ -318,13 +344,13 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private void write(Connection c, Call call) {
-    if (call.result.isDone()) {
+    if (call.isDone()) {
       return;
     }
     call.connection = c;
     c.channel.writeAndFlush(call.request).addListener(f -> {
       if (!f.isSuccess() && !(f.cause() instanceof IOException)) {
-        call.result.completeExceptionally(new RingkvException(ErrorCode.BAD_REQUEST,
+        call.fail(new RingkvException(ErrorCode.BAD_REQUEST,
             "request could not be sent: " + f.cause().getMessage(), f.cause()));
       }
     });
@@ -336,12 +362,12 @@ final class NettyRingkvClient implements RingkvClient {
   /** {@code call} was in flight on {@code dead}: send it once more on another node, or fail it. */
   private void retryOrFail(Call call, Connection dead) {
     synchronized (call) {
-      if (call.connection != dead || call.result.isDone()) {
+      if (call.connection != dead || call.isDone()) {
         return; // already moved on, or answered
       }
       call.connection = null;
       if (call.retriesLeft <= 0) {
-        call.result.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+        call.fail(new RingkvException(ErrorCode.UNAVAILABLE,
             "connection to " + dead.endpoint + " lost before the reply"));
         return;
       }
@@ -367,9 +393,10 @@ final class NettyRingkvClient implements RingkvClient {
         Endpoint failed = c == null ? null : c.endpoint;
         try {
           events.execute(() -> runFailover(mine, failed));
-        } catch (RuntimeException e) { // the executor is shut down: closing
+        } catch (RejectedExecutionException e) { // closing, or listeners blocking the events thread
           failover.compareAndSet(mine, null);
-          mine.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE, "client closed"));
+          mine.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+              closed ? "client closed" : "cannot fail over: the client's event queue is full (blocked listener?)"));
         }
         return mine;
       }
@@ -381,6 +408,12 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private void runFailover(CompletableFuture<Connection> done, Endpoint failed) {
+    Connection alive = current;
+    if (alive != null && !alive.dead) { // a failover that finished just before this one was started
+      failover.compareAndSet(done, null);
+      done.complete(alive);
+      return;
+    }
     try {
       Connection next = connectAny(failed);
       current = next;
@@ -507,7 +540,11 @@ final class NettyRingkvClient implements RingkvClient {
 
   private void scheduleHeartbeat() {
     if (!closed) {
-      heartbeat = group.schedule(this::heartbeat, config.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+      try {
+        heartbeat = group.schedule(this::heartbeat, config.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing
+      }
     }
   }
 
@@ -553,8 +590,8 @@ final class NettyRingkvClient implements RingkvClient {
               }
             }
           });
-        } catch (RuntimeException ignored) {
-          // closing
+        } catch (RejectedExecutionException e) {
+          log.warn("dropping a warnings notification: the client's event queue is full or closed");
         }
       }
     }
@@ -606,16 +643,48 @@ final class NettyRingkvClient implements RingkvClient {
   // ---------------------------------------------------------------- plumbing
 
   /** One request in flight. {@code connection} is where it was last written. */
-  private static final class Call {
+  private final class Call {
     final Request request;
     final CompletableFuture<Reply> result;
+    private final AtomicBoolean finished = new AtomicBoolean();
     int retriesLeft;
     volatile Connection connection;
+    volatile ScheduledFuture<?> timer;
 
     Call(Request request, CompletableFuture<Reply> result, int retriesLeft) {
       this.request = request;
       this.result = result;
       this.retriesLeft = retriesLeft;
+    }
+
+    boolean isDone() {
+      return finished.get();
+    }
+
+    void complete(Reply reply) {
+      if (release()) {
+        result.complete(reply);
+      }
+    }
+
+    void fail(Throwable error) {
+      if (release()) {
+        result.completeExceptionally(error);
+      }
+    }
+
+    /** Frees the call's slot before anyone waiting on it runs, so a caller woken by it can reuse it. */
+    private boolean release() {
+      if (!finished.compareAndSet(false, true)) {
+        return false;
+      }
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      pending.remove(request.requestId());
+      inFlight.decrementAndGet();
+      return true;
     }
   }
 
@@ -647,14 +716,14 @@ final class NettyRingkvClient implements RingkvClient {
       } else if (msg instanceof Reply reply) {
         Call call = pending.get(reply.requestId());
         if (call != null && call.connection == conn) {
-          call.result.complete(reply);
+          call.complete(reply);
         } else if (reply.requestId() == 0 && reply instanceof ErrorReply e) {
           log.warn("node {} reports: {} {}", conn.endpoint, e.code(), e.message());
         }
       } else if (msg instanceof WireCodec.BadFrame bad) {
         Call call = bad.requestIdKnown() ? pending.get(bad.requestId()) : null;
         if (call != null) {
-          call.result.completeExceptionally(new RingkvException(ErrorCode.PROTOCOL,
+          call.fail(new RingkvException(ErrorCode.PROTOCOL,
               "undecodable reply from " + conn.endpoint + ": " + bad.reason()));
         }
         if (bad.fatal() || call == null) {

@@ -133,13 +133,8 @@ public final class GetCoordinator implements Coordinator {
   }
 
   private GetReply answer() {
-    List<byte[]> values = new ArrayList<>();
-    for (Sibling s : merged.siblings()) {
-      if (!s.isTombstone()) {
-        values.add(s.value());
-      }
-    }
-    return new GetReply(clientRequestId, values, contextEncoder.apply(merged.context()), answers.size());
+    return new GetReply(clientRequestId, merged.liveValuesOncePerWrite(), contextEncoder.apply(merged.context()),
+        answers.size());
   }
 
   /** Sends the merged object to each replica that answered with less. */

@@ -48,6 +48,8 @@ public final class PutCoordinator implements Coordinator {
   private final long deadlineMs;
   private final long mintTimeoutMs;
   private final Function<VersionVector, byte[]> contextEncoder;
+  private List<String> ownersWithoutStandIn = List.of();
+  private long writeId;
 
   private int minter = -1;
   private long mintDeadlineMs;
@@ -80,6 +82,18 @@ public final class PutCoordinator implements Coordinator {
     this.contextEncoder = contextEncoder;
   }
 
+  /** The client's idempotency id, passed to the minter. */
+  public PutCoordinator withWriteId(long id) {
+    this.writeId = id;
+    return this;
+  }
+
+  /** Down owners no target stands in for; the minter keeps hints for them. */
+  public PutCoordinator withOwnersWithoutStandIn(List<String> owners) {
+    this.ownersWithoutStandIn = List.copyOf(owners);
+    return this;
+  }
+
   @Override
   public long internalId() {
     return internalId;
@@ -104,8 +118,14 @@ public final class PutCoordinator implements Coordinator {
     minter = index;
     ReplicaTarget t = targets.get(index);
     triedMinters.add(t.endpoint());
-    mintDeadlineMs = Math.min(deadlineMs, nowMs + mintTimeoutMs);
-    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value)));
+    // give up on a slow minter early only when another target could mint instead; the minter refuses to
+    // mint after mintBy, half a mint timeout before the coordinator moves on, so a write held up in a
+    // queue or a paused process cannot be minted twice (the margin absorbs clock skew)
+    boolean canMoveOn = index + 1 < targets.size();
+    mintDeadlineMs = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
+    long mintBy = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs / 2) : deadlineMs;
+    step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(),
+        ownersWithoutStandIn, writeId, mintBy)));
     step.wakeAtMs = mintDeadlineMs;
   }
 
@@ -197,8 +217,30 @@ public final class PutCoordinator implements Coordinator {
       fail(step, ErrorCode.UNAVAILABLE, shortfall());
     }
     if (outstanding == 0) {
+      hintMissing(step);
       finished = true;
       step.finished = true;
+    }
+  }
+
+  /**
+   * Once the write is over, asks the minter to keep a hint for every replica that did not
+   * acknowledge it (it may be down without the failure detector knowing yet), as Cassandra's
+   * coordinator writes a hint on a replica's timeout. A hint for a replica that did store the write
+   * costs one idempotent merge on delivery.
+   */
+  private void hintMissing(Step step) {
+    if (minted == null) {
+      return;
+    }
+    ReplicaTarget minterTarget = targets.get(minter);
+    for (ReplicaTarget t : targets) {
+      if (!acked.contains(t.endpoint()) && !t.endpoint().equals(minterTarget.endpoint())) {
+        String owner = t.hintFor() != null ? t.hintFor() : t.nodeId();
+        if (!owner.equals(minterTarget.nodeId())) {
+          step.sends.add(new Step.Send(minterTarget.endpoint(), new ReplicaMerge(internalId, key, minted, owner)));
+        }
+      }
     }
   }
 
@@ -217,6 +259,8 @@ public final class PutCoordinator implements Coordinator {
     if (nowMs >= deadlineMs) {
       if (!replied) {
         fail(step, ErrorCode.UNAVAILABLE, shortfall());
+      } else {
+        hintMissing(step);
       }
       finished = true;
       step.finished = true;
@@ -239,6 +283,9 @@ public final class PutCoordinator implements Coordinator {
     if (!replied) {
       replied = true;
       step.reply = new ErrorReply(clientRequestId, code, message);
+    }
+    if (!finished) {
+      hintMissing(step); // a failed write may still be on the minter: let it reach the others too
     }
     finished = true;
     step.finished = true;

@@ -168,6 +168,19 @@ public final class Membership implements ClusterView {
     return gossiper.isAlive(id, clock.nowMs());
   }
 
+  /** The member's endpoint when this node believes it alive, else null. Core thread only. */
+  public Endpoint endpointIfAlive(String id) {
+    if (!gossiper.isAlive(id, clock.nowMs())) {
+      return null;
+    }
+    return gossiper.view().get(id).map(Member::endpoint).orElse(null);
+  }
+
+  /** Whether {@code nodeId} is one of the key's {@code n} primaries on the current ring. */
+  public boolean isPrimary(String nodeId, byte[] key, int n) {
+    return ring.owners(key, n).contains(nodeId);
+  }
+
   // ---------------------------------------------------------------- ClusterView
 
   @Override

@@ -1,13 +1,11 @@
 package io.ringkv.node;
 
+import io.ringkv.storage.ForwardingStorageEngine;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.StorageLimits;
-import io.ringkv.storage.StorageStats;
 import io.ringkv.storage.WriteResult;
 import io.ringkv.storage.causality.Sibling;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
-import java.util.function.BiConsumer;
 
 /**
  * A deliberately WRONG storage mode for testing the test harness (flag
@@ -16,24 +14,17 @@ import java.util.function.BiConsumer;
  * last-write-wins stores do. Concurrent writes are then silently lost, and the Jepsen set checker
  * must say so; if it does not, the checker has gone blind.
  */
-final class LastWriteWinsStorage implements StorageEngine {
-  private final StorageEngine delegate;
-
+final class LastWriteWinsStorage extends ForwardingStorageEngine {
   LastWriteWinsStorage(StorageEngine delegate) {
-    this.delegate = delegate;
-  }
-
-  @Override
-  public VersionedObject get(byte[] key) {
-    return delegate.get(key);
+    super(delegate);
   }
 
   @Override
   public synchronized WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId,
-      long nowMs) {
+      long nowMs, long writeId) {
     VersionedObject current = delegate.get(key);
     VersionVector all = current == null ? clientContext : current.context().join(clientContext);
-    return delegate.write(key, all, valueOrNull, nodeId, nowMs);
+    return delegate.write(key, all, valueOrNull, nodeId, nowMs, writeId);
   }
 
   @Override
@@ -49,30 +40,5 @@ final class LastWriteWinsStorage implements StorageEngine {
       }
     }
     return delegate.write(key, merged.context(), newest.value(), newest.dot().node(), newest.writtenAtMs()).current();
-  }
-
-  @Override
-  public boolean removeIfUnchanged(byte[] key, VersionedObject expected) {
-    return delegate.removeIfUnchanged(key, expected);
-  }
-
-  @Override
-  public void forEach(BiConsumer<byte[], VersionedObject> action) {
-    delegate.forEach(action);
-  }
-
-  @Override
-  public StorageStats stats() {
-    return delegate.stats();
-  }
-
-  @Override
-  public StorageLimits limits() {
-    return delegate.limits();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

@@ -89,7 +89,7 @@ public final class NodeMain implements Callable<Integer> {
       description = "Port of the HTTP /metrics JSON endpoint; 0 = port + 1000 (default), -1 disables it.")
   int metricsPort;
 
-  @Option(names = "--unsafe-last-write-wins", hidden = true,
+  @Option(names = "--unsafe-last-write-wins",
       description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
   boolean unsafeLastWriteWins;
 

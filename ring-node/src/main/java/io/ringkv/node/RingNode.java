@@ -75,7 +75,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   private long nextInternalId;
   private volatile BiConsumer<Endpoint, Message> otherMessages = (from, m) ->
       log.debug("ignoring {} from {}", m.getClass().getSimpleName(), from);
-  private volatile ReplicaListener replicaListener = ReplicaListener.NONE;
+  private final List<ReplicaListener> replicaListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Hooks for subsystems that watch replica-side writes (hinted handoff, anti-entropy trees). */
   public interface ReplicaListener {
@@ -141,8 +141,15 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     this.otherMessages = handler;
   }
 
-  public void setReplicaListener(ReplicaListener listener) {
-    this.replicaListener = listener;
+  /** Adds a watcher of replica-side writes (hinted handoff, anti-entropy trees). */
+  public void addReplicaListener(ReplicaListener listener) {
+    replicaListeners.add(listener);
+  }
+
+  private void stored(byte[] key, VersionedObject object, String hintFor) {
+    for (ReplicaListener l : replicaListeners) {
+      l.onStored(key, object, hintFor);
+    }
   }
 
   // ---------------------------------------------------------------- client side
@@ -179,9 +186,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         run(new GetCoordinator(newId(), get.requestId(), get.key(), cluster.targets(get.key(), n), r, deadline,
             settings.readRepairBytesMax(), contexts::encode), reply, metrics.coordinatorGet.time());
       } else if (request instanceof PutRequest put) {
-        startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), reply, now);
+        startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), put.writeId(),
+            reply, now);
       } else if (request instanceof DeleteRequest del) {
-        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), reply, now);
+        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
+            now);
       } else if (request instanceof WhereRequest where) {
         String bad = checkKey(where.key());
         if (bad != null) {
@@ -201,7 +210,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   private void startWrite(long requestId, byte[] key, byte[] value, byte[] contextBytes, int wAsked, int timeoutMs,
-      Consumer<Reply> reply, long now) {
+      long writeId, Consumer<Reply> reply, long now) {
     int n = settings.replicationFactor();
     String bad = checkKey(key);
     int w = wAsked == 0 ? settings.defaultW() : wAsked;
@@ -226,8 +235,31 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
-            settings.mintTimeoutMs(), contexts::encode), reply,
+            settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
+            .withWriteId(writeId),
+        reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
+  }
+
+  /** The key's primaries that are neither targets nor stood in for by a fallback target. */
+  private List<String> ownersWithoutStandIn(byte[] key, List<ReplicaTarget> targets) {
+    if (targets.size() >= settings.replicationFactor()) {
+      return List.of();
+    }
+    java.util.Set<String> covered = new java.util.HashSet<>();
+    for (ReplicaTarget t : targets) {
+      covered.add(t.nodeId());
+      if (t.hintFor() != null) {
+        covered.add(t.hintFor());
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (ReplicaTarget p : cluster.primaries(key, settings.replicationFactor())) {
+      if (!covered.contains(p.nodeId())) {
+        missing.add(p.nodeId());
+      }
+    }
+    return missing;
   }
 
   /** When this node is a replica it mints the dot itself: one network hop fewer. */
@@ -355,7 +387,46 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     Active a = active.get(reply.requestId());
     if (a != null) {
       apply(a, a.coordinator.onReply(from, reply, clock.nowMs()));
+      return;
     }
+    ReplyCallback callback = callbacks.remove(reply.requestId());
+    if (callback != null) {
+      callback.onReply(from, reply);
+    }
+  }
+
+  /** Receives the reply to a replica request a subsystem (handoff, streaming) sent itself. */
+  @FunctionalInterface
+  public interface ReplyCallback {
+    void onReply(Endpoint from, Reply reply);
+  }
+
+  private final Map<Long, ReplyCallback> callbacks = new HashMap<>();
+
+  /**
+   * Sends a replica request on behalf of a subsystem and routes its reply to {@code callback}, on the
+   * core thread. Must be called on the core thread; returns the request id, to {@link #forget} it on
+   * the caller's own timeout.
+   */
+  public long request(Endpoint to, java.util.function.LongFunction<Request> build, ReplyCallback callback) {
+    long id = newId();
+    callbacks.put(id, callback);
+    send(to, build.apply(id));
+    return id;
+  }
+
+  /** Drops the callback of a request that timed out; a late reply is then ignored. Core thread only. */
+  public void forget(long requestId) {
+    callbacks.remove(requestId);
+  }
+
+  /** The core scheduler, for subsystems that keep their state on the core thread. */
+  public Scheduler core() {
+    return core;
+  }
+
+  public Clock clock() {
+    return clock;
   }
 
   /** Requests this node coordinates right now. */
@@ -403,19 +474,29 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
       }
       if (request instanceof ReplicaWrite write) {
+        if (write.mintByMs() > 0 && clock.nowMs() > write.mintByMs()) {
+          metrics.error(ErrorCode.TIMEOUT);
+          return new ErrorReply(write.requestId(), ErrorCode.TIMEOUT, "replica " + nodeId
+              + " got the write " + (clock.nowMs() - write.mintByMs()) + " ms after its coordinator's deadline;"
+              + " not applied");
+        }
         try (Timer.Context ignored = metrics.replicaWrite.time()) {
-          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs());
+          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),
+              write.writeId());
           if (result.current().siblings().size() > 1) {
             metrics.siblingsCreated.inc();
           }
-          replicaListener.onStored(write.key(), result.current(), null);
+          stored(write.key(), result.current(), write.hintFor());
+          for (String owner : write.ownersWithoutStandIn()) {
+            stored(write.key(), result.current(), owner);
+          }
           return new ReplicaWriteReply(write.requestId(), result.created(), result.current());
         }
       }
       ReplicaMerge merge = (ReplicaMerge) request;
       try (Timer.Context ignored = metrics.replicaMerge.time()) {
         VersionedObject stored = storage.merge(merge.key(), merge.object());
-        replicaListener.onStored(merge.key(), stored, merge.hintFor());
+        stored(merge.key(), stored, merge.hintFor());
         return new ReplicaAck(merge.requestId());
       }
     } catch (LimitExceededException e) {

@@ -2,6 +2,8 @@ package io.ringkv.node;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
+import io.ringkv.antientropy.AntiEntropy;
+import io.ringkv.antientropy.AntiEntropyConfig;
 import io.ringkv.coordinator.KryoContextCodec;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
@@ -9,6 +11,9 @@ import io.ringkv.gossip.GossipConfig;
 import io.ringkv.gossip.Gossiper;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
+import io.ringkv.handoff.ChronicleHintStore;
+import io.ringkv.handoff.HandoffConfig;
+import io.ringkv.handoff.HintedHandoff;
 import io.ringkv.membership.Membership;
 import io.ringkv.protocol.GossipMessages;
 import io.ringkv.runtime.Clock;
@@ -61,14 +66,19 @@ public final class ServerNode implements AutoCloseable {
   private final ThreadPoolExecutor storageExecutor;
   private final Membership membership;
   private final RingNode node;
+  private final HintedHandoff handoff;
   private final MetricRegistry metrics;
   private final JmxReporter jmx;
   private final MetricsEndpoint metricsEndpoint;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AntiEntropy antiEntropy;
 
   private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
       NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
-      Membership membership, RingNode node, MetricRegistry metrics, JmxReporter jmx, MetricsEndpoint metricsEndpoint) {
+      Membership membership, RingNode node, HintedHandoff handoff, MetricRegistry metrics, JmxReporter jmx,
+      MetricsEndpoint metricsEndpoint, AntiEntropy antiEntropy) {
+    this.handoff = handoff;
+    this.antiEntropy = antiEntropy;
     this.config = config;
     this.identity = identity;
     this.storage = storage;
@@ -115,18 +125,9 @@ public final class ServerNode implements AutoCloseable {
           return t;
         });
     RingNode[] nodeRef = new RingNode[1];
-    NettyServer server;
-    try {
-      server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
-          config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply)).start();
-    } catch (RuntimeException e) {
-      network.close();
-      core.close();
-      storageExecutor.shutdownNow();
-      storage.close();
-      throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
-          + e.getMessage(), e);
-    }
+    // bound only at the end, once every part is wired: a client that connects is served at once
+    NettyServer server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
+        config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply));
     Endpoint self = config.endpoint();
     NettyTransport transport = new NettyTransport(network, server, TransportConfig.DEFAULTS, identity.id(),
         config.clusterName(), self);
@@ -138,6 +139,10 @@ public final class ServerNode implements AutoCloseable {
     Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
     Membership membership = new Membership(gossiper, clock, core,
         (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
+    AntiEntropy antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(),
+        AntiEntropyConfig.DEFAULTS, storage, membership::ring, membership::isAlive, clock, core, transport::send, metrics);
+    storage = antiEntropy.storage();
+    membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
         10_000, config.keyFormat());
@@ -145,11 +150,29 @@ public final class ServerNode implements AutoCloseable {
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
     node.setOtherMessageHandler((from, message) -> {
+      if (antiEntropy.onMessage(from, message)) {
+        return;
+      }
       if (message instanceof GossipMessages.GossipMessage gossip) {
         membership.onGossip(from, gossip.payload());
       }
     });
     nodeRef[0] = node;
+    HintedHandoff handoff;
+    try {
+      handoff = new HintedHandoff(identity.id(),
+          ChronicleHintStore.open(config.dataDir(), HandoffConfig.DEFAULTS.hintsMax(), config.storageAverageKeyBytes()),
+          storage, node, storageExecutor, HandoffConfig.DEFAULTS.withDeliveryIntervalMs(config.gossipIntervalMs()),
+          membership::endpointIfAlive, (nodeId, key) -> membership.isPrimary(nodeId, key, settings.replicationFactor()),
+          metrics);
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      storage.close();
+      throw new StartupException("cannot open the hint store in " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+    node.addReplicaListener(handoff);
     membership.onFatalRejection(onRejected);
     transport.start(node);
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
@@ -162,13 +185,30 @@ public final class ServerNode implements AutoCloseable {
         log.warn("metrics endpoint not started on port {}: {}", config.metricsPort(), e.getMessage());
       }
     }
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      handoff.close();
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      storage.close();
+      jmx.stop();
+      if (endpoint != null) {
+        endpoint.close();
+      }
+      throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
+          + e.getMessage(), e);
+    }
     membership.start();
+    handoff.start();
+    antiEntropy.start();
     log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
     return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
-        node, metrics, jmx, endpoint);
+        node, handoff, metrics, jmx, endpoint, antiEntropy);
   }
 
   /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
@@ -228,6 +268,10 @@ public final class ServerNode implements AutoCloseable {
     return storage;
   }
 
+  public HintedHandoff handoff() {
+    return handoff;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -235,6 +279,8 @@ public final class ServerNode implements AutoCloseable {
     }
     log.info("node {} stopping", identity.id());
     membership.stop();
+    handoff.stop();
+    antiEntropy.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }
@@ -249,6 +295,7 @@ public final class ServerNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    handoff.close();
     storage.close();
     log.info("node {} stopped", identity.id());
   }

@@ -36,9 +36,15 @@ public final class ClientMessages {
   /**
    * @param context the context of a previous read, or null/empty for a blind write
    * @param w acknowledgements to wait for; 0 means the node's default
+   * @param writeId the client's idempotency id, the same when the client retries this write on another
+   *     node; 0 for none
    */
-  public record PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs)
-      implements Request {}
+  public record PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs,
+      long writeId) implements Request {
+    public PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs) {
+      this(requestId, key, value, context, w, timeoutMs, 0);
+    }
+  }
 
   /**
    * @param created true when the key held no live value before
@@ -47,7 +53,13 @@ public final class ClientMessages {
    */
   public record PutReply(long requestId, boolean created, int acks, byte[] context) implements Reply {}
 
-  public record DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs) implements Request {}
+  /** @param writeId as in {@link PutRequest} */
+  public record DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs, long writeId)
+      implements Request {
+    public DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs) {
+      this(requestId, key, context, w, timeoutMs, 0);
+    }
+  }
 
   /** @param existed true when the key held a live value before the delete */
   public record DeleteReply(long requestId, boolean existed, int acks) implements Reply {}

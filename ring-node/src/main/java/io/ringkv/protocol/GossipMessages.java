@@ -89,16 +89,16 @@ public final class GossipMessages {
   // ---- inline encodings ----
 
   private static void writeEndpoint(Output out, Endpoint e) {
-    out.writeString(e.host());
+    WireSerializers.writeString(out, e.host());
     out.writeVarInt(e.port(), true);
   }
 
   private static Endpoint readEndpoint(Input in) {
-    return new Endpoint(in.readString(), in.readVarInt(true));
+    return new Endpoint(WireSerializers.readString(in), in.readVarInt(true));
   }
 
   private static void writeMember(Output out, Member m) {
-    out.writeString(m.id());
+    WireSerializers.writeString(out, m.id());
     writeEndpoint(out, m.endpoint());
     out.writeVarInt(m.tokens().size(), true);
     for (long t : m.tokens()) {
@@ -107,10 +107,11 @@ public final class GossipMessages {
     out.writeVarInt(m.status().ordinal(), true);
     out.writeVarLong(m.generation(), true);
     out.writeVarLong(m.version(), true);
+    out.writeVarLong(m.stateVersion(), true);
   }
 
   private static Member readMember(Input in) {
-    String id = in.readString();
+    String id = WireSerializers.readString(in);
     Endpoint endpoint = readEndpoint(in);
     int n = readLength(in, Member.MAX_TOKENS, "Member.tokens");
     List<Long> tokens = new ArrayList<>(n);
@@ -118,7 +119,7 @@ public final class GossipMessages {
       tokens.add(in.readLong());
     }
     MemberStatus status = readStatus(in);
-    return new Member(id, endpoint, tokens, status, in.readVarLong(true), in.readVarLong(true));
+    return new Member(id, endpoint, tokens, status, in.readVarLong(true), in.readVarLong(true), in.readVarLong(true));
   }
 
   private static MemberStatus readStatus(Input in) {
@@ -131,23 +132,24 @@ public final class GossipMessages {
   }
 
   private static void writeDigest(Output out, Digest d) {
-    out.writeString(d.id());
+    WireSerializers.writeString(out, d.id());
     out.writeVarLong(d.generation(), false); // -1 marks "unknown" in an Ack's requests
     out.writeVarLong(d.version(), false);
+    out.writeVarLong(d.stateVersion(), false);
   }
 
   private static Digest readDigest(Input in) {
-    return new Digest(in.readString(), in.readVarLong(false), in.readVarLong(false));
+    return new Digest(WireSerializers.readString(in), in.readVarLong(false), in.readVarLong(false), in.readVarLong(false));
   }
 
   private static void writeMetadata(Output out, ClusterMetadata m) {
-    out.writeString(m.clusterName());
+    WireSerializers.writeString(out, m.clusterName());
     out.writeVarInt(m.replicationFactor(), true);
-    out.writeString(m.keyFormat());
+    WireSerializers.writeString(out, m.keyFormat());
   }
 
   private static ClusterMetadata readMetadata(Input in) {
-    return new ClusterMetadata(in.readString(), in.readVarInt(true), in.readString());
+    return new ClusterMetadata(WireSerializers.readString(in), in.readVarInt(true), WireSerializers.readString(in));
   }
 
   private static <T> void writeList(Output out, List<T> list, ItemWriter<T> item) {
@@ -214,14 +216,14 @@ public final class GossipMessages {
 
     @Override
     public void write(Kryo kryo, Output out, GossipPayload.Syn s) {
-      out.writeString(s.senderId());
+      WireSerializers.writeString(out, s.senderId());
       writeMetadata(out, s.metadata());
       writeList(out, s.digests(), GossipMessages::writeDigest);
     }
 
     @Override
     public GossipPayload.Syn read(Kryo kryo, Input in, Class<? extends GossipPayload.Syn> type) {
-      return decode(() -> new GossipPayload.Syn(in.readString(), readMetadata(in),
+      return decode(() -> new GossipPayload.Syn(WireSerializers.readString(in), readMetadata(in),
           readList(in, GossipPayload.MAX_DIGESTS, "Syn.digests", GossipMessages::readDigest)));
     }
   }
@@ -233,15 +235,17 @@ public final class GossipMessages {
 
     @Override
     public void write(Kryo kryo, Output out, GossipPayload.Ack a) {
-      out.writeString(a.senderId());
+      WireSerializers.writeString(out, a.senderId());
       writeList(out, a.states(), GossipMessages::writeMember);
+      writeList(out, a.heartbeats(), GossipMessages::writeDigest);
       writeList(out, a.requests(), GossipMessages::writeDigest);
     }
 
     @Override
     public GossipPayload.Ack read(Kryo kryo, Input in, Class<? extends GossipPayload.Ack> type) {
-      return decode(() -> new GossipPayload.Ack(in.readString(),
+      return decode(() -> new GossipPayload.Ack(WireSerializers.readString(in),
           readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack.states", GossipMessages::readMember),
+          readList(in, GossipPayload.MAX_DIGESTS, "Ack.heartbeats", GossipMessages::readDigest),
           readList(in, GossipPayload.MAX_DIGESTS, "Ack.requests", GossipMessages::readDigest)));
     }
   }
@@ -253,14 +257,16 @@ public final class GossipMessages {
 
     @Override
     public void write(Kryo kryo, Output out, GossipPayload.Ack2 a) {
-      out.writeString(a.senderId());
+      WireSerializers.writeString(out, a.senderId());
       writeList(out, a.states(), GossipMessages::writeMember);
+      writeList(out, a.heartbeats(), GossipMessages::writeDigest);
     }
 
     @Override
     public GossipPayload.Ack2 read(Kryo kryo, Input in, Class<? extends GossipPayload.Ack2> type) {
-      return decode(() -> new GossipPayload.Ack2(in.readString(),
-          readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack2.states", GossipMessages::readMember)));
+      return decode(() -> new GossipPayload.Ack2(WireSerializers.readString(in),
+          readList(in, GossipConfig.MAX_STATES_PER_MESSAGE, "Ack2.states", GossipMessages::readMember),
+          readList(in, GossipPayload.MAX_DIGESTS, "Ack2.heartbeats", GossipMessages::readDigest)));
     }
   }
 
@@ -271,13 +277,13 @@ public final class GossipMessages {
 
     @Override
     public void write(Kryo kryo, Output out, GossipPayload.Reject r) {
-      out.writeString(r.senderId());
-      out.writeString(r.reason());
+      WireSerializers.writeString(out, r.senderId());
+      WireSerializers.writeString(out, r.reason());
     }
 
     @Override
     public GossipPayload.Reject read(Kryo kryo, Input in, Class<? extends GossipPayload.Reject> type) {
-      return decode(() -> new GossipPayload.Reject(in.readString(), in.readString()));
+      return decode(() -> new GossipPayload.Reject(WireSerializers.readString(in), WireSerializers.readString(in)));
     }
   }
 

@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.MapReferenceResolver;
 import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -92,7 +93,7 @@ public final class Messages {
 
   /** A Kryo with every wire type registered at its fixed id. Not thread-safe; prefer the static codec. */
   public static Kryo newKryo() {
-    Kryo kryo = new Kryo();
+    Kryo kryo = new Kryo(new WireSerializers.IdOnlyClassResolver(), new MapReferenceResolver());
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
     kryo.setMaxDepth(KRYO_MAX_DEPTH);
@@ -142,7 +143,8 @@ public final class Messages {
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
-    // handoff / anti-entropy messages                  // ids 80..99
+    AntiEntropyMessages.register(kryo); // ids 80..89
+    // handoff messages                                 // ids 90..99
   }
 
   /** The request id a frame carrying {@code message} is labelled with: its request's or reply's, else 0. */
@@ -214,7 +216,7 @@ public final class Messages {
     }
     Codec codec = POOL.obtain();
     Object decoded;
-    Input input = new Input(bytes);
+    Input input = new BoundedInput(bytes);
     try {
       decoded = codec.kryo.readClassAndObject(input);
     } catch (KryoException e) {

@@ -2,6 +2,7 @@ package io.ringkv.protocol;
 
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
+import java.util.List;
 
 /** Node-to-node replication messages between a coordinator and the replicas of a key. */
 public final class ReplicaMessages {
@@ -15,8 +16,21 @@ public final class ReplicaMessages {
 
   /**
    * Coordinate a client write on this replica: mint a dot and store. {@code value} null is a delete.
+   *
+   * @param hintFor when this node mints as a fallback for a down owner, that owner's id; else null
+   * @param ownersWithoutStandIn down owners of the key that no fallback stands in for (a cluster with
+   *     no spare node): the minter keeps a hint for each, so the write reaches them when they return
+   * @param writeId the client's idempotency id (0: none); a retry is recognised, not applied twice
+   * @param mintByMs the coordinator's clock time after which the replica must refuse to mint (0: no
+   *     limit): the coordinator moves minting to another replica after it, and a write delayed in a
+   *     queue or a paused process must not be applied as a second, unrelated version
    */
-  public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value) implements Request {}
+  public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value, String hintFor,
+      List<String> ownersWithoutStandIn, long writeId, long mintByMs) implements Request {
+    public ReplicaWrite {
+      ownersWithoutStandIn = ownersWithoutStandIn == null ? List.of() : ownersWithoutStandIn;
+    }
+  }
 
   /** @param created the key held no live value before; @param object what the replica stores now */
   public record ReplicaWriteReply(long requestId, boolean created, VersionedObject object) implements Reply {}

@@ -2,9 +2,11 @@ package io.ringkv.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,18 @@ import java.util.List;
  */
 final class WireSerializers {
   private WireSerializers() {}
+
+  /**
+   * Kryo's resolver, minus class names: an id of 1 on the wire means "class name follows", which Kryo
+   * reads (allocating whatever length it claims) before noticing the class is not registered. Only
+   * registered ids are valid here, so a name is refused before it is read.
+   */
+  static final class IdOnlyClassResolver extends DefaultClassResolver {
+    @Override
+    protected Registration readName(Input input) {
+      throw new KryoException("class names are not accepted on the wire, only registered class ids");
+    }
+  }
 
   /** Bytes left in the frame being decoded; inputs are always over a whole frame's byte array. */
   static int remaining(Input input) {
@@ -67,6 +81,26 @@ final class WireSerializers {
     }
   }
 
+  /** Writes a string in the wire's bounded form (varint length + 1, then UTF-8; 0 for null). */
+  static void writeString(Output output, String s) {
+    if (s == null) {
+      output.writeVarInt(0, true);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    output.writeVarInt(utf8.length + 1, true);
+    output.writeBytes(utf8);
+  }
+
+  /**
+   * Reads a string written by {@link #writeString}, refusing a length beyond the frame before
+   * allocating anything (Kryo's own {@code readString} allocates whatever length the bytes claim).
+   */
+  static String readString(Input input) {
+    int length = checkedLength(input, "string");
+    return length < 0 ? null : new String(input.readBytes(length), StandardCharsets.UTF_8);
+  }
+
   static final class Utf8String extends Serializer<String> {
     Utf8String() {
       setAcceptsNull(true);
@@ -75,19 +109,12 @@ final class WireSerializers {
 
     @Override
     public void write(Kryo kryo, Output output, String s) {
-      if (s == null) {
-        output.writeVarInt(0, true);
-        return;
-      }
-      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-      output.writeVarInt(utf8.length + 1, true);
-      output.writeBytes(utf8);
+      writeString(output, s);
     }
 
     @Override
     public String read(Kryo kryo, Input input, Class<? extends String> type) {
-      int length = checkedLength(input, "string");
-      return length < 0 ? null : new String(input.readBytes(length), StandardCharsets.UTF_8);
+      return readString(input);
     }
   }
 

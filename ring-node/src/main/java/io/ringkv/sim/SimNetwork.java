@@ -2,6 +2,7 @@ package io.ringkv.sim;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.Message;
+import io.ringkv.protocol.Messages;
 import io.ringkv.transport.Transport;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +19,7 @@ public final class SimNetwork {
   private final Simulator sim;
   private final Map<Endpoint, SimTransport> transports = new HashMap<>();
   private final Set<String> cut = new HashSet<>();
+  private final Map<Endpoint, Long> extraDelayTo = new HashMap<>();
   private long minDelayMs = 1;
   private long maxDelayMs = 5;
   private double dropRate;
@@ -66,6 +68,15 @@ public final class SimNetwork {
 
   public void heal() {
     cut.clear();
+    extraDelayTo.clear();
+  }
+
+  /**
+   * Holds every message to {@code node} for {@code extraMs} more, as a SIGSTOPped process or a stalled
+   * link does: nothing is lost, everything arrives late.
+   */
+  public void slowDown(Endpoint node, long extraMs) {
+    extraDelayTo.put(node, extraMs);
   }
 
   public boolean connected(Endpoint from, Endpoint to) {
@@ -78,9 +89,12 @@ public final class SimNetwork {
       dropped++;
       return;
     }
+    // every simulated message crosses the real wire codec, so simulations catch what it cannot carry
+    Message wire = Messages.fromBytes(Messages.toBytes(message));
     int copies = random.nextDouble() < duplicateRate ? 2 : 1;
     for (int i = 0; i < copies; i++) {
-      long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0);
+      long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0)
+          + extraDelayTo.getOrDefault(to, 0L);
       Endpoint src = from.localEndpoint();
       sim.at(sim.nowMs() + delay, null, () -> {
         SimTransport target = transports.get(to);
@@ -90,7 +104,7 @@ public final class SimNetwork {
           return;
         }
         delivered++;
-        target.deliver(src, message);
+        target.deliver(src, wire);
       });
     }
   }

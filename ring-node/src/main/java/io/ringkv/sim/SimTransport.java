@@ -24,7 +24,7 @@ public final class SimTransport implements Transport {
 
   @Override
   public void send(Endpoint to, Message message) {
-    if (process.alive()) {
+    if (process.alive() && handler != null) {
       network.send(this, to, message);
     }
   }
@@ -42,6 +42,7 @@ public final class SimTransport implements Transport {
     return self;
   }
 
+  /** Like the Netty transport, a closed transport neither sends nor receives. */
   @Override
   public void close() {
     handler = null;

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,56 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeProcessTest {
   @TempDir
   Path dir;
-  private final List<Process> processes = new ArrayList<>();
+  private NodeProcesses nodes;
+
+  @BeforeEach
+  void setUp() {
+    nodes = new NodeProcesses(dir);
+  }
 
   @AfterEach
   void killAll() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
+    nodes.close();
   }
 
   private Process startNode(int port, Path dataDir, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("--id", "solo", "--replication-factor", "1"));
     args.addAll(List.of(extra));
-    return startProcess(port, dataDir, args);
-  }
-
-  private Process startProcess(int port, Path dataDir, List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-Dchronicle.analytics.disable=true"));
-    for (String opt : System.getProperty("ringkv.jvm.opens", "").split(" ")) {
-      if (!opt.isBlank()) {
-        cmd.add(opt);
-      }
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-        "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--storage-entries", "20000",
-        "--gossip-interval-ms", "200", "--metrics-port", "-1"));
-    cmd.addAll(args);
-    File log = dir.resolve("node-" + processes.size() + ".log").toFile();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
-    processes.add(p);
-    return p;
+    return nodes.start(port, dataDir, args);
   }
 
   private static RingkvClient connect(int port, Process p) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        return RingkvClient.connect(ClientConfig.of(new Endpoint("127.0.0.1", port)));
-      } catch (RuntimeException e) {
-        if (!p.isAlive()) {
-          throw new AssertionError("node exited with " + p.exitValue());
-        }
-        if (System.nanoTime() > end) {
-          throw new AssertionError("node did not accept connections within 60 s", e);
-        }
-        Thread.sleep(100);
-      }
-    }
+    return NodeProcesses.connect(port, p);
   }
 
   private static byte[] b(String s) {
@@ -99,8 +70,7 @@ class NodeProcessTest {
         acked.add(i);
       }
     }
-    first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
-    assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+    NodeProcesses.kill9(first);
 
     Process second = startNode(port, data);
     try (RingkvClient client = connect(port, second)) {
@@ -146,11 +116,11 @@ class NodeProcessTest {
     Process first = startNode(port1, dir.resolve("a"));
     connect(port1, first).close();
     int port2 = LoopbackCluster.freePort();
-    Process second = startProcess(port2, dir.resolve("b"),
+    Process second = nodes.start(port2, dir.resolve("b"),
         List.of("--id", "other", "--replication-factor", "2", "--join", "127.0.0.1:" + port1));
     assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the misconfigured node kept running");
     assertEquals(3, second.exitValue());
-    String log = Files.readString(dir.resolve("node-" + (processes.size() - 1) + ".log"));
+    String log = Files.readString(nodes.logFile(nodes.started() - 1).toPath());
     assertTrue(log.contains("replication factor"), log);
   }
 }

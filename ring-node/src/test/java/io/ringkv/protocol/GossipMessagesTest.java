@@ -47,22 +47,22 @@ class GossipMessagesTest {
 
   private static Member member(String id, int vnodes, MemberStatus status) {
     List<Long> tokens = vnodes == 0 ? List.of() : TokenAllocator.allocate(vnodes, Set.of(), new Random(id.hashCode()));
-    return new Member(id, new Endpoint("198.18.0." + id.length(), 7000), tokens, status, 1_700_000_000L, 123_456);
+    return new Member(id, new Endpoint("198.18.0." + id.length(), 7000), tokens, status, 1_700_000_000L, 123_456, 99);
   }
 
   @Test
   void everyGossipMessageRoundTrips() {
-    List<Digest> digests = List.of(new Digest("a", 5, 9), new Digest("b", -1, -1));
+    List<Digest> digests = List.of(new Digest("a", 5, 9, 3), Digest.unknown("b"));
     List<Object> messages = List.of(
         new GossipSyn(new GossipPayload.Syn("a", META, digests)),
         new GossipSyn(new GossipPayload.Syn("a", META, List.of())),
         new GossipAck(new GossipPayload.Ack("b", List.of(member("a", 3, MemberStatus.UP),
-            member("bb", 0, MemberStatus.JOINING), member("ccc", 1, MemberStatus.REMOVED)), digests)),
-        new GossipAck2(new GossipPayload.Ack2("a", List.of(member("dddd", 256, MemberStatus.LEAVING)))),
+            member("bb", 0, MemberStatus.JOINING), member("ccc", 1, MemberStatus.REMOVED)), digests, digests)),
+        new GossipAck2(new GossipPayload.Ack2("a", List.of(member("dddd", 256, MemberStatus.LEAVING)), digests)),
         new GossipReject(new GossipPayload.Reject("b", "replication factor mismatch: this node has 2, cluster 'ringkv' has 3")),
         new GossipPayload.Syn("a", META, digests),
         member("x", 2, MemberStatus.LEFT),
-        new Digest("z", 0, Long.MAX_VALUE),
+        new Digest("z", 0, Long.MAX_VALUE, 7),
         META,
         MemberStatus.LEAVING);
     for (Object m : messages) {
@@ -86,8 +86,17 @@ class GossipMessagesTest {
   }
 
   @Test
+  void idsFitTheWireRegistryWithoutCollisions() {
+    Kryo kryo = Messages.newKryo(); // the wire registry: Kryo throws if an id is taken by another type
+    GossipMessages.register(kryo);
+    assertTrue(GossipMessages.FIRST_ID == Messages.GOSSIP_ID_FIRST && GossipMessages.LAST_ID == Messages.GOSSIP_ID_LAST);
+    GossipSyn syn = new GossipSyn(new GossipPayload.Syn("a", META, List.of(new Digest("a", 1, 2, 0))));
+    assertEquals(syn, kryo.readClassAndObject(new Input(encode(kryo, syn))));
+  }
+
+  @Test
   void wrapPicksTheMessageOfEachPayload() {
-    GossipPayload.Ack2 ack2 = new GossipPayload.Ack2("a", List.of());
+    GossipPayload.Ack2 ack2 = new GossipPayload.Ack2("a", List.of(), List.of());
     assertEquals(new GossipAck2(ack2), GossipMessages.wrap(ack2));
     assertEquals(ack2, GossipMessages.wrap(ack2).payload());
   }
@@ -97,10 +106,21 @@ class GossipMessagesTest {
     Kryo kryo = kryo();
     Output out = new Output(64, -1);
     kryo.writeClass(out, GossipAck2.class);
-    out.writeString("evil");
+    WireSerializers.writeString(out, "evil");
     out.writeVarInt(Integer.MAX_VALUE, true);
     KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));
     assertTrue(e.getMessage().contains("Ack2.states: length 2147483647 is over its bound 256"), e.getMessage());
+  }
+
+  @Test
+  void aHostileStringLengthIsRefusedBeforeAllocating() {
+    // found by MessagesTest's garbage fuzzing: Kryo's own readString allocated the claimed length (OOM)
+    Kryo kryo = kryo();
+    Output out = new Output(64, -1);
+    kryo.writeClass(out, GossipSyn.class);
+    out.writeVarInt(Integer.MAX_VALUE, true);
+    KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));
+    assertTrue(e.getMessage().contains("longer than the"), e.getMessage());
   }
 
   @Test
@@ -108,13 +128,14 @@ class GossipMessagesTest {
     Kryo kryo = kryo();
     Output out = new Output(64, -1);
     kryo.writeClass(out, Member.class);
-    out.writeString("a");
-    out.writeString("h");
+    WireSerializers.writeString(out, "a");
+    WireSerializers.writeString(out, "h");
     out.writeVarInt(1, true);
     out.writeVarInt(2, true); // two tokens, descending
     out.writeLong(5);
     out.writeLong(4);
     out.writeVarInt(1, true);
+    out.writeVarLong(0, true);
     out.writeVarLong(0, true);
     out.writeVarLong(0, true);
     KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));

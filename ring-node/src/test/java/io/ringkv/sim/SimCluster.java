@@ -9,6 +9,11 @@ import io.ringkv.gossip.GossipConfig;
 import io.ringkv.gossip.Gossiper;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
+import io.ringkv.antientropy.AntiEntropy;
+import io.ringkv.antientropy.AntiEntropyConfig;
+import io.ringkv.handoff.HandoffConfig;
+import io.ringkv.handoff.HintedHandoff;
+import io.ringkv.handoff.InMemoryHintStore;
 import io.ringkv.membership.Membership;
 import io.ringkv.protocol.GossipMessages;
 import io.ringkv.ring.TokenAllocator;
@@ -21,6 +26,7 @@ import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.Reply;
 import io.ringkv.protocol.Request;
 import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.storage.memory.InMemoryStorageEngine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,34 +41,42 @@ import java.util.concurrent.atomic.AtomicReference;
  * simulated network; a fixed ring with a reachability oracle is available for scenarios that want to
  * take the failure detector out of the picture.
  */
-final class SimCluster {
-  final Simulator sim;
-  final SimNetwork network;
-  final RequestSettings settings;
-  final List<SimNode> nodes = new ArrayList<>();
+public final class SimCluster {
+  public final Simulator sim;
+  public final SimNetwork network;
+  public final RequestSettings settings;
+  public final List<SimNode> nodes = new ArrayList<>();
   final boolean gossip;
+  /** Anti-entropy settings, or null for a cluster without anti-entropy. */
+  final AntiEntropyConfig antiEntropy;
+  final int vnodes;
 
-  final class SimNode {
-    final int index;
-    final String id;
-    final Endpoint endpoint;
-    final Simulator.Process process;
-    final StorageEngine storage = InMemoryStorageEngine.withDefaults();
+  public final class SimNode {
+    public final int index;
+    public final String id;
+    public final Endpoint endpoint;
+    public final Simulator.Process process;
+    /** The raw store, below any decorator: what survives a simulated kill, as the files do. */
+    public final StorageEngine storage = InMemoryStorageEngine.withDefaults();
     final SimTransport transport;
     final List<Long> tokens;
-    RingNode node;
+    public final MetricRegistry metrics = new MetricRegistry();
+    public RingNode node;
+    public AntiEntropy ae;
 
     SimNode(int index) {
       this.index = index;
       this.id = "n" + (index + 1);
-      this.tokens = TokenAllocator.allocate(64, new java.util.HashSet<>(), sim.random());
+      this.tokens = TokenAllocator.allocate(vnodes, new java.util.HashSet<>(), sim.random());
       this.endpoint = new Endpoint("10.0.0." + (index + 1), 7000);
       this.process = sim.process(id);
       this.transport = network.transport(endpoint, process);
       boot();
     }
 
-    Membership membership;
+    public Membership membership;
+    HintedHandoff handoff;
+    final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
     long generation;
 
     void boot() {
@@ -79,16 +93,37 @@ final class SimCluster {
       } else {
         view = new View(this);
       }
-      node = new RingNode(id, endpoint, settings, storage, transport, view, sim, process.scheduler(),
-          process.executor(), new KryoContextCodec(), new NodeMetrics(new MetricRegistry()));
+      metrics.removeMatching((name, metric) -> true); // a restart starts its metrics afresh
+      StorageEngine served = storage;
+      ae = null;
+      if (membership != null && antiEntropy != null) {
+        Membership m = membership;
+        ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, sim,
+            process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport::send, metrics);
+        m.addRingListener(ae::onRingChanged);
+        served = ae.storage(); // as in ServerNode: every mutation goes through the trees
+      }
+      node = new RingNode(id, endpoint, settings, served, transport, view, sim, process.scheduler(),
+          process.executor(), new KryoContextCodec(), new NodeMetrics(metrics));
       if (membership != null) {
         Membership m = membership;
+        AntiEntropy a = ae;
+        handoff = new HintedHandoff(id, hints, served, node, process.executor(), HandoffConfig.DEFAULTS,
+            m::endpointIfAlive, (nodeId, key) -> m.isPrimary(nodeId, key, settings.replicationFactor()), metrics);
+        node.addReplicaListener(handoff);
+        handoff.start();
         node.setOtherMessageHandler((from, message) -> {
+          if (a != null && a.onMessage(from, message)) {
+            return;
+          }
           if (message instanceof GossipMessages.GossipMessage g) {
             m.onGossip(from, g.payload());
           }
         });
         m.start();
+        if (a != null) {
+          a.start();
+        }
       }
       transport.start(node);
     }
@@ -187,7 +222,19 @@ final class SimCluster {
    *     network; false: a fixed ring and an oracle that knows who is reachable
    */
   SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
+    this(seed, size, settings, gossip, null, 64);
+  }
+
+  /** A cluster with real gossip and anti-entropy, {@code vnodes} tokens per node. */
+  public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes) {
+    this(seed, size, settings, true, antiEntropy, vnodes);
+  }
+
+  private SimCluster(long seed, int size, RequestSettings settings, boolean gossip, AntiEntropyConfig antiEntropy,
+      int vnodes) {
     this.gossip = gossip;
+    this.antiEntropy = antiEntropy;
+    this.vnodes = vnodes;
     this.sim = new Simulator(seed);
     this.network = new SimNetwork(sim);
     this.settings = settings;
@@ -204,7 +251,7 @@ final class SimCluster {
   }
 
   /** Every node's ring has every node. */
-  boolean ringComplete() {
+  public boolean ringComplete() {
     for (SimNode n : nodes) {
       if (n.membership.ring().nodeCount() != nodes.size()) {
         return false;
@@ -224,36 +271,36 @@ final class SimCluster {
     return out;
   }
 
-  SimNode node(int i) {
+  public SimNode node(int i) {
     return nodes.get(i);
   }
 
-  void kill(int i) {
+  public void kill(int i) {
     nodes.get(i).process.kill();
   }
 
   /** Restarts a killed node: a new RingNode (no coordinator state) over the same storage. */
-  void restart(int i) {
+  public void restart(int i) {
     SimNode s = nodes.get(i);
     s.process.restart();
     s.boot();
   }
 
   /** An operation in flight from a client, completed by the simulation. */
-  static final class Call {
+  public static final class Call {
     final AtomicReference<Reply> reply = new AtomicReference<>();
 
-    boolean done() {
+    public boolean done() {
       return reply.get() != null;
     }
 
-    Reply get() {
+    public Reply get() {
       return reply.get();
     }
   }
 
   /** Sends a client request to node {@code i} now; the reply lands in the returned call. */
-  Call call(int i, Request request) {
+  public Call call(int i, Request request) {
     Call call = new Call();
     RingNode target = nodes.get(i).node;
     sim.after(0, () -> target.onRequest(request, call.reply::set));
@@ -261,13 +308,23 @@ final class SimCluster {
   }
 
   /** Sends and runs the simulation until the reply arrives (bounded). */
-  Reply await(int i, Request request) {
+  public Reply await(int i, Request request) {
     Call c = call(i, request);
     sim.runUntil(c::done, 60_000);
     return c.get();
   }
 
-  static byte[] bytes(String s) {
+  public static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A node's raw stored object for a key (below the anti-entropy decorator; null when absent). */
+  public static VersionedObject stored(SimNode n, byte[] key) {
+    return n.storage.get(key);
+  }
+
+  /** An anti-entropy counter of a node, {@code ringkv.antientropy.<name>}. */
+  public static long counter(SimNode n, String name) {
+    return n.metrics.counter("ringkv.antientropy." + name).getCount();
   }
 }

@@ -22,7 +22,17 @@ public interface StorageEngine extends AutoCloseable {
    * @throws LimitExceededException when the key, value or sibling count is over its limit; nothing is stored
    * @throws StoreFullException when the store has no room; nothing is stored
    */
-  WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs);
+  default WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+    return write(key, clientContext, valueOrNull, nodeId, nowMs, 0);
+  }
+
+  /**
+   * As {@link #write(byte[], VersionVector, byte[], String, long)} with the client's idempotency id
+   * ({@code writeId}, 0 for none): a write whose id a stored sibling already carries is a retry of a
+   * write already applied, and changes nothing; the result's dot is that sibling's.
+   */
+  WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId);
 
   /**
    * Merges an object received from another replica (read repair, hinted handoff, anti-entropy)

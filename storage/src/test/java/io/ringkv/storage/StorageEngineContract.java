@@ -263,4 +263,49 @@ public abstract class StorageEngineContract {
     assertThrows(StorageException.class, () -> e.get(b("k")));
     assertThrows(StorageException.class, () -> e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1));
   }
+
+  @Test
+  void aKeyRecreatedAfterItsTombstoneWasPurgedNeverReusesADot() throws Exception {
+    StorageEngine a = newEngine();
+    // replica "a" writes twice, then deletes with the latest context
+    a.write(b("k"), VersionVector.EMPTY, b("v1"), "a", 1);
+    VersionedObject second = a.write(b("k"), a.get(b("k")).context(), b("v2"), "a", 2).current();
+    VersionedObject tombstone = a.write(b("k"), second.context(), null, "a", 3).current();
+    // another replica still holds the tombstone when "a" purges it (tombstone GC)
+    VersionedObject elsewhere = tombstone;
+    assertTrue(a.removeIfUnchanged(b("k"), tombstone));
+    // a new, blind write of the key on "a": its dot must be one the tombstone's context has not seen
+    WriteResult recreated = a.write(b("k"), VersionVector.EMPTY, b("new"), "a", 4);
+    assertFalse(tombstone.context().covers(recreated.dot()),
+        "dot " + recreated.dot() + " was already seen by " + tombstone.context());
+    VersionedObject merged = a.merge(b("k"), elsewhere);
+    assertEquals(Set.of("new"), values(merged),
+        "the replica holding the old tombstone made the recreated key disappear");
+  }
+
+  @Test
+  void aRetriedWriteWithTheSameWriteIdIsAppliedOnce() throws Exception {
+    StorageEngine e = newEngine();
+    WriteResult first = e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1, 4242);
+    WriteResult retry = e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 2, 4242);
+    assertEquals(first.current(), retry.current(), "the retry changed the object");
+    assertEquals(first.dot(), retry.dot());
+    assertEquals(1, e.get(b("k")).siblings().size());
+    e.write(b("k"), VersionVector.EMPTY, b("w"), "a", 3, 4343);
+    assertEquals(2, e.get(b("k")).siblings().size(), "another write id is another write");
+  }
+
+  @Test
+  void aWriteRetriedThroughASecondMinterIsShownOnceAndReplacedAsOne() throws Exception {
+    StorageEngine a = newEngine();
+    StorageEngine b = newEngine();
+    // the first attempt was minted by "a", which died before replicating it; the retry was minted by "b"
+    a.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1, 77);
+    b.write(b("k"), VersionVector.EMPTY, b("v"), "b", 2, 77);
+    VersionedObject merged = a.merge(b("k"), b.get(b("k")));
+    assertEquals(merged, b.merge(b("k"), a.get(b("k"))), "both replicas converge on the same object");
+    assertEquals(1, merged.liveValuesOncePerWrite().size(), "a reader sees the write once");
+    VersionedObject replaced = a.write(b("k"), merged.context(), b("next"), "a", 3, 78).current();
+    assertEquals(Set.of("next"), values(replaced));
+  }
 }

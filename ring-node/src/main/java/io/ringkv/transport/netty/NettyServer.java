@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounds: {@link TransportConfig#maxConnections()} (refused with OVERLOADED),
  * {@link TransportConfig#maxInFlightPerConnection()} (requests over it get OVERLOADED),
- * {@link TransportConfig#helloTimeoutMs()} (silent connections are closed), and
- * {@link TransportConfig#maxFrameBytes()}. A frame that cannot be decoded is answered with an
+ * {@link TransportConfig#helloTimeoutMs()} (silent connections are closed),
+ * {@link WireCodec#HELLO_MAX_FRAME_BYTES} before the Hello and {@link TransportConfig#maxFrameBytes()} after. A frame that cannot be decoded is answered with an
  * ErrorReply(PROTOCOL) when its request id is known and the connection has said Hello; otherwise the
  * connection is closed with one WARN line naming the reason. Other connections are unaffected.
  */
@@ -99,7 +99,7 @@ public final class NettyServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            WireCodec.install(ch.pipeline(), config.maxFrameBytes());
+            WireCodec.installForServer(ch.pipeline(), config.maxFrameBytes());
             ch.pipeline().addLast("connection", new Connection());
           }
         });
@@ -131,6 +131,11 @@ public final class NettyServer implements AutoCloseable {
     this.peerHandler = Objects.requireNonNull(handler, "handler");
   }
 
+  /** Stops handing peer messages on (the transport closed); later ones are dropped and counted. */
+  void clearPeerHandler() {
+    this.peerHandler = null;
+  }
+
   /** Open inbound connections, clients and peers. */
   public int connectionCount() {
     return connections.get();
@@ -141,7 +146,7 @@ public final class NettyServer implements AutoCloseable {
     return protocolErrors.sum();
   }
 
-  /** Peer messages that arrived before a peer handler was set. */
+  /** Peer messages that arrived while no peer handler was set (before start, after close). */
   public long peerMessagesUnhandled() {
     return peerMessagesUnhandled.sum();
   }
@@ -262,6 +267,7 @@ public final class NettyServer implements AutoCloseable {
         state = State.CLIENT;
       }
       helloTimer.cancel(false);
+      WireCodec.helloAccepted(ctx.pipeline());
       ctx.writeAndFlush(new HelloOk(Messages.PROTOCOL_VERSION, nodeId, clusterName));
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@link TransportConfig#reconnectBackoffMinMs()}..{@link TransportConfig#reconnectBackoffMaxMs()}).
  * Messages wait in a bounded per-peer queue ({@link TransportConfig#peerQueueMax()}) while the peer is
  * slow or unreachable; beyond the bound, or after {@link TransportConfig#peerQueueMaxAgeMs()}, they are
- * dropped and counted in {@link #stats()}. Inbound, peers connect to this node's {@link NettyServer},
+ * dropped and counted in {@link #stats()}. A connection whose peer stops reading (the socket stays
+ * unwritable while a queued message outlives peerQueueMaxAgeMs) is closed and re-opened. Inbound, peers connect to this node's {@link NettyServer},
  * which hands their messages to the handler given to {@link #start}.
  *
  * <p>Each direction uses its own connection (as in memberlist): a reply to a peer's request is a
@@ -94,10 +95,14 @@ public final class NettyTransport implements Transport {
     return c != null && c.isReady();
   }
 
-  /** Closes every outbound connection, waiting at most the shutdown timeout; queued messages are dropped. */
+  /**
+   * Stops delivering inbound peer messages and closes every outbound connection, waiting at most the
+   * shutdown timeout; queued messages are dropped. The server keeps serving clients until it is closed.
+   */
   @Override
   public void close() {
     closed = true;
+    server.clearPeerHandler();
     List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
     for (PeerConnection c : peers.values()) {
       closing.add(c.close());

@@ -22,6 +22,7 @@ import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
 import io.ringkv.transport.TransportConfig;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,16 @@ final class PeerConnection {
 
   private void scheduleDrain() {
     if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
+      try {
+        loop.execute(this::drain);
+      } catch (RejectedExecutionException e) { // the network is shutting down
+        drainScheduled.set(false);
+        Queued q;
+        while ((q = queue.poll()) != null) {
+          size.decrementAndGet();
+          transport.droppedOther.increment();
+        }
+      }
     }
   }
 
@@ -123,6 +133,14 @@ final class PeerConnection {
       }
       if (wrote) {
         channel.flush();
+      }
+      Queued head = queue.peek();
+      if (!channel.isWritable() && head != null && expired(head, now)) {
+        // The peer has not read for longer than a message may wait: it is stuck or behind a
+        // partition that TCP has not noticed yet. Start over on a fresh connection.
+        log.warn("peer {} stopped reading (a message waited over peerQueueMaxAgeMs={}); reconnecting", peer,
+            config.peerQueueMaxAgeMs());
+        channel.close();
       }
       return;
     }
@@ -241,6 +259,9 @@ final class PeerConnection {
 
   Future<?> close() {
     Promise<Void> done = loop.newPromise();
+    if (loop.isShuttingDown()) { // the network closed first: its shutdown closes the channel
+      return done.setSuccess(null);
+    }
     loop.execute(() -> {
       closed = true;
       readyFlag = false;

@@ -32,9 +32,34 @@ import java.util.List;
 public final class WireCodec {
   private WireCodec() {}
 
+  /**
+   * Largest frame a server accepts before the connection's Hello is accepted (64 KiB; a Hello is well
+   * under 1 KiB). Keeps a connection that has not identified itself from making the node buffer a
+   * full {@code maxFrameBytes} frame.
+   */
+  public static final int HELLO_MAX_FRAME_BYTES = 64 * 1024;
+
   /** Adds the frame decoder, message decoder, length prepender and message encoder to {@code pipeline}. */
   public static void install(ChannelPipeline pipeline, int maxFrameBytes) {
-    pipeline.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
+    install(pipeline, maxFrameBytes, maxFrameBytes);
+  }
+
+  /**
+   * The server's variant: frames are limited to {@link #HELLO_MAX_FRAME_BYTES} until
+   * {@link #helloAccepted} is called for the pipeline.
+   */
+  static void installForServer(ChannelPipeline pipeline, int maxFrameBytes) {
+    install(pipeline, maxFrameBytes, Math.min(maxFrameBytes, HELLO_MAX_FRAME_BYTES));
+  }
+
+  static void helloAccepted(ChannelPipeline pipeline) {
+    pipeline.get(FrameDecoder.class).limitBytes = Integer.MAX_VALUE;
+  }
+
+  private static void install(ChannelPipeline pipeline, int maxFrameBytes, int firstLimitBytes) {
+    FrameDecoder frames = new FrameDecoder(maxFrameBytes);
+    frames.limitBytes = firstLimitBytes;
+    pipeline.addLast("frameDecoder", frames);
     pipeline.addLast("messageDecoder", new MessageDecoder());
     pipeline.addLast("framePrepender", new LengthFieldPrepender(4));
     pipeline.addLast("messageEncoder", new MessageEncoder(maxFrameBytes));
@@ -62,6 +87,9 @@ public final class WireCodec {
    */
   static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
     private final int maxFrameBytes;
+    /** A lower bound than maxFrameBytes while the connection is unidentified; event-loop confined. */
+    int limitBytes = Integer.MAX_VALUE;
+    private boolean failed;
 
     FrameDecoder(int maxFrameBytes) {
       super(maxFrameBytes, 0, 4, 0, 4, true);
@@ -70,16 +98,26 @@ public final class WireCodec {
 
     @Override
     protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+      if (failed) { // the stream cannot be framed any more; the connection is closing
+        in.skipBytes(in.readableBytes());
+        return null;
+      }
       int readable = in.readableBytes();
       long oversizeId = BadFrame.NO_REQUEST_ID;
       long length = -1;
       if (readable >= 4) {
         length = in.getUnsignedInt(in.readerIndex());
-        if (length > maxFrameBytes) {
+        if (length > Math.min(maxFrameBytes, limitBytes)) {
           if (readable < 4 + TransportConfig.FRAME_HEADER_BYTES) {
             return null; // wait for the request id
           }
           oversizeId = in.getLong(in.readerIndex() + 4);
+          if (length <= maxFrameBytes) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            return new BadFrame(oversizeId, "frame of " + length + " bytes before Hello exceeds "
+                + limitBytes + " bytes", true);
+          }
         }
       }
       try {
@@ -87,6 +125,7 @@ public final class WireCodec {
         if (frame instanceof ByteBuf buf && buf.readableBytes() <= TransportConfig.FRAME_HEADER_BYTES) {
           int size = buf.readableBytes();
           buf.release();
+          failed = true;
           return new BadFrame(BadFrame.NO_REQUEST_ID,
               "frame of " + size + " bytes is shorter than the " + (TransportConfig.FRAME_HEADER_BYTES + 1)
                   + "-byte minimum", true);
@@ -96,6 +135,7 @@ public final class WireCodec {
         return new BadFrame(oversizeId,
             "frame of " + length + " bytes exceeds maxFrameBytes " + maxFrameBytes, false);
       } catch (CorruptedFrameException e) {
+        failed = true;
         return new BadFrame(BadFrame.NO_REQUEST_ID, "corrupt frame: " + e.getMessage(), true);
       }
     }

@@ -7,11 +7,17 @@ import java.util.Objects;
  * One of the concurrent versions of a key: a value, or a tombstone when {@code value} is null,
  * labelled with the dot of the write that made it. {@code writtenAtMs} is the coordinating
  * replica's clock at the write; it is informational (shown to users, used by tombstone GC) and
- * never decides which version wins.
+ * never decides which version wins. {@code writeId} is the client's idempotency id of the write
+ * (0 when it gave none): a retried write carries the same id and is recognised instead of becoming a
+ * second sibling.
  */
-public record Sibling(Dot dot, byte[] value, long writtenAtMs) {
+public record Sibling(Dot dot, byte[] value, long writtenAtMs, long writeId) {
   public Sibling {
     Objects.requireNonNull(dot, "dot");
+  }
+
+  public Sibling(Dot dot, byte[] value, long writtenAtMs) {
+    this(dot, value, writtenAtMs, 0);
   }
 
   public static Sibling tombstone(Dot dot, long writtenAtMs) {
@@ -32,6 +38,7 @@ public record Sibling(Dot dot, byte[] value, long writtenAtMs) {
     return o instanceof Sibling s
         && dot.equals(s.dot)
         && writtenAtMs == s.writtenAtMs
+        && writeId == s.writeId
         && Arrays.equals(value, s.value);
   }
 

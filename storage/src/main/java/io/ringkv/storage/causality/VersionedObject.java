@@ -78,6 +78,30 @@ public final class VersionedObject {
     return live;
   }
 
+  /**
+   * The live values a client is shown: one per write, so the two siblings of a write retried through
+   * two minters appear once. Sorted by dot.
+   */
+  public List<byte[]> liveValuesOncePerWrite() {
+    List<byte[]> values = new ArrayList<>(siblings.size());
+    Set<Long> ids = null;
+    for (Sibling s : siblings) {
+      if (s.isTombstone()) {
+        continue;
+      }
+      if (s.writeId() != 0) {
+        if (ids == null) {
+          ids = new HashSet<>();
+        }
+        if (!ids.add(s.writeId())) {
+          continue;
+        }
+      }
+      values.add(s.value());
+    }
+    return values;
+  }
+
   /** True when no sibling holds a value: the key reads as "not found". */
   public boolean isDeleted() {
     for (Sibling s : siblings) {
@@ -101,16 +125,56 @@ public final class VersionedObject {
    * @return the new object; its newest dot is {@code (node, max(context[node], clientContext[node]) + 1)}
    */
   public VersionedObject write(VersionVector clientContext, byte[] valueOrNull, String node, long nowMs) {
-    Dot dot = new Dot(node, Math.max(context.get(node), clientContext.get(node)) + 1);
+    return write(clientContext, valueOrNull, node, nowMs, 0);
+  }
+
+  /**
+   * As {@link #write(VersionVector, byte[], String, long)}, minting the dot above {@code counterFloor}
+   * too: the highest counter the node ever minted for any key (see {@code DotCounter}), so that a key
+   * recreated after tombstone GC never reuses a dot.
+   */
+  public VersionedObject write(VersionVector clientContext, byte[] valueOrNull, String node, long nowMs,
+      long counterFloor) {
+    return write(clientContext, valueOrNull, node, nowMs, counterFloor, 0);
+  }
+
+  /**
+   * As {@link #write(VersionVector, byte[], String, long, long)} for a write with idempotency id
+   * {@code writeId} (0: none). When a sibling of that write is already here, the write is a retry of
+   * one already applied and this object is returned unchanged.
+   */
+  public VersionedObject write(VersionVector clientContext, byte[] valueOrNull, String node, long nowMs,
+      long counterFloor, long writeId) {
+    if (writeId != 0 && siblingOf(writeId) != null) {
+      return this;
+    }
+    Dot dot = new Dot(node, Math.max(Math.max(context.get(node), clientContext.get(node)), counterFloor) + 1);
     List<Sibling> next = new ArrayList<>(siblings.size() + 1);
     for (Sibling s : siblings) {
       if (!clientContext.covers(s.dot())) {
         next.add(s);
       }
     }
-    next.add(new Sibling(dot, valueOrNull, nowMs));
+    next.add(new Sibling(dot, valueOrNull, nowMs, writeId));
     next.sort(BY_DOT);
     return new VersionedObject(context.join(clientContext).with(dot), Collections.unmodifiableList(next));
+  }
+
+  /**
+   * The sibling made by the write with idempotency id {@code writeId}, or null.
+   *
+   * <p>A write retried through a second minter, after its first minter died before replicating it,
+   * leaves two siblings with the same id once that minter returns. Merge keeps both (collapsing them
+   * in merge breaks associativity: a property test found the counterexample), and readers show one:
+   * see {@link #liveValuesOncePerWrite()}. The next write with the read's context replaces both.
+   */
+  public Sibling siblingOf(long writeId) {
+    for (Sibling s : siblings) {
+      if (s.writeId() == writeId) {
+        return s;
+      }
+    }
+    return null;
   }
 
   /** The dot minted by the last {@link #write} is the largest dot of its node among the siblings. */

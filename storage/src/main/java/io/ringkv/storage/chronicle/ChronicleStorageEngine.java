@@ -7,6 +7,8 @@ import io.ringkv.storage.StorageLimits;
 import io.ringkv.storage.StorageStats;
 import io.ringkv.storage.StoreFullException;
 import io.ringkv.storage.WriteResult;
+import io.ringkv.storage.DotCounter;
+import io.ringkv.storage.causality.Dot;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.storage.codec.RecordCodec;
@@ -18,11 +20,13 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
@@ -54,16 +58,21 @@ import org.slf4j.LoggerFactory;
  *       owner did not close cleanly) and {@code createPersistedTo(file)} otherwise.
  * </ul>
  * Recovery checks each entry's checksum (on by default for persisted maps) and logs any entry it had
- * to drop; with entries checksummed, a write interrupted by the kill is either whole or gone.
+ * to drop. That alone would lose a key whose record was being overwritten in place when the process
+ * died (its last acknowledged state is gone), so every change is first appended to a
+ * {@link RedoJournal} ({@code <dataDir>/objects.journal}) and the journal is replayed on open.
  *
  * <h2>Atomic read-modify-write</h2>
  * {@link #write}, {@link #merge} and {@link #removeIfUnchanged} run inside a Chronicle query context
  * holding the key's segment update lock (a lock in the mapped file) for the whole
- * decode-apply-encode (not through {@code ChronicleMap.compute}: see {@code computeRecord}). This is chosen over a striped {@code ReentrantLock} around get/put because the
- * segment lock is the one Chronicle already takes for the put, so we take one lock instead of two, and
- * it also excludes other processes mapping the file (tools, a restarted node racing a dying one). The
- * work done under the lock is CPU only (decode, {@link VersionedObject#write}, encode) and bounded by
- * the object limits; an exception thrown inside leaves the stored entry unchanged.
+ * decode-apply-journal-store (not through {@code ChronicleMap.compute}: see {@code computeRecord}).
+ * This is chosen over a striped {@code ReentrantLock} around get/put because the segment lock is the
+ * one Chronicle already takes for the put, so we take one lock instead of two; it also excludes other
+ * processes mapping the file (tools, a restarted node racing a dying one), and it orders the journal
+ * entries of one key exactly as the map changes. The work done under the lock is CPU plus one
+ * page-cache append (decode, {@link VersionedObject#write}, encode, journal) and bounded by the
+ * object limits; an exception thrown inside leaves the stored entry unchanged. Cost: each change
+ * writes its record twice (journal and map), both to the page cache.
  *
  * <h2>Full store</h2>
  * Chronicle sizes the file from {@link ChronicleStorageConfig} and can grow by {@code maxBloatFactor};
@@ -87,21 +96,33 @@ public final class ChronicleStorageEngine implements StorageEngine {
 
   private static final String ENTRIES_SETTING = "storage.entries (--storage-entries)";
 
+  /** The lease of the node-wide dot counter floor (see {@link DotCounter}). */
+  static final String DOT_LEASE_FILE = "dots.lease";
+
   private final ChronicleStorageConfig config;
   private final StorageLimits limits;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ChronicleMap<byte[], byte[]> map;
+  private final RedoJournal journal;
+  private final long journalBytesMax;
+  /** Changes hold it shared (journal append + map change); a checkpoint holds it exclusively to truncate the journal. */
+  private final ReentrantReadWriteLock checkpointLock = new ReentrantReadWriteLock();
   private final boolean recovered;
+  private final DotCounter dots;
   private volatile boolean closed;
 
   private ChronicleStorageEngine(ChronicleStorageConfig config, StorageLimits limits, FileChannel lockChannel,
-      FileLock lock, ChronicleMap<byte[], byte[]> map, boolean recovered) {
+      FileLock lock, ChronicleMap<byte[], byte[]> map, RedoJournal journal, long journalBytesMax, boolean recovered,
+      DotCounter dots) {
+    this.dots = dots;
     this.config = config;
     this.limits = limits;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.map = map;
+    this.journal = journal;
+    this.journalBytesMax = journalBytesMax;
     this.recovered = recovered;
   }
 
@@ -112,6 +133,11 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * @throws StorageException when the directory is in use by another engine or cannot be opened
    */
   public static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits) {
+    return open(config, limits, RedoJournal.BYTES_MAX);
+  }
+
+  /** As {@link #open(ChronicleStorageConfig, StorageLimits)} with another checkpoint size (tests). */
+  static ChronicleStorageEngine open(ChronicleStorageConfig config, StorageLimits limits, long journalBytesMax) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limits, "limits");
     Path dir = config.dataDir();
@@ -146,11 +172,25 @@ public final class ChronicleStorageEngine implements StorageEngine {
       } else {
         map = builder.createPersistedTo(file.toFile());
       }
-      if (!Files.exists(dirty)) {
-        Files.createFile(dirty);
-        syncDirectory(dir);
+      RedoJournal journal = null;
+      DotCounter dots;
+      try {
+        dots = DotCounter.persisted(dir.resolve(DOT_LEASE_FILE));
+        journal = RedoJournal.open(dir);
+        replay(journal, map, file);
+        if (!Files.exists(dirty)) {
+          Files.createFile(dirty);
+          syncDirectory(dir);
+        }
+      } catch (IOException | RuntimeException e) {
+        map.close();
+        if (journal != null) {
+          journal.close();
+        }
+        throw e;
       }
-      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, recover);
+      return new ChronicleStorageEngine(config, limits, lockChannel, lock, map, journal, journalBytesMax, recover,
+          dots);
     } catch (IOException | RuntimeException e) {
       closeQuietly(lockChannel);
       if (e instanceof StorageException se) {
@@ -158,6 +198,36 @@ public final class ChronicleStorageEngine implements StorageEngine {
       }
       throw new StorageException("cannot open storage in " + dir + ": " + e, e);
     }
+  }
+
+  /**
+   * Gives every key the journal names its last journaled state (the journal only holds changes since
+   * the last checkpoint, so this is a no-op after a clean close), then empties the journal.
+   */
+  private static void replay(RedoJournal journal, ChronicleMap<byte[], byte[]> map, Path file) throws IOException {
+    Map<RedoJournal.ByteArrayKey, byte[]> states = journal.lastStates();
+    if (states.isEmpty()) {
+      journal.truncate();
+      return;
+    }
+    int repaired = 0;
+    for (Map.Entry<RedoJournal.ByteArrayKey, byte[]> e : states.entrySet()) {
+      byte[] key = e.getKey().bytes();
+      byte[] record = e.getValue();
+      byte[] current = map.get(key);
+      if (record == null) {
+        if (current != null) {
+          map.remove(key);
+          repaired++;
+        }
+      } else if (!Arrays.equals(current, record)) {
+        map.put(key, record);
+        repaired++;
+      }
+    }
+    log.warn("replayed {} journaled changes into {}; {} keys differed from the journal and were repaired",
+        states.size(), file, repaired);
+    journal.truncate();
   }
 
   /** True when this engine had to recover its file because the previous owner did not close it. */
@@ -177,7 +247,8 @@ public final class ChronicleStorageEngine implements StorageEngine {
   }
 
   @Override
-  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId) {
     checkOpen();
     Objects.requireNonNull(nodeId, "nodeId");
     VersionVector context = clientContext == null ? VersionVector.EMPTY : clientContext;
@@ -187,7 +258,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
     computeRecord(key, (k, stored) -> {
       VersionedObject previous = stored == null ? null : RecordCodec.decode(stored);
       VersionedObject next = (previous == null ? VersionedObject.EMPTY : previous)
-          .write(context, valueOrNull, nodeId, nowMs);
+          .write(context, valueOrNull, nodeId, nowMs, dots.floor(), writeId);
       if (limits.checkSiblings(next.siblings().size())) {
         log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
             key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
@@ -196,7 +267,11 @@ public final class ChronicleStorageEngine implements StorageEngine {
       after[0] = next;
       return RecordCodec.encode(next);
     });
-    return new WriteResult(before[0], after[0], after[0].newestDotOf(nodeId));
+    Dot minted = writeId != 0 ? after[0].siblingOf(writeId).dot() : after[0].newestDotOf(nodeId);
+    if (minted.node().equals(nodeId)) {
+      dots.minted(minted.counter());
+    }
+    return new WriteResult(before[0], after[0], minted);
   }
 
   @Override
@@ -246,10 +321,20 @@ public final class ChronicleStorageEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Keys from Chronicle's counters; {@code capacityKeys} is the configured {@code entries} (the file's
+   * own sizing wins if it was created with another value); {@code bytesUsed} sums Chronicle's per-segment
+   * used bytes (whole allocation chunks, so slightly above the records' size). Visits every segment:
+   * meant for metrics, not for every request.
+   */
   @Override
   public StorageStats stats() {
     checkOpen();
-    return new StorageStats(map.longSize(), config.entries(), map.offHeapMemoryUsed());
+    long used = 0;
+    for (ChronicleMap.SegmentStats segment : map.segmentStats()) {
+      used += segment.usedBytes();
+    }
+    return new StorageStats(map.longSize(), config.entries(), used);
   }
 
   @Override
@@ -264,13 +349,18 @@ public final class ChronicleStorageEngine implements StorageEngine {
       return;
     }
     closed = true;
+    checkpointLock.writeLock().lock();
     try {
       map.close();
+      journal.truncate();
+      journal.close();
+      dots.close();
       Files.deleteIfExists(config.dataDir().resolve(DIRTY_MARKER));
       syncDirectory(config.dataDir());
     } catch (IOException e) {
       throw new UncheckedIOException("closing storage in " + config.dataDir(), e);
     } finally {
+      checkpointLock.writeLock().unlock();
       try {
         lock.release();
       } catch (IOException e) {
@@ -286,14 +376,15 @@ public final class ChronicleStorageEngine implements StorageEngine {
    * {@link StoreFullException}.
    *
    * <p>Why not {@code ChronicleMap.compute}: when a record grows, Chronicle relocates the entry, and if
-   * the relocation cannot allocate (the store is full) it has already released the old entry's chunks
-   * and decremented the segment's entry count, leaving a key that {@code get} still finds but that
-   * iteration and {@code size} miss and whose space may be handed out again (found by
+   * the relocation cannot allocate (the store is full) it has already released the old entry and
+   * decremented the segment's entry count, leaving a segment in which {@code get} still finds the key
+   * but iteration and {@code size()} miss it (found by
    * {@code ChronicleStorageEngineTest.aFullStoreIsAClearErrorAndKeepsEverythingWrittenBefore}).
    * So a record that grows is written as remove + insert inside the same lock, and if the insert finds
    * no room the old record is inserted back into the space it has just freed.
    */
   private void computeRecord(byte[] key, BiFunction<byte[], byte[], byte[]> fn) {
+    checkpointLock.readLock().lock();
     try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key)) {
       c.updateLock().lock();
       MapEntry<byte[], byte[]> entry = c.entry();
@@ -302,25 +393,65 @@ public final class ChronicleStorageEngine implements StorageEngine {
       if (next == stored) {
         return;
       }
-      if (next == null) {
-        entry.doRemove();
-      } else if (entry == null) {
-        insert(c, next);
-      } else if (next.length <= stored.length) {
-        entry.doReplaceValue(c.wrapValueAsData(next));
-      } else {
-        entry.doRemove();
-        try {
+      journal(key, next);
+      try {
+        if (next == null) {
+          entry.doRemove();
+        } else if (entry == null) {
           insert(c, next);
-        } catch (StoreFullException full) {
-          c.absentEntry().doInsert(c.wrapValueAsData(stored));
-          throw full;
+        } else if (next.length <= stored.length) {
+          entry.doReplaceValue(c.wrapValueAsData(next));
+        } else {
+          entry.doRemove();
+          try {
+            insert(c, next);
+          } catch (RuntimeException refused) {
+            // full, or the grown record is over Chronicle's largest entry: put the old record back in
+            // the space it has just freed, so the refused write changes nothing
+            c.absentEntry().doInsert(c.wrapValueAsData(stored));
+            throw refused;
+          }
         }
+      } catch (RuntimeException refused) {
+        journal(key, stored); // the map still holds the old state: say so, or a replay would apply the refused one
+        throw refused;
       }
     } catch (StorageException e) {
       throw e;
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new StorageException("storage write failed: " + e.getMessage(), e);
+    } finally {
+      checkpointLock.readLock().unlock();
+    }
+    maybeCheckpoint();
+  }
+
+  private void journal(byte[] key, byte[] recordOrNull) {
+    try {
+      if (recordOrNull == null) {
+        journal.remove(key);
+      } else {
+        journal.put(key, recordOrNull);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot append to the redo journal in " + config.dataDir() + ": " + e, e);
+    }
+  }
+
+  /** Empties the journal once it is over its bound ({@link RedoJournal#BYTES_MAX}), waiting for changes in flight. */
+  private void maybeCheckpoint() {
+    if (journal.size() <= journalBytesMax) {
+      return;
+    }
+    checkpointLock.writeLock().lock();
+    try {
+      if (!closed && journal.size() > journalBytesMax) {
+        journal.truncate();
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot truncate the redo journal in " + config.dataDir() + ": " + e, e);
+    } finally {
+      checkpointLock.writeLock().unlock();
     }
   }
 

@@ -17,7 +17,7 @@ import io.ringkv.storage.causality.VersionedObject;
  */
 public final class RecordCodec {
   /** The format written by this code. */
-  public static final byte FORMAT_VERSION = 1;
+  public static final byte FORMAT_VERSION = 2; // 2: siblings carry write ids
 
   /** Kryo instances kept for reuse; more concurrent callers simply create (and drop) extra ones. */
   static final int KRYO_POOL_MAX = 32;

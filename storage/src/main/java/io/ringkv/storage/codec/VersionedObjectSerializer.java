@@ -25,7 +25,8 @@ import java.util.Map;
  *       node ids are written once per object, not once per sibling;
  *   <li>{@code varlong counter} (positive);
  *   <li>{@code varint valueLength + 1}, 0 for a tombstone, then the value bytes;
- *   <li>{@code writtenAtMs}, a zig-zag varlong.
+ *   <li>{@code writtenAtMs}, a zig-zag varlong;
+ *   <li>the write id: one byte 0 when the write had none, else 1 and the id in 8 bytes.
  * </ul>
  *
  * <p>Decoding bounds the sibling count by 1024 and each value by 64 MiB, checks lengths against the
@@ -67,6 +68,12 @@ public final class VersionedObjectSerializer extends Serializer<VersionedObject>
         out.writeBytes(value);
       }
       out.writeVarLong(s.writtenAtMs(), false);
+      if (s.writeId() == 0) {
+        out.writeByte(0);
+      } else {
+        out.writeByte(1);
+        out.writeLong(s.writeId());
+      }
     }
   }
 
@@ -100,7 +107,16 @@ public final class VersionedObjectSerializer extends Serializer<VersionedObject>
         value = in.readBytes(length);
       }
       long writtenAtMs = in.readVarLong(false);
-      siblings.add(new Sibling(new Dot(nodes[index], counter), value, writtenAtMs));
+      WireFormat.requireAvailable(in, 1, "write id marker of sibling " + i);
+      byte marker = in.readByte();
+      long writeId = 0;
+      if (marker == 1) {
+        WireFormat.requireAvailable(in, Long.BYTES, "write id of sibling " + i);
+        writeId = in.readLong();
+      } else if (marker != 0) {
+        throw new KryoException("write id marker of sibling " + i + " is " + marker + " (corrupt record?)");
+      }
+      siblings.add(new Sibling(new Dot(nodes[index], counter), value, writtenAtMs, writeId));
     }
     try {
       return VersionedObject.of(context, siblings);

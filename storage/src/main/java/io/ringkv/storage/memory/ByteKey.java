@@ -12,8 +12,14 @@ final class ByteKey {
     this.hash = Arrays.hashCode(bytes);
   }
 
+  /** A key that owns a private copy of {@code bytes}: for storing. */
   static ByteKey copyOf(byte[] bytes) {
     return new ByteKey(bytes.clone());
+  }
+
+  /** A key over the caller's array, not copied: only for lookups that never store the key. */
+  static ByteKey lookup(byte[] bytes) {
+    return new ByteKey(bytes);
   }
 
   int length() {

@@ -6,6 +6,8 @@ import io.ringkv.storage.StorageLimits;
 import io.ringkv.storage.StorageStats;
 import io.ringkv.storage.StoreFullException;
 import io.ringkv.storage.WriteResult;
+import io.ringkv.storage.DotCounter;
+import io.ringkv.storage.causality.Dot;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.Map;
@@ -37,6 +39,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
   private final ConcurrentHashMap<ByteKey, VersionedObject> objects = new ConcurrentHashMap<>();
   private final AtomicLong entries = new AtomicLong();
   private final AtomicLong bytesUsed = new AtomicLong();
+  private final DotCounter dots = DotCounter.inMemory();
   private volatile boolean closed;
 
   /**
@@ -64,11 +67,12 @@ public final class InMemoryStorageEngine implements StorageEngine {
   @Override
   public VersionedObject get(byte[] key) {
     checkOpen();
-    return objects.get(ByteKey.copyOf(key));
+    return objects.get(ByteKey.lookup(key));
   }
 
   @Override
-  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs) {
+  public WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
+      long writeId) {
     checkOpen();
     Objects.requireNonNull(nodeId, "nodeId");
     VersionVector context = clientContext == null ? VersionVector.EMPTY : clientContext;
@@ -77,7 +81,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
     ByteKey k = ByteKey.copyOf(key);
     VersionedObject after = objects.compute(k, (ignored, stored) -> {
       VersionedObject base = stored == null ? VersionedObject.EMPTY : stored;
-      VersionedObject next = base.write(context, valueOrNull, nodeId, nowMs);
+      VersionedObject next = base.write(context, valueOrNull, nodeId, nowMs, dots.floor(), writeId);
       if (limits.checkSiblings(next.siblings().size())) {
         log.warn("key of {} bytes has {} siblings after a write by {} (siblingsWarn={}, siblingsMax={})",
             key.length, next.siblings().size(), nodeId, limits.siblingsWarn(), limits.siblingsMax());
@@ -89,7 +93,11 @@ public final class InMemoryStorageEngine implements StorageEngine {
       bytesUsed.addAndGet(sizeOf(k, next) - (stored == null ? 0 : sizeOf(k, stored)));
       return next;
     });
-    return new WriteResult(before[0], after, after.newestDotOf(nodeId));
+    Dot minted = writeId != 0 ? after.siblingOf(writeId).dot() : after.newestDotOf(nodeId);
+    if (minted.node().equals(nodeId)) {
+      dots.minted(minted.counter());
+    }
+    return new WriteResult(before[0], after, minted);
   }
 
   @Override
@@ -117,7 +125,7 @@ public final class InMemoryStorageEngine implements StorageEngine {
   public boolean removeIfUnchanged(byte[] key, VersionedObject expected) {
     checkOpen();
     Objects.requireNonNull(expected, "expected");
-    ByteKey k = ByteKey.copyOf(key);
+    ByteKey k = ByteKey.lookup(key); // computeIfPresent keeps the stored key instance
     boolean[] removed = new boolean[1];
     objects.computeIfPresent(k, (ignored, stored) -> {
       if (!stored.equals(expected)) {

@@ -117,6 +117,39 @@ class ChronicleStorageEngineTest extends StorageEngineContract {
   }
 
   @Test
+  void aRecordTooLargeForTheChunkLayoutIsRefusedAndTheOldRecordStays() {
+    // a store sized for 64-byte values cannot hold a 200 KB record in one entry
+    try (ChronicleStorageEngine e = ChronicleStorageEngine.open(small(tmp.resolve("big")), StorageLimits.DEFAULTS)) {
+      VersionedObject small = e.write(b("k"), VersionVector.EMPTY, new byte[10_000], "a", 1).current();
+      e.write(b("other"), VersionVector.EMPTY, b("x"), "a", 1);
+      io.ringkv.storage.LimitExceededException ex = assertThrows(io.ringkv.storage.LimitExceededException.class,
+          () -> e.write(b("k"), VersionVector.EMPTY, new byte[200_000], "b", 2));
+      assertTrue(ex.getMessage().contains("too large"), ex.getMessage());
+      assertEquals(Map.of("k", small, "other", e.get(b("other"))), contents(e));
+      assertEquals(2, e.stats().keys());
+    }
+  }
+
+  @Test
+  void statsReportKeysCapacityAndGrowingBytes() {
+    try (ChronicleStorageEngine e = ChronicleStorageEngine.open(small(tmp.resolve("stats")), StorageLimits.DEFAULTS)) {
+      long empty = e.stats().bytesUsed();
+      for (int i = 0; i < 200; i++) {
+        e.write(b("key-" + i), VersionVector.EMPTY, new byte[100], "a", i);
+      }
+      assertEquals(200, e.stats().keys());
+      assertEquals(10_000, e.stats().capacityKeys());
+      assertTrue(e.stats().bytesUsed() >= empty + 200 * 100, "bytesUsed " + empty + " -> " + e.stats().bytesUsed());
+    }
+  }
+
+  private static Map<String, VersionedObject> contents(StorageEngine e) {
+    Map<String, VersionedObject> seen = new LinkedHashMap<>();
+    e.forEach((k, o) -> seen.put(new String(k, java.nio.charset.StandardCharsets.UTF_8), o));
+    return seen;
+  }
+
+  @Test
   void configValidationNamesTheField() {
     Path dir = tmp.resolve("cfg");
     ChronicleStorageConfig d = ChronicleStorageConfig.defaults(dir);

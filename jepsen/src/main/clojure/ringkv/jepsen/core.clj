@@ -1,0 +1,340 @@
+(ns ringkv.jepsen.core
+  "The harness: CLI, test lifecycle and the worker threads.
+
+  A run: remove leftovers, create the namespaces, start the nodes, run the
+  workload with `concurrency` workers (one op in flight each; a worker whose op
+  ends :info retires its process id and continues as process + concurrency)
+  while the nemesis alternates calm and faults; then heal everything, wait a
+  quiet period, read every key at R=N, poll every key's replicas until they
+  agree, tear everything down, and write history.edn, results.edn, the node
+  logs and latency.png to jepsen/store/<test>/<yyyyMMddTHHmmss>/.
+  Exit 0 valid, 1 invalid, 2 harness error."
+  (:require [clojure.java.io :as io]
+            [clojure.pprint :as pprint]
+            [clojure.string :as str]
+            [clojure.tools.cli :as cli]
+            [ringkv.jepsen.checker :as checker]
+            [ringkv.jepsen.db :as db]
+            [ringkv.jepsen.history :as h]
+            [ringkv.jepsen.nemesis :as nem]
+            [ringkv.jepsen.net :as net]
+            [ringkv.jepsen.plot :as plot]
+            [ringkv.jepsen.workload :as wl])
+  (:gen-class))
+
+(defn home
+  "The jepsen/ directory (bin/run passes it; else ./jepsen or .)."
+  []
+  (io/file (or (System/getProperty "ringkv.jepsen.home")
+               (if (.isDirectory (io/file "jepsen/src")) "jepsen" "."))))
+
+(def cli-options
+  [[nil "--workload NAME" "set, register or delete" :default :set :parse-fn keyword
+    :validate [#{:set :register :delete} "must be set, register or delete"]]
+   [nil "--nemesis FAULTS" "comma-separated: partition,kill,pause (or none)" :default #{:partition :kill}
+    :parse-fn #(if (= "none" %) #{} (set (map keyword (str/split % #","))))
+    :validate [#(every? #{:partition :kill :pause} %) "faults are partition, kill, pause"]]
+   [nil "--time-limit SECONDS" "how long the workload runs" :default 60 :parse-fn parse-long]
+   [nil "--nodes N" "number of nodes" :default 5 :parse-fn parse-long :validate [#(<= 1 % 200) "1..200"]]
+   [nil "--concurrency N" "client workers" :default 10 :parse-fn parse-long]
+   [nil "--rate OPS" "target client ops per second, all workers together" :default 40.0 :parse-fn parse-double]
+   [nil "--replication-factor N" "N replicas per key; final reads use R=N" :default 3 :parse-fn parse-long]
+   [nil "--key-count N" "keys per workload (default 3 set, 5 register, 8 delete)" :parse-fn parse-long]
+   [nil "--calm SECONDS" "calm period between faults" :default 10 :parse-fn parse-long]
+   [nil "--fault SECONDS" "length of a fault" :default 10 :parse-fn parse-long]
+   [nil "--quiet SECONDS" "quiet period after the final heal" :default 10 :parse-fn parse-long]
+   [nil "--convergence-bound SECONDS" "replicas must agree this soon after the heal" :default 30 :parse-fn parse-long]
+   [nil "--op-timeout MS" "client request timeout; later is :info" :default 5000 :parse-fn parse-long]
+   [nil "--min-availability SHARE" "fail when a fault window's ok share is lower" :default 0.0 :parse-fn parse-double]
+   [nil "--strict-deletes" "a deleted value read back during a fault is invalid too (in calm it always is)"]
+   [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
+   [nil "--jar PATH" "the ringkv shaded jar" :default "repl/target/ringkv.jar"]
+   [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]
+   ;; The workloads touch a handful of keys; Chronicle's default (1M entries of 1 KiB) would allocate
+   ;; about 1.3 GB per node and take a minute to create on a busy machine.
+   [nil "--node-args ARGS" "extra flags for every node, space-separated"
+    :default ["--storage-entries" "20000" "--storage-average-value-bytes" "512"]
+    :default-desc "--storage-entries 20000 --storage-average-value-bytes 512"
+    :parse-fn #(vec (remove str/blank? (str/split % #"\s+")))]
+   [nil "--seed N" "random seed for the schedule and the workers" :parse-fn parse-long]
+   [nil "--dummy-nodes" "plumbing check: python3 http.server stands in for nodes (the run is :unknown)"]
+   [nil "--store DIR" "root of the store (default jepsen/store)"]
+   [nil "--recheck DIR" "check a stored run's history.edn again (with this --workload) and redraw its plot"]
+   ["-h" "--help"]])
+
+(defn test-name [{:keys [workload nemesis unsafe-last-write-wins]}]
+  (str "ringkv-" (name workload) "-" (if (empty? nemesis) "none" (str/join "+" (map name (sort nemesis))))
+       (when unsafe-last-write-wins "-lww")))
+
+(defn- timestamp []
+  (.format (java.time.format.DateTimeFormatter/ofPattern "yyyyMMdd'T'HHmmss")
+           (java.time.LocalDateTime/now java.time.ZoneOffset/UTC)))
+
+(defn- log [& xs] (locking *out* (apply println (str "[" (java.time.LocalTime/now) "]") xs) (flush)))
+
+;; ------------------------------------------------------------- workers
+
+(defn- dummy-invoke!
+  "--dummy-nodes: no store behind the nodes, so an op is a TCP probe of a
+  random node (ok when it accepts, fail when refused or unreachable). Enough
+  to see kills, pauses and the plumbing in the history and the plot."
+  [test hosts ^java.util.Random rng op]
+  (let [h (nth (vec hosts) (.nextInt rng (count hosts)))]
+    (if (db/port-open? h (:port test) 1000)
+      (assoc op :type :ok)
+      (assoc op :type :fail :error [:unreachable h]))))
+
+(defn- worker
+  "One worker: runs ops until the deadline. One op in flight; after :info the
+  process id is retired and a fresh one (+ concurrency) takes its place."
+  [test rec gen hosts worker-id deadline-ns]
+  (let [rng (java.util.Random. (+ (:seed test) worker-id))
+        conc (:concurrency test)
+        mean-sleep-ms (/ (* 1000.0 conc) (:rate test))
+        connect (if (:dummy-nodes test)
+                  (constantly (reify java.lang.AutoCloseable (close [_])))
+                  #(try (if-let [f (:client-factory test)] (f worker-id) (wl/connect test hosts (:port test) worker-id))
+                        (catch Throwable t (log "worker" worker-id "cannot connect:" (.getMessage t)) nil)))
+        invoke! (if (:dummy-nodes test)
+                  (fn [_ op] (dummy-invoke! test hosts rng op))
+                  (fn [client op] (wl/invoke! client test (:workload test) op)))]
+    (loop [process worker-id client (connect)]
+      (if (>= (h/now rec) deadline-ns)
+        (when client (try (.close ^java.lang.AutoCloseable client) (catch Throwable _)))
+        (do
+        (Thread/sleep (long (* 2 mean-sleep-ms (.nextDouble rng))))
+        (if-not client
+          (do (Thread/sleep 1000) (recur process (connect)))
+          (let [op (assoc (gen rng) :process process)
+                _ (h/record! rec (assoc op :type :invoke))
+                c (try (invoke! client op)
+                       (catch Throwable t (assoc op :type :info :error (str t))))
+                c (select-keys c [:type :process :f :value :error :seen])]
+            (h/record! rec c)
+            (if (= :info (:type c))
+              (do (try (.close ^java.lang.AutoCloseable client) (catch Throwable _))
+                  (recur (+ process conc) (connect)))
+              (recur process client)))))))
+    nil))
+
+(defn- final-client
+  "A client and an op runner for the phase after the heal; ops are marked :final? true."
+  [test rec hosts first-process]
+  (let [client (if-let [f (:client-factory test)] (f -1) (wl/connect test hosts (:port test) 0))
+        p (atom first-process)]
+    {:client client
+     :do-op! (fn [op]
+               (let [op (assoc op :process @p)
+                     _ (h/record! rec (assoc op :type :invoke))
+                     c (try (wl/invoke! client test (:workload test) op)
+                            (catch Throwable t (assoc op :type :info :error (str t))))
+                     c (assoc (select-keys c [:type :process :f :value :error :seen]) :final? true)]
+                 (h/record! rec c)
+                 (when (= :info (:type c)) (swap! p inc))
+                 c))}))
+
+(defn- poll-convergence!
+  "From the heal on: polls every key's replicas (`where`) every 500 ms until
+  they all answer and agree, or the convergence bound passes. The convergence
+  checker measures the time from the heal to each key's first agreeing poll."
+  [test rec do-op!]
+  (let [bound-ns (* 1000000000 (:convergence-bound test))
+        start (h/now rec)
+        agree? (fn [c] (and (= :ok (:type c))
+                            (let [states (vals (second (:value c)))]
+                              (and (seq states) (every? :answered states)
+                                   (apply = (map (juxt (comp set :values) :tombstones) states))))))]
+    (loop [pending (set (wl/keys-of (:workload test) test))]
+      (when (and (seq pending) (< (- (h/now rec) start) bound-ns))
+        (let [done (set (filter #(agree? (do-op! {:f :replicas :value [% nil]})) pending))]
+          (when (seq (remove done pending)) (Thread/sleep 500))
+          (recur (reduce disj pending done)))))))
+
+(defn- final-reads!
+  "A read of every key at R=N, retried (up to 5 times) until ok."
+  [test do-op!]
+  (doseq [k (wl/keys-of (:workload test) test)]
+    (loop [tries 5]
+      (let [c (do-op! {:f :read :value [k nil] :r (:replication-factor test)})]
+        (when (and (not= :ok (:type c)) (> tries 1))
+          (Thread/sleep 1000)
+          (recur (dec tries)))))))
+
+;; ----------------------------------------------------------------- run
+
+(defn- system
+  "The nemesis's effect functions over the real network and processes."
+  [n d paused killed]
+  {:partition! #(net/partition! n %)
+   :heal! #(net/heal! n)
+   :kill! (fn [node] (db/kill! d node) (swap! killed conj node))
+   :start! (fn [node] (db/start! d node) (swap! killed disj node))
+   :pause! (fn [node] (db/pause! d node) (swap! paused conj node))
+   :resume! (fn [node] (db/resume! d node) (swap! paused disj node))
+   :heal-all! (fn []
+                (net/heal! n)
+                (doseq [x @paused] (db/resume! d x))
+                (reset! paused #{})
+                (doseq [x (:nodes n)] (when-not (db/alive? d x) (db/start! d x)))
+                (reset! killed #{})
+                (doseq [x (:nodes n)] (db/await-port! d x 60000)))})
+
+(defn- await-cluster!
+  "Waits for every node to listen (and, with real nodes, for n1 to know them all)."
+  [test n d]
+  (doseq [x (:nodes n)] (db/await-port! d x 60000))
+  (when-not (:dummy-nodes test)
+    (let [deadline (+ (System/currentTimeMillis) 60000)]
+      (with-open [c (wl/connect test (map (:ip n) (:nodes n)) (:port test) 0)]
+        (loop []
+          (let [info (try @(.info c) (catch Throwable t nil))
+                k (if info (count (.nodes ^io.ringkv.client.ClusterInfo info)) 0)]
+            (cond (>= k (count (:nodes n))) (log "cluster formed:" k "nodes")
+                  (> (System/currentTimeMillis) deadline) (log "WARNING: cluster has" k "of" (count (:nodes n)) "nodes after 60 s; going on")
+                  :else (do (Thread/sleep 1000) (recur)))))))))
+
+(defn run-phases!
+  "The test proper, on hosts already up: workers and the nemesis schedule until
+  the time limit, the final heal, the quiet period, the final reads and the
+  replica polls. `sys` is the nemesis's effect map; tests pass fakes, and a
+  :client-factory (fn [worker-id] client) in test replaces the real client."
+  [test rec hosts nodes sys]
+  (h/restart-clock! rec)
+  (let [gen (wl/generator (:workload test) test)
+        deadline (+ (h/now rec) (* 1000000000 (:time-limit test)))
+        rng (java.util.Random. (:seed test))
+        workers (doall (for [i (range (:concurrency test))]
+                         (future (worker test rec gen hosts i deadline))))
+        nemesis (future
+                  (when (seq (:nemesis test))
+                    (nem/run-schedule! sys #(h/record! rec %) nodes
+                                       {:faults (:nemesis test) :rng rng
+                                        :calm-ms (* 1000 (:calm test)) :fault-ms (* 1000 (:fault test))
+                                        :sleep! (fn [ms] (let [left (/ (- deadline (h/now rec)) 1e6)]
+                                                           (Thread/sleep (long (max 0 (min ms left))))))
+                                        :done? #(>= (h/now rec) deadline)})))]
+    (log "running" (:workload test) "for" (:time-limit test) "s with faults" (sort (:nemesis test)))
+    (doseq [w workers] @w)
+    @nemesis
+    (log "final heal; replica polls, at least" (:quiet test) "s quiet, then final reads")
+    (nem/heal-all! sys #(h/record! rec %))
+    (if (:dummy-nodes test)
+      (do (Thread/sleep (* 1000 (:quiet test))) (log "dummy nodes: no final reads"))
+      (let [healed (h/now rec)
+            {:keys [client do-op!]} (final-client test rec hosts (+ 1000000 (:concurrency test)))]
+        (try
+          (poll-convergence! test rec do-op!)
+          (let [left-ms (- (* 1000 (:quiet test)) (/ (- (h/now rec) healed) 1e6))]
+            (when (pos? left-ms) (Thread/sleep (long left-ms))))
+          (log "final reads at R=" (:replication-factor test))
+          (final-reads! test do-op!)
+          (finally (.close ^java.lang.AutoCloseable client)))))))
+
+(defn run-test!
+  "Runs one test; returns {:results r :dir store-dir}. Cleans up on any exit."
+  [opts]
+  (let [seed (or (:seed opts) (System/currentTimeMillis))
+        tname (test-name opts)
+        dir (io/file (or (:store opts) (io/file (home) "store")) tname (timestamp))
+        test (merge opts {:seed seed :name tname :store-dir dir
+                          :port (:port opts)
+                          :op-timeout-ms (:op-timeout opts)
+                          :unsafe-lww? (:unsafe-last-write-wins opts)
+                          :data-root (io/file dir "data")
+                          :cluster-name (str "jepsen-" (mod seed 100000))
+                          :node-command (when (:dummy-nodes opts) db/dummy-command)})
+        n (net/net {:prefix (:net-prefix opts "rkv") :subnet (:subnet opts "198.18.0") :node-count (:nodes opts)})
+        d (db/db test n)
+        rec (h/recorder)
+        teardown (let [done (atom false)]
+                   (fn [] (when (compare-and-set! done false true)
+                            (log "teardown: killing nodes, removing namespaces")
+                            (try (db/stop-all! d) (catch Throwable _))
+                            (try (net/cleanup! (:prefix n)) (catch Throwable _)))))
+        hook (Thread. ^Runnable (fn []
+                                  ;; Ctrl-C or kill: clean up, and keep what was recorded.
+                                  (teardown)
+                                  (let [f (io/file dir "history.edn")]
+                                    (when-not (.exists f)
+                                      (h/write-edn! (h/ops rec) f)
+                                      (log "interrupted; partial history in" (str f))))))]
+    (.mkdirs dir)
+    (.addShutdownHook (Runtime/getRuntime) hook)
+    (log "test" tname "seed" seed "->" (str dir))
+    (try
+      (net/setup! n)
+      (doseq [x (:nodes n)]
+        (db/start! d x)
+        (when (= x (first (:nodes n))) (db/await-port! d x 60000)))
+      (await-cluster! test n d)
+      (run-phases! test rec (map (:ip n) (:nodes n)) (:nodes n)
+                   (system n d (atom #{}) (atom #{})))
+      (finally
+        (teardown)
+        (try (.removeShutdownHook (Runtime/getRuntime) hook) (catch IllegalStateException _))))
+    (let [history (h/ops rec)
+          _ (h/write-edn! history (io/file dir "history.edn"))
+          results (checker/check (:workload test) history
+                                 {:bound-ms (* 1000 (:convergence-bound test))
+                                  :min-availability (:min-availability test)
+                                  :strict? (:strict-deletes test)})
+          png (plot/plot! history dir)
+          results (assoc results :plot png
+                         :test (select-keys test [:name :workload :nemesis :time-limit :nodes :concurrency
+                                                  :replication-factor :seed :unsafe-lww? :dummy-nodes]))]
+      (h/write-results! results (io/file dir "results.edn"))
+      {:results results :dir dir})))
+
+(defn recheck!
+  "Checks a stored history again and redraws its plot; writes results.edn."
+  [opts]
+  (let [dir (io/file (:recheck opts))
+        history (h/read-edn (io/file dir "history.edn"))
+        results (checker/check (:workload opts) history
+                               {:bound-ms (* 1000 (:convergence-bound opts))
+                                :min-availability (:min-availability opts)
+                                :strict? (:strict-deletes opts)})
+        results (assoc results :plot (plot/plot! history dir))]
+    (h/write-results! results (io/file dir "results.edn"))
+    {:results results :dir dir}))
+
+(defn summarize [results]
+  (with-out-str
+    (pprint/pprint (-> results
+                       (update :latency select-keys [:all])
+                       (update :availability select-keys [:overall :calm])
+                       (update :convergence dissoc :results)
+                       (update :set #(when % (dissoc % :results)))
+                       (update :siblings #(when % (dissoc % :results)))
+                       (dissoc :test)))))
+
+(defn -main [& args]
+  (let [{:keys [options errors summary] :as parsed} (cli/parse-opts args cli-options)]
+    (cond
+      (:help options) (do (println "usage: jepsen/bin/run [options]\n" summary) (System/exit 0))
+      (seq errors) (do (binding [*out* *err*] (run! println errors) (println summary)) (System/exit 2)))
+    (let [code
+          (try
+            (cond
+              (:recheck options) nil
+              (not (net/root?)) (throw (ex-info "must run as root (network namespaces, iptables)" {}))
+              (seq (net/tools-missing)) (throw (ex-info (str "missing: " (str/join ", " (net/tools-missing))
+                                                             "; apt-get install -y iproute2 iptables") {}))
+              (and (not (:dummy-nodes options)) (not (.isFile (io/file (:jar options)))) (not (db/node-classpath)))
+              (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl repl -am -DskipTests)") {})))
+            (when-not (.isFile (io/file (:jar options)))
+              (log "no" (:jar options) "; nodes run io.ringkv.node.NodeMain from the Maven classpath"))
+            (let [{:keys [results dir]} (if (:recheck options)
+                                          (recheck! options)
+                                          (run-test! options))]
+              (println (summarize results))
+              (println "store:" (str dir))
+              (println (if (:valid? results) "Everything looks good! ヽ(‘ー`)ノ" "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"))
+              (if (:valid? results) 0 1))
+            (catch Throwable t
+              (binding [*out* *err*]
+                (println "harness error:" (.getMessage t))
+                (.printStackTrace t))
+              2))]
+      (shutdown-agents)
+      (System/exit code))))

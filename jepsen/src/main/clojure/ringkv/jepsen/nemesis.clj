@@ -1,0 +1,118 @@
+(ns ringkv.jepsen.nemesis
+  "Faults: partition grudges (pure), and a schedule that alternates calm and
+  fault periods, then heals everything. The schedule drives a `system` map of
+  effect functions, so it runs against real namespaces and processes or a fake.
+
+  A grudge is {node #{nodes whose packets it drops}}, as in jepsen.nemesis."
+  (:require [clojure.set :as set]))
+
+(defn majority [n] (inc (quot n 2)))
+
+(defn- shuffled [^java.util.Random rng xs]
+  (let [l (java.util.ArrayList. ^java.util.Collection (vec xs))]
+    (java.util.Collections/shuffle l rng)
+    (vec l)))
+
+(defn complete-grudge
+  "Every node drops traffic from every node outside its own component."
+  [components]
+  (let [cs (map set components)
+        all (apply set/union cs)]
+    (into {} (for [c cs n c] [n (set/difference all c)]))))
+
+(defn halves
+  "Two random halves (the smaller first) that cannot talk to each other."
+  [rng nodes]
+  (let [ns (shuffled rng nodes) k (quot (count ns) 2)]
+    (complete-grudge [(take k ns) (drop k ns)])))
+
+(defn isolate-one
+  "One random node cut off from all the others."
+  [rng nodes]
+  (let [ns (shuffled rng nodes)]
+    (complete-grudge [[(first ns)] (rest ns)])))
+
+(defn majorities-ring
+  "Nodes on a random ring; each sees itself and its nearest neighbours, a
+  majority, and drops the rest; no two nodes see the same majority (for n >= 4)."
+  [rng nodes]
+  (let [u (set nodes) n (count nodes) m (majority n)
+        ring (shuffled rng nodes)]
+    (into {} (for [i (range n)]
+               (let [window (set (for [d (range (- (quot m 2)) (- m (quot m 2)))]
+                                   (ring (mod (+ i d) n))))]
+                 [(ring i) (set/difference u window)])))))
+
+(defn bridge
+  "Two halves that cannot talk to each other directly, both connected to one
+  bridge node in the middle."
+  [rng nodes]
+  (let [ns (shuffled rng nodes) mid (quot (count ns) 2)
+        a (set (take mid ns)) b (set (drop (inc mid) ns))]
+    (merge (into {} (for [x a] [x b]))
+           (into {} (for [x b] [x a])))))
+
+(def partition-kinds
+  {:halves halves :isolate-one isolate-one :majorities-ring majorities-ring :bridge bridge})
+
+;; --------------------------------------------------------------- schedule
+
+(defn fault-op
+  "The details of a fault of kind f (random grudge or victims): {:fault f :value v}."
+  [^java.util.Random rng nodes f]
+  (let [minority (fn [] (let [k (inc (.nextInt rng (max 1 (quot (dec (count nodes)) 2))))]
+                          (vec (sort (take k (shuffled rng nodes))))))]
+    (case f
+      :partition (let [kinds (vec (sort (keys partition-kinds)))
+                       kind (kinds (.nextInt rng (count kinds)))]
+                   {:fault :partition :value {:kind kind :grudge ((partition-kinds kind) rng nodes)}})
+      :kill {:fault :kill :value (minority)}
+      :pause {:fault :pause :value (minority)})))
+
+(defn start-fault! [system {:keys [fault value]}]
+  (case fault
+    :partition ((:partition! system) (:grudge value))
+    :kill (doseq [n value] ((:kill! system) n))
+    :pause (doseq [n value] ((:pause! system) n))))
+
+(defn stop-fault! [system {:keys [fault value]}]
+  (case fault
+    :partition ((:heal! system))
+    :kill (doseq [n value] ((:start! system) n))
+    :pause (doseq [n value] ((:resume! system) n))))
+
+(defn- nemesis-op!
+  "Records a nemesis invocation and completion (both :info, as Jepsen does)
+  around thunk; the completion's :value is what thunk returned."
+  [record! f value thunk]
+  (record! {:type :info :process :nemesis :f f :value value})
+  (let [v (try (thunk) value
+               (catch Throwable t {:error (str t) :value value}))]
+    (record! {:type :info :process :nemesis :f f :value v})))
+
+(defn run-schedule!
+  "Alternates calm and fault periods until (deadline-reached?) is true; then
+  undoes the fault in progress. `sleep!` is an input so tests can fake time.
+  opts: :faults (set of :partition :kill :pause), :calm-ms, :fault-ms, :rng."
+  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done?]}]
+  ;; Kinds take turns (from a random one) so that even a short run sees each
+  ;; enabled kind once: a 60 s smoke with partition,kill has both.
+  (let [kinds (vec (sort faults))
+        offset (.nextInt rng (count kinds))]
+  (loop [i 0]
+    (when-not (done?)
+      (sleep! calm-ms)
+      (when-not (done?)
+        (let [op (fault-op rng nodes (kinds (mod (+ offset i) (count kinds))))
+              start-f (keyword (str "start-" (name (:fault op))))
+              stop-f (keyword (str "stop-" (name (:fault op))))]
+          (nemesis-op! record! start-f (:value op) #(start-fault! system op))
+          (sleep! fault-ms)
+          (nemesis-op! record! stop-f (:value op) #(stop-fault! system op))
+          (recur (inc i))))))))
+
+(defn heal-all!
+  "The final heal: drop every partition rule, resume every paused node, start
+  every node that is down."
+  [system record!]
+  (nemesis-op! record! :heal-all nil #((:heal-all! system))))

@@ -1,0 +1,256 @@
+package io.ringkv.cli;
+
+import io.ringkv.client.BlockingRingkvClient;
+import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClientListener;
+import io.ringkv.client.ClusterInfo;
+import io.ringkv.client.DeleteResult;
+import io.ringkv.client.GetResult;
+import io.ringkv.client.PutResult;
+import io.ringkv.client.RequestOptions;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * An in-memory {@link RingkvClient} with Dynamo's causality in miniature: every stored value is a
+ * sibling with a unique id; a context is the set of sibling ids a read saw; a write replaces exactly the
+ * siblings its context saw and keeps the others, so a blind or stale write makes siblings. Records
+ * every call; fails calls on demand; fires reconnects and warning changes on the caller's thread.
+ */
+final class FakeRingkvClient implements RingkvClient {
+  record Call(String op, String key, String value, CausalContext context, RequestOptions options) {}
+
+  private record Sibling(long id, String value) {}
+
+  private static final Pattern UUID4 =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+  final List<Call> calls = new ArrayList<>();
+  private final Map<String, List<Sibling>> store = new HashMap<>();
+  private final Map<String, Queue<RuntimeException>> failures = new HashMap<>();
+  private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
+  private long nextId = 1;
+  private Endpoint current;
+  private ClusterInfo info;
+  boolean requireUuid4;
+  int acks = 2;
+  List<ClusterInfo.ReplicaState> whereAnswer = List.of();
+  /** When set, get answers with this future (e.g. one that never completes). */
+  CompletableFuture<GetResult> pendingGet;
+
+  FakeRingkvClient(Endpoint current, ClusterInfo info) {
+    this.current = current;
+    this.info = info;
+  }
+
+  static ClusterInfo info(int n, List<String> warnings, String... upNodes) {
+    List<ClusterInfo.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < upNodes.length; i++) {
+      nodes.add(new ClusterInfo.Node("n" + (i + 1), Endpoint.parse(upNodes[i]), "UP", 256, 1.0 / upNodes.length));
+    }
+    return new ClusterInfo("n1", "demo", n, n, n, "uuid4", nodes, warnings);
+  }
+
+  // ---- scenario controls -----------------------------------------------------------------------
+
+  /** The next call of {@code op} (get, put, delete, info, where) fails with {@code e}. */
+  void failNext(String op, RuntimeException e) {
+    failures.computeIfAbsent(op, o -> new ArrayDeque<>()).add(e);
+  }
+
+  /** Another client writes {@code value} with {@code context}; returns the new context. */
+  CausalContext writeFromElsewhere(String key, String value, CausalContext context) {
+    return write(key, value, context).context();
+  }
+
+  /** Another client reads the key: its context. */
+  CausalContext contextFromElsewhere(String key) {
+    return context(store.getOrDefault(key, List.of()));
+  }
+
+  List<String> stored(String key) {
+    return store.getOrDefault(key, List.of()).stream().map(Sibling::value).toList();
+  }
+
+  void reconnect(Endpoint now, ClusterInfo newInfo) {
+    current = now;
+    info = newInfo;
+    listeners.forEach(l -> l.onReconnected(now, newInfo));
+  }
+
+  void warningsChanged(List<String> warnings) {
+    info = new ClusterInfo(info.nodeId(), info.clusterName(), info.replicationFactor(), info.defaultR(),
+        info.defaultW(), info.keyFormat(), info.nodes(), warnings);
+    listeners.forEach(l -> l.onWarningsChanged(warnings));
+  }
+
+  List<Call> calls(String op) {
+    return calls.stream().filter(c -> c.op().equals(op)).toList();
+  }
+
+  // ---- RingkvClient -------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<GetResult> get(byte[] key, RequestOptions options) {
+    String k = text(key);
+    calls.add(new Call("get", k, null, null, options));
+    RuntimeException failure = failure("get", k);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    if (pendingGet != null) {
+      return pendingGet;
+    }
+    List<Sibling> siblings = store.getOrDefault(k, List.of());
+    List<byte[]> values = siblings.stream().map(s -> bytes(s.value())).toList();
+    return CompletableFuture.completedFuture(new GetResult(values, context(siblings), acks));
+  }
+
+  @Override
+  public CompletableFuture<PutResult> put(byte[] key, byte[] value, CausalContext context, RequestOptions options) {
+    String k = text(key);
+    calls.add(new Call("put", k, text(value), context, options));
+    RuntimeException failure = failure("put", k);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    return CompletableFuture.completedFuture(write(k, text(value), context));
+  }
+
+  @Override
+  public CompletableFuture<DeleteResult> delete(byte[] key, CausalContext context, RequestOptions options) {
+    String k = text(key);
+    calls.add(new Call("delete", k, null, context, options));
+    RuntimeException failure = failure("delete", k);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    List<Sibling> siblings = new ArrayList<>(store.getOrDefault(k, List.of()));
+    boolean existed = !siblings.isEmpty();
+    Set<Long> seen = seen(context);
+    siblings.removeIf(s -> seen.contains(s.id()));
+    store.put(k, siblings);
+    return CompletableFuture.completedFuture(new DeleteResult(existed, acks));
+  }
+
+  @Override
+  public CompletableFuture<PutResult> set(byte[] key, byte[] value, RequestOptions options) {
+    return get(key, options).thenCompose(g -> put(key, value, g.context(), options));
+  }
+
+  @Override
+  public CompletableFuture<DeleteResult> remove(byte[] key, RequestOptions options) {
+    return get(key, options).thenCompose(g -> delete(key, g.context(), options));
+  }
+
+  @Override
+  public CompletableFuture<ClusterInfo> info() {
+    calls.add(new Call("info", null, null, null, null));
+    RuntimeException failure = failure("info", null);
+    return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(info);
+  }
+
+  @Override
+  public CompletableFuture<List<ClusterInfo.ReplicaState>> where(byte[] key) {
+    calls.add(new Call("where", text(key), null, null, null));
+    RuntimeException failure = failure("where", text(key));
+    return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(whereAnswer);
+  }
+
+  @Override
+  public Endpoint currentNode() {
+    return current;
+  }
+
+  @Override
+  public ClusterInfo lastInfo() {
+    return info;
+  }
+
+  @Override
+  public void addListener(ClientListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public BlockingRingkvClient blocking() {
+    RingkvClient async = this;
+    return new BlockingRingkvClient() {
+      @Override public GetResult get(byte[] key, RequestOptions o) { return async.get(key, o).join(); }
+      @Override public PutResult put(byte[] key, byte[] v, CausalContext c, RequestOptions o) { return async.put(key, v, c, o).join(); }
+      @Override public DeleteResult delete(byte[] key, CausalContext c, RequestOptions o) { return async.delete(key, c, o).join(); }
+      @Override public PutResult set(byte[] key, byte[] v, RequestOptions o) { return async.set(key, v, o).join(); }
+      @Override public DeleteResult remove(byte[] key, RequestOptions o) { return async.remove(key, o).join(); }
+      @Override public ClusterInfo info() { return async.info().join(); }
+      @Override public List<ClusterInfo.ReplicaState> where(byte[] key) { return async.where(key).join(); }
+    };
+  }
+
+  boolean closed;
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private RuntimeException failure(String op, String key) {
+    Queue<RuntimeException> queue = failures.get(op);
+    if (queue != null && !queue.isEmpty()) {
+      return queue.poll();
+    }
+    if (requireUuid4 && key != null && !UUID4.matcher(key).matches()) {
+      return new RingkvException(ErrorCode.BAD_REQUEST, "Key is not a proper UUID4");
+    }
+    return null;
+  }
+
+  private PutResult write(String key, String value, CausalContext context) {
+    List<Sibling> siblings = new ArrayList<>(store.getOrDefault(key, List.of()));
+    boolean created = siblings.isEmpty();
+    Set<Long> seen = seen(context);
+    siblings.removeIf(s -> seen.contains(s.id()));
+    siblings.add(new Sibling(nextId++, value));
+    store.put(key, siblings);
+    return new PutResult(created, acks, context(siblings));
+  }
+
+  private static CausalContext context(List<Sibling> siblings) {
+    String ids = siblings.stream().map(s -> Long.toString(s.id())).collect(Collectors.joining(","));
+    return CausalContext.of(bytes(ids));
+  }
+
+  private static Set<Long> seen(CausalContext context) {
+    String ids = text(context.bytes());
+    Set<Long> seen = new HashSet<>();
+    if (!ids.isEmpty()) {
+      Arrays.stream(ids.split(",")).map(Long::parseLong).forEach(seen::add);
+    }
+    return seen;
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

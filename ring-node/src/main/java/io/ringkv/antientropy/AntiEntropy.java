@@ -1,0 +1,858 @@
+package io.ringkv.antientropy;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.AntiEntropyMessages;
+import io.ringkv.protocol.AntiEntropyMessages.FetchReply;
+import io.ringkv.protocol.AntiEntropyMessages.FetchRequest;
+import io.ringkv.protocol.AntiEntropyMessages.GcCheck;
+import io.ringkv.protocol.AntiEntropyMessages.GcCheckReply;
+import io.ringkv.protocol.AntiEntropyMessages.KeysReply;
+import io.ringkv.protocol.AntiEntropyMessages.KeysRequest;
+import io.ringkv.protocol.AntiEntropyMessages.PushReply;
+import io.ringkv.protocol.AntiEntropyMessages.PushRequest;
+import io.ringkv.protocol.AntiEntropyMessages.TreeReply;
+import io.ringkv.protocol.AntiEntropyMessages.TreeRequest;
+import io.ringkv.protocol.Message;
+import io.ringkv.protocol.Reply;
+import io.ringkv.ring.KeyHash;
+import io.ringkv.ring.Ring;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.Scheduler;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.causality.Sibling;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active anti-entropy and tombstone GC of one node (Dynamo section 4.7; Riak AAE; Cassandra repair;
+ * Scylla's repair-based tombstone GC). The driver around the pure {@link RangeExchange}: it owns the
+ * node's hash trees (kept current by {@link #storage()}, the storage decorator the node must run on),
+ * schedules exchanges, serves peers' exchange requests, and purges tombstones every replica holds.
+ *
+ * <p>Threads: scheduling and exchange state live on the node's core {@link Scheduler}; storage work
+ * (scans, fetches, merges, purges) runs on {@code work}, a bounded executor of its own, never on a
+ * network thread or the request path's storage threads. Under simulation both are the simulator's.
+ *
+ * <p>Scheduling: every {@code exchangeIntervalMs} the node takes the next (range, peer) pair round-robin
+ * among the ranges it replicates and their other live replicas, skips a range with an exchange running,
+ * and starts at most {@code exchangesInFlightMax}. Exchanges are cancelled when their peer goes down or
+ * the ring changes. See docs/anti-entropy.md.
+ */
+public final class AntiEntropy {
+  private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
+
+  /** After a ring change, wait this long for more changes before re-laying out the trees (gossip settles). */
+  static final long RING_SETTLE_MS = 2_000;
+
+  /** Keys a scan visits between two pacing checks when it paces itself by sleeping. */
+  static final int SCAN_PACE_CHUNK_KEYS = 1_000;
+
+  /** How storage scans keep to {@code scanKeysPerSecond}. */
+  public enum ScanPacing {
+    /** The scan sleeps on the anti-entropy thread as it goes (a real node). */
+    SLEEP_IN_SCAN,
+    /** The scan runs at once and its result is delivered as late as the rate requires (simulation). */
+    DELAY_RESULT
+  }
+
+  private final String localId;
+  private final int n;
+  private final AntiEntropyConfig config;
+  private final AntiEntropyStorage storage;
+  private final Supplier<Ring> ring;
+  private final Predicate<String> isAlive;
+  private final Clock clock;
+  private final Scheduler core;
+  private final Executor work;
+  private final ScanPacing pacing;
+  private final BiConsumer<Endpoint, Message> sender;
+  private final Throttle bytesThrottle;
+  private final Throttle keysThrottle;
+
+  private final Map<Long, Running> running = new HashMap<>();
+  private long nextId;
+  private int roundRobin;
+  private boolean started;
+  private Scheduler.Cancellable tickTimer;
+  private Scheduler.Cancellable gcTimer;
+  private Scheduler.Cancellable relayoutTimer;
+  private GcRound gcRound;
+
+  final Counter exchangesStarted;
+  final Counter exchangesCompleted;
+  final Counter exchangesFailed;
+  final Counter exchangesCancelled;
+  final Counter keysCompared;
+  final Counter keysRepaired;
+  final Counter bytesSent;
+  final Counter bytesReceived;
+  final Counter tombstonesPurged;
+  final Counter rebuilds;
+  final Timer exchangeTime;
+  private final List<RangeExchange.Result> history = new ArrayList<>();
+  /** Results kept for {@link #recentResults} (default 64). */
+  static final int HISTORY_MAX = 64;
+
+  private final class Running {
+    final RangeExchange exchange;
+    final Endpoint peer;
+    Scheduler.Cancellable timer;
+    long timerAtMs = -1;
+
+    Running(RangeExchange exchange, Endpoint peer) {
+      this.exchange = exchange;
+      this.peer = peer;
+    }
+  }
+
+  /**
+   * @param raw the node's storage engine; hand {@link #storage()} to the request path instead
+   * @param ring the current ring (Membership::ring)
+   * @param isAlive liveness of a node id (Membership::isAlive)
+   * @param work the executor of anti-entropy storage work, bounded by {@code workQueueMax}
+   * @param sender sends a message to a peer (the node's transport)
+   */
+  public AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
+    this.localId = localId;
+    this.n = replicationFactor;
+    this.config = config;
+    this.ring = ring;
+    this.isAlive = isAlive;
+    this.clock = clock;
+    this.core = core;
+    this.work = work;
+    this.pacing = pacing;
+    this.sender = sender;
+    this.bytesThrottle = new Throttle(config.repairBytesPerSecond());
+    this.keysThrottle = new Throttle(config.repairKeysPerSecond());
+    TreeLayout initial = raw.stats().keys() == 0
+        ? TreeLayout.empty(ring.get(), n, localId, config.treeLevels())
+        : TreeLayout.building(ring.get(), n, localId, config.treeLevels(), (int) Math.min(raw.stats().keys(), 1 << 24));
+    this.storage = new AntiEntropyStorage(raw, new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs()),
+        initial);
+    String p = "ringkv.antientropy.";
+    exchangesStarted = metrics.counter(p + "exchanges.started");
+    exchangesCompleted = metrics.counter(p + "exchanges.completed");
+    exchangesFailed = metrics.counter(p + "exchanges.failed");
+    exchangesCancelled = metrics.counter(p + "exchanges.cancelled");
+    keysCompared = metrics.counter(p + "keys.compared");
+    keysRepaired = metrics.counter(p + "keys.repaired");
+    bytesSent = metrics.counter(p + "bytes.sent");
+    bytesReceived = metrics.counter(p + "bytes.received");
+    tombstonesPurged = metrics.counter(p + "tombstones.purged");
+    rebuilds = metrics.counter(p + "trees.rebuilds");
+    exchangeTime = metrics.timer(p + "exchange.time");
+    metrics.register(p + "trees.keys", (Gauge<Long>) () -> storage.layout().keyCount());
+    metrics.register(p + "trees.count", (Gauge<Integer>) () -> storage.layout().groups().size());
+    metrics.register(p + "purgelog.size", (Gauge<Integer>) () -> storage.purgeLog().size());
+    metrics.register(p + "merges.refused", (Gauge<Long>) storage.mergesRefused::get);
+  }
+
+  /**
+   * Anti-entropy for a real node: storage work on its own daemon thread {@code ringkv-antientropy-<id>}
+   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread.
+   * {@link #close} stops it.
+   */
+  public static AntiEntropy forServer(String localId, int replicationFactor, AntiEntropyConfig config,
+      StorageEngine raw, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
+          Thread t = new Thread(r, "ringkv-antientropy-" + localId);
+          t.setDaemon(true);
+          return t;
+        });
+    AntiEntropy ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
+        ScanPacing.SLEEP_IN_SCAN, sender, metrics);
+    ae.ownedExecutor = executor;
+    return ae;
+  }
+
+  private ExecutorService ownedExecutor;
+
+  /** Stops scheduling and, for {@link #forServer}, the anti-entropy thread (waits up to 5 s). */
+  public void close() {
+    stop();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+      try {
+        ownedExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The storage the node must run on: every mutation updates the trees and passes the resurrection guard. */
+  public StorageEngine storage() {
+    return storage;
+  }
+
+  public AntiEntropyConfig config() {
+    return config;
+  }
+
+  /** Starts the background rebuild (if the store holds data), the exchange ticks and the GC sweeps. */
+  public void start() {
+    core.execute(() -> {
+      started = true;
+      TreeLayout l = storage.layout();
+      if (l.building() || l.fingerprint() != TreeLayout.fingerprint(ring.get(), n)) {
+        // a starting node's ring changes as gossip arrives: scan once, after it settles
+        relayoutTimer = core.schedule(RING_SETTLE_MS, this::relayout);
+      }
+      tickTimer = core.schedule(config.exchangeIntervalMs(), this::tick);
+      gcTimer = core.schedule(config.gcIntervalMs(), this::gcTick);
+    });
+  }
+
+  public void stop() {
+    core.execute(() -> {
+      started = false;
+      for (Scheduler.Cancellable c : new Scheduler.Cancellable[] {tickTimer, gcTimer, relayoutTimer}) {
+        if (c != null) {
+          c.cancel();
+        }
+      }
+      for (Running r : new ArrayList<>(running.values())) {
+        apply(r, r.exchange.cancel("stopping", clock.nowMs()));
+      }
+    });
+  }
+
+  /** The ring changed (Membership ring listener; any thread): cancel exchanges, re-lay out the trees. */
+  public void onRingChanged() {
+    core.execute(() -> {
+      for (Running r : new ArrayList<>(running.values())) {
+        apply(r, r.exchange.cancel("ring changed", clock.nowMs()));
+      }
+      if (relayoutTimer != null) {
+        relayoutTimer.cancel();
+      }
+      relayoutTimer = core.schedule(RING_SETTLE_MS, this::relayout);
+    });
+  }
+
+  private void relayout() {
+    relayoutTimer = null;
+    Ring r = ring.get();
+    if (storage.layout().fingerprint() == TreeLayout.fingerprint(r, n) && !storage.layout().building()) {
+      return;
+    }
+    TreeLayout next = TreeLayout.building(r, n, localId, config.treeLevels(),
+        (int) Math.min(storage.stats().keys(), 1 << 24));
+    storage.setLayout(next);
+    startRebuild(next);
+  }
+
+  private void startRebuild(TreeLayout target) {
+    rebuilds.inc();
+    long startedAt = clock.nowMs();
+    submit(() -> {
+      long[] visited = {0};
+      try {
+        storage.delegate().forEach((key, ignored) -> {
+          if (storage.layout() != target) {
+            throw new AbortScan();
+          }
+          storage.scanned(key, target);
+          pace(++visited[0]);
+        });
+      } catch (AbortScan e) {
+        return;
+      }
+      long delay = scanDelayMs(visited[0], startedAt);
+      core.schedule(delay, () -> {
+        if (storage.layout() == target) {
+          target.finishBuilding();
+          log.info("anti-entropy trees of {} rebuilt: {} ranges, {} keys, {} keys scanned", localId,
+              target.groups().size(), target.keyCount(), visited[0]);
+        }
+      });
+    }, () -> core.schedule(config.exchangeIntervalMs(), () -> {
+      if (storage.layout() == target) {
+        startRebuild(target);
+      }
+    }));
+  }
+
+  private static final class AbortScan extends RuntimeException {
+    AbortScan() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Sleeps on the anti-entropy thread to keep scans at {@code scanKeysPerSecond} (real nodes only). */
+  private long scanStartNanos;
+
+  private void pace(long visited) {
+    if (pacing != ScanPacing.SLEEP_IN_SCAN || visited % SCAN_PACE_CHUNK_KEYS != 0) {
+      return;
+    }
+    if (visited == SCAN_PACE_CHUNK_KEYS) {
+      scanStartNanos = System.nanoTime();
+    }
+    long dueNanos = scanStartNanos + TimeUnit.MILLISECONDS.toNanos(visited * 1000 / config.scanKeysPerSecond());
+    long sleepNanos = dueNanos - System.nanoTime();
+    if (sleepNanos > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(sleepNanos);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AbortScan();
+      }
+    }
+  }
+
+  /** How long after its start a scan's result is delivered under {@link ScanPacing#DELAY_RESULT}. */
+  private long scanDelayMs(long visited, long startedAtMs) {
+    if (pacing != ScanPacing.DELAY_RESULT) {
+      return 0;
+    }
+    return Math.max(0, startedAtMs + visited * 1000 / config.scanKeysPerSecond() - clock.nowMs());
+  }
+
+  private void submit(Runnable task, Runnable onRejected) {
+    try {
+      work.execute(task);
+    } catch (RejectedExecutionException e) {
+      onRejected.run();
+    }
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  private void tick() {
+    if (!started) {
+      return;
+    }
+    tickTimer = core.schedule(config.exchangeIntervalMs(), this::tick);
+    long now = clock.nowMs();
+    for (Running r : new ArrayList<>(running.values())) {
+      if (!isAlive.test(r.exchange.peer())) {
+        apply(r, r.exchange.cancel("peer " + r.exchange.peer() + " is down", now));
+      }
+    }
+    storage.purgeLog().expire(now);
+    startNextExchange();
+  }
+
+  /** Starts the next (range, peer) exchange round-robin; returns false when none could start. */
+  boolean startNextExchange() {
+    TreeLayout layout = storage.layout();
+    if (running.size() >= config.exchangesInFlightMax() || layout.building()
+        || layout.fingerprint() != TreeLayout.fingerprint(ring.get(), n)) {
+      return false;
+    }
+    List<String[]> pairs = new ArrayList<>();
+    for (String group : layout.groups()) {
+      for (String peer : layout.replicasOf(group)) {
+        if (!peer.equals(localId)) {
+          pairs.add(new String[] {group, peer});
+        }
+      }
+    }
+    for (int i = 0; i < pairs.size(); i++) {
+      String[] pair = pairs.get((roundRobin + i) % pairs.size());
+      if (rangeBusy(pair[0]) || !isAlive.test(pair[1])) {
+        continue;
+      }
+      Endpoint peer = layout.ring().endpointOf(pair[1]).orElse(null);
+      if (peer == null) {
+        continue;
+      }
+      roundRobin = (roundRobin + i + 1) % pairs.size();
+      long now = clock.nowMs();
+      RangeExchange x = RangeExchange.compare(++nextId, pair[0], layout.fingerprint(), layout.tree(pair[0]), pair[1],
+          config, bytesThrottle, keysThrottle, this::newRequestId, now);
+      Running r = new Running(x, peer);
+      running.put(x.id(), r);
+      exchangesStarted.inc();
+      apply(r, x.start(now));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Starts a sync of every leaf of {@code range} with {@code peerId}, without the tree walk: the seam for
+   * streaming a range to a new owner. Core thread; false when the range is busy or unknown.
+   */
+  boolean startFullSync(String range, String peerId) {
+    TreeLayout layout = storage.layout();
+    HashTree tree = layout.tree(range);
+    Endpoint peer = layout.ring().endpointOf(peerId).orElse(null);
+    if (tree == null || peer == null || rangeBusy(range) || layout.building()) {
+      return false;
+    }
+    int[] all = new int[tree.leafCount()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    long now = clock.nowMs();
+    RangeExchange x = RangeExchange.forLeaves(++nextId, range, layout.fingerprint(), tree, peerId, config,
+        bytesThrottle, keysThrottle, this::newRequestId, now, all);
+    Running r = new Running(x, peer);
+    running.put(x.id(), r);
+    exchangesStarted.inc();
+    apply(r, x.start(now));
+    return true;
+  }
+
+  private boolean rangeBusy(String range) {
+    for (Running r : running.values()) {
+      if (r.exchange.range().equals(range)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private long nextRequestId = 1L << 40;
+
+  private long newRequestId() {
+    return ++nextRequestId;
+  }
+
+  private void apply(Running r, RangeExchange.Step step) {
+    for (Message m : step.sends) {
+      sender.accept(r.peer, m);
+    }
+    if (step.work != null) {
+      doWork(r, step.work);
+    }
+    if (step.finished != null) {
+      finished(r, step.finished);
+      return;
+    }
+    if (step.wakeAtMs >= 0 && step.wakeAtMs != r.timerAtMs) {
+      if (r.timer != null) {
+        r.timer.cancel();
+      }
+      r.timerAtMs = step.wakeAtMs;
+      r.timer = core.schedule(Math.max(0, step.wakeAtMs - clock.nowMs()), () -> {
+        if (running.get(r.exchange.id()) == r) {
+          r.timerAtMs = -1;
+          apply(r, r.exchange.onTimer(clock.nowMs()));
+        }
+      });
+    }
+  }
+
+  private void finished(Running r, RangeExchange.Result result) {
+    running.remove(r.exchange.id());
+    if (r.timer != null) {
+      r.timer.cancel();
+    }
+    keysCompared.inc(result.keysCompared());
+    keysRepaired.inc(result.keysFetched() + result.keysPushed());
+    bytesSent.inc(result.bytesSent());
+    bytesReceived.inc(result.bytesReceived());
+    switch (result.outcome()) {
+      case IN_SYNC, REPAIRED -> {
+        exchangesCompleted.inc();
+        exchangeTime.update(result.endedAtMs() - result.startedAtMs(), TimeUnit.MILLISECONDS);
+      }
+      case FAILED -> exchangesFailed.inc();
+      case CANCELLED -> exchangesCancelled.inc();
+    }
+    if (result.outcome() == RangeExchange.Outcome.REPAIRED || result.outcome() == RangeExchange.Outcome.FAILED) {
+      log.debug("exchange of {} with {}: {}", r.exchange.range(), r.exchange.peer(), result);
+    }
+    history.add(result);
+    if (history.size() > HISTORY_MAX) {
+      history.remove(0);
+    }
+  }
+
+  /** The last results of exchanges this node initiated, oldest first (core thread). */
+  List<RangeExchange.Result> recentResults() {
+    return List.copyOf(history);
+  }
+
+  int runningExchanges() {
+    return running.size();
+  }
+
+  private void doWork(Running r, RangeExchange.Work w) {
+    long startedAt = clock.nowMs();
+    TreeLayout layout = storage.layout();
+    if (w instanceof RangeExchange.ListLocal list) {
+      submit(() -> {
+        LeafLister.Listing l = layout.tree(list.range()) == null
+            ? new LeafLister.Listing(list.leaves().length, List.of(), 0)
+            : LeafLister.list(storage.delegate(), layout, list.range(), list.leaves(), list.bytesMax(), this::pace);
+        core.schedule(scanDelayMs(l.keysVisited(), startedAt), () -> {
+          if (running.get(r.exchange.id()) == r) {
+            apply(r, r.exchange.onLocalListing(l.completeLeaves(), l.entries(), clock.nowMs()));
+          }
+        });
+      }, () -> core.execute(() -> apply(r, r.exchange.cancel("anti-entropy work queue full", clock.nowMs()))));
+    } else if (w instanceof RangeExchange.MergeAndRead mr) {
+      submit(() -> {
+        List<byte[]> readKeys = new ArrayList<>(mr.readKeys());
+        List<VersionedObject> read = new ArrayList<>();
+        List<byte[]> pushBack = new ArrayList<>();
+        List<VersionedObject> pushBackObjects = new ArrayList<>();
+        List<byte[]> converged = new ArrayList<>();
+        boolean fromFetch = mr.readKeys().isEmpty();
+        for (int i = 0; i < mr.mergeKeys().size(); i++) {
+          VersionedObject incoming = mr.objects().get(i);
+          VersionedObject result = storage.merge(mr.mergeKeys().get(i), incoming);
+          if (result.equals(incoming)) {
+            converged.add(mr.mergeKeys().get(i));
+          } else if (fromFetch && result.siblings().isEmpty()) {
+            // refused by the purge guard: tell the peer, so it drops what the purged tombstone covers
+            pushBack.add(mr.mergeKeys().get(i));
+            pushBackObjects.add(result);
+          }
+        }
+        for (byte[] k : mr.readKeys()) {
+          read.add(storage.get(k));
+        }
+        readKeys.addAll(pushBack);
+        read.addAll(pushBackObjects);
+        core.execute(() -> {
+          if (running.get(r.exchange.id()) == r) {
+            apply(r, r.exchange.onLocalObjects(readKeys, read, converged, clock.nowMs()));
+          }
+        });
+      }, () -> core.execute(() -> apply(r, r.exchange.cancel("anti-entropy work queue full", clock.nowMs()))));
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Handles an anti-entropy message; false when {@code message} is not one. Safe from any thread. */
+  public boolean onMessage(Endpoint from, Message message) {
+    if (message instanceof TreeReply || message instanceof KeysReply || message instanceof FetchReply
+        || message instanceof PushReply) {
+      core.execute(() -> onReply(from, (Reply) message));
+    } else if (message instanceof GcCheckReply g) {
+      core.execute(() -> {
+        if (gcRound != null) {
+          gcRound.onReply(from, g);
+        }
+      });
+    } else if (message instanceof TreeRequest t) {
+      sender.accept(from, serveTree(t));
+    } else if (message instanceof KeysRequest k) {
+      core.execute(() -> serveKeys(from, k));
+    } else if (message instanceof FetchRequest f) {
+      submit(() -> sender.accept(from, serveFetch(f)),
+          () -> sender.accept(from, new FetchReply(f.requestId(), AntiEntropyMessages.BUSY, List.of(), List.of())));
+    } else if (message instanceof PushRequest p) {
+      submit(() -> sender.accept(from, servePush(p)),
+          () -> sender.accept(from, new PushReply(p.requestId(), AntiEntropyMessages.BUSY, List.of(), List.of())));
+    } else if (message instanceof GcCheck g) {
+      submit(() -> sender.accept(from, serveGcCheck(g)),
+          () -> sender.accept(from, new GcCheckReply(g.requestId(), AntiEntropyMessages.BUSY, new byte[0])));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private void onReply(Endpoint from, Reply reply) {
+    for (Running r : running.values()) {
+      if (r.exchange.awaits(reply.requestId())) {
+        apply(r, r.exchange.onReply(reply, clock.nowMs()));
+        return;
+      }
+    }
+  }
+
+  private int check(String range, long fingerprint) {
+    TreeLayout layout = storage.layout();
+    if (layout.fingerprint() != fingerprint) {
+      return AntiEntropyMessages.RING_MISMATCH;
+    }
+    if (layout.building()) {
+      return AntiEntropyMessages.NOT_READY;
+    }
+    return layout.tree(range) == null ? AntiEntropyMessages.UNKNOWN_RANGE : AntiEntropyMessages.OK;
+  }
+
+  TreeReply serveTree(TreeRequest t) {
+    int status = check(t.range(), t.ringFingerprint());
+    if (status != AntiEntropyMessages.OK) {
+      return new TreeReply(t.requestId(), status, new byte[0]);
+    }
+    HashTree tree = storage.layout().tree(t.range());
+    if (t.level() == 0) {
+      return new TreeReply(t.requestId(), status, Packed.longs(new long[] {tree.root()}));
+    }
+    int[] parents = Packed.ints(t.parents());
+    int parentsMax = 1 << (HashTree.FANOUT_BITS * (t.level() - 1));
+    if (t.level() > tree.levels() || parents.length > parentsMax) {
+      return new TreeReply(t.requestId(), AntiEntropyMessages.UNKNOWN_RANGE, new byte[0]);
+    }
+    for (int p : parents) {
+      if (p < 0 || p >= parentsMax) {
+        return new TreeReply(t.requestId(), AntiEntropyMessages.UNKNOWN_RANGE, new byte[0]);
+      }
+    }
+    return new TreeReply(t.requestId(), status, Packed.longs(tree.children(t.level(), parents)));
+  }
+
+  private void serveKeys(Endpoint from, KeysRequest k) {
+    int status = check(k.range(), k.ringFingerprint());
+    int[] leaves = Packed.ints(k.leaves());
+    TreeLayout layout = storage.layout();
+    if (status == AntiEntropyMessages.OK) {
+      for (int leaf : leaves) {
+        if (leaf < 0 || leaf >= layout.tree(k.range()).leafCount()) {
+          status = AntiEntropyMessages.UNKNOWN_RANGE;
+        }
+      }
+    }
+    if (status != AntiEntropyMessages.OK) {
+      sender.accept(from, new KeysReply(k.requestId(), status, 0, new byte[0]));
+      return;
+    }
+    long startedAt = clock.nowMs();
+    int bytesMax = Math.min(k.bytesMax(), config.listingBytesMax());
+    submit(() -> {
+      LeafLister.Listing l = LeafLister.list(storage.delegate(), layout, k.range(), leaves, bytesMax, this::pace);
+      Packed.ListingWriter w = new Packed.ListingWriter();
+      for (Packed.Entry e : l.entries()) {
+        w.add(e.key(), e.digest());
+      }
+      KeysReply reply = new KeysReply(k.requestId(), AntiEntropyMessages.OK, l.completeLeaves(), w.toBytes());
+      core.schedule(scanDelayMs(l.keysVisited(), startedAt), () -> sender.accept(from, reply));
+    }, () -> sender.accept(from, new KeysReply(k.requestId(), AntiEntropyMessages.BUSY, 0, new byte[0])));
+  }
+
+  FetchReply serveFetch(FetchRequest f) {
+    List<byte[]> keys = new ArrayList<>();
+    List<VersionedObject> objects = new ArrayList<>();
+    long size = 0;
+    for (byte[] key : f.keys()) {
+      if (keys.size() >= config.batchKeysMax()) {
+        break;
+      }
+      VersionedObject o = storage.get(key);
+      long s = WireSize.of(o) + key.length;
+      if (!keys.isEmpty() && size + s > config.batchBytesMax()) {
+        break;
+      }
+      keys.add(key);
+      objects.add(o);
+      size += s;
+    }
+    return new FetchReply(f.requestId(), AntiEntropyMessages.OK, keys, objects);
+  }
+
+  PushReply servePush(PushRequest p) {
+    List<byte[]> purgedKeys = new ArrayList<>();
+    List<VersionedObject> contexts = new ArrayList<>();
+    int count = Math.min(p.keys().size(), p.objects().size());
+    for (int i = 0; i < count; i++) {
+      VersionedObject o = p.objects().get(i);
+      if (o == null) {
+        continue;
+      }
+      VersionedObject result = storage.merge(p.keys().get(i), o);
+      if (result.siblings().isEmpty() && !o.siblings().isEmpty()) {
+        purgedKeys.add(p.keys().get(i));
+        contexts.add(result);
+      }
+    }
+    return new PushReply(p.requestId(), AntiEntropyMessages.OK, purgedKeys, contexts);
+  }
+
+  GcCheckReply serveGcCheck(GcCheck g) {
+    int count = Math.min(g.keys().size(), g.tombstones().size());
+    byte[] holds = new byte[count];
+    for (int i = 0; i < count; i++) {
+      VersionedObject t = g.tombstones().get(i);
+      VersionedObject now = storage.merge(g.keys().get(i), t);
+      holds[i] = (byte) (now.subsumes(t) ? 1 : 0);
+    }
+    return new GcCheckReply(g.requestId(), AntiEntropyMessages.OK, holds);
+  }
+
+  // ---------------------------------------------------------------- tombstone GC
+
+  private void gcTick() {
+    if (!started) {
+      return;
+    }
+    gcTimer = core.schedule(config.gcIntervalMs(), this::gcTick);
+    if (gcRound == null) {
+      startGcRound();
+    }
+  }
+
+  /** Starts a GC sweep now unless one is running (tests and admin use). */
+  void startGcRound() {
+    TreeLayout layout = storage.layout();
+    if (gcRound != null || layout.ring().isEmpty()) {
+      return;
+    }
+    GcRound round = new GcRound(layout);
+    gcRound = round;
+    long startedAt = clock.nowMs();
+    long horizon = startedAt - config.tombstoneGraceMs();
+    submit(() -> {
+      List<byte[]> keys = new ArrayList<>();
+      List<VersionedObject> objects = new ArrayList<>();
+      long[] visited = {0};
+      storage.delegate().forEach((key, o) -> {
+        visited[0]++;
+        pace(visited[0]);
+        if (keys.size() >= config.gcBatchKeysMax() || !purgeable(o, horizon)) {
+          return;
+        }
+        if (layout.groupOfToken(KeyHash.token(key)) != null) {
+          keys.add(key);
+          objects.add(o);
+        }
+      });
+      core.schedule(scanDelayMs(visited[0], startedAt), () -> round.candidates(keys, objects));
+    }, () -> gcRound = null);
+  }
+
+  /** A tombstone-only object (or a bare context) whose every tombstone is older than the grace. */
+  static boolean purgeable(VersionedObject o, long horizonMs) {
+    if (!o.isDeleted()) {
+      return false;
+    }
+    for (Sibling s : o.siblings()) {
+      if (s.writtenAtMs() > horizonMs) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One GC sweep: candidates, confirmation by every other replica, purge. Core thread. */
+  private final class GcRound {
+    final TreeLayout layout;
+    final Map<Long, String> outstanding = new HashMap<>();
+    final Map<Key, Integer> confirmations = new HashMap<>();
+    final Map<Key, Integer> needed = new HashMap<>();
+    final Map<Key, VersionedObject> candidates = new HashMap<>();
+    final Map<Long, List<Key>> asked = new HashMap<>();
+    Scheduler.Cancellable timeout;
+
+    GcRound(TreeLayout layout) {
+      this.layout = layout;
+    }
+
+    void candidates(List<byte[]> keys, List<VersionedObject> objects) {
+      Map<String, List<Key>> byPeer = new HashMap<>();
+      for (int i = 0; i < keys.size(); i++) {
+        Key k = new Key(keys.get(i));
+        String group = layout.groupOfToken(KeyHash.token(k.bytes));
+        if (group == null) {
+          continue;
+        }
+        List<String> peers = new ArrayList<>(layout.replicasOf(group));
+        peers.remove(localId);
+        if (!peers.stream().allMatch(isAlive)) {
+          continue; // every replica must confirm; a down one blocks the purge
+        }
+        candidates.put(k, objects.get(i));
+        needed.put(k, peers.size());
+        confirmations.put(k, 0);
+        for (String p : peers) {
+          byPeer.computeIfAbsent(p, x -> new ArrayList<>()).add(k);
+        }
+      }
+      for (Map.Entry<String, List<Key>> e : byPeer.entrySet()) {
+        Endpoint to = layout.ring().endpointOf(e.getKey()).orElse(null);
+        if (to == null) {
+          continue;
+        }
+        long id = newRequestId();
+        List<byte[]> ks = new ArrayList<>();
+        List<VersionedObject> os = new ArrayList<>();
+        for (Key k : e.getValue()) {
+          ks.add(k.bytes);
+          os.add(candidates.get(k));
+        }
+        outstanding.put(id, e.getKey());
+        asked.put(id, e.getValue());
+        sender.accept(to, new GcCheck(id, ks, os));
+      }
+      if (outstanding.isEmpty()) {
+        finish();
+        return;
+      }
+      timeout = core.schedule(config.requestTimeoutMs(), this::finish);
+    }
+
+    void onReply(Endpoint from, GcCheckReply reply) {
+      List<Key> keys = asked.remove(reply.requestId());
+      if (outstanding.remove(reply.requestId()) == null || keys == null) {
+        return;
+      }
+      if (reply.status() == AntiEntropyMessages.OK && reply.holds().length == keys.size()) {
+        for (int i = 0; i < keys.size(); i++) {
+          if (reply.holds()[i] == 1) {
+            confirmations.merge(keys.get(i), 1, Integer::sum);
+          }
+        }
+      }
+      if (outstanding.isEmpty()) {
+        if (timeout != null) {
+          timeout.cancel();
+        }
+        finish();
+      }
+    }
+
+    void finish() {
+      if (gcRound != this) {
+        return;
+      }
+      List<Key> purge = new ArrayList<>();
+      if (outstanding.isEmpty() && storage.layout() == layout) {
+        for (Map.Entry<Key, Integer> e : confirmations.entrySet()) {
+          if (e.getValue().equals(needed.get(e.getKey()))) {
+            purge.add(e.getKey());
+          }
+        }
+      }
+      if (purge.isEmpty()) {
+        gcRound = null;
+        return;
+      }
+      submit(() -> {
+        long now = clock.nowMs();
+        int purged = 0;
+        for (Key k : purge) {
+          if (storage.purge(k.bytes, candidates.get(k), now)) {
+            purged++;
+          }
+        }
+        int count = purged;
+        core.execute(() -> {
+          tombstonesPurged.inc(count);
+          gcRound = null;
+        });
+      }, () -> gcRound = null);
+    }
+  }
+}

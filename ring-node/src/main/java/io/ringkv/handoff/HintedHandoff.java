@@ -1,0 +1,211 @@
+package io.ringkv.handoff;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.node.RingNode;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hinted handoff (Dynamo section 4.6): a node that stored a write as a fallback for a down owner
+ * keeps a hint, and when gossip says the owner is alive again it sends the owner the object, deletes
+ * the hint after the owner acknowledged, and drops its own copy when it does not own the key.
+ *
+ * <p>The stand-in stores the object in its normal object store (so sloppy reads find it and merges
+ * apply) and only the (owner, key) pair in the {@link HintStore}. Delivery reuses the replica merge
+ * message, so an owner needs nothing special to receive hints, and a hint delivered twice is
+ * harmless (merge is idempotent).
+ *
+ * <p>Threads: bookkeeping runs on the node's core thread; storage and hint-store I/O on the storage
+ * executor. Rate: at most {@code batchMax} deliveries in flight per owner and {@code bytesPerSecond}
+ * per round.
+ */
+public final class HintedHandoff implements RingNode.ReplicaListener {
+  private static final Logger log = LoggerFactory.getLogger(HintedHandoff.class);
+
+  private final String selfId;
+  private final HintStore hints;
+  private final StorageEngine storage;
+  private final RingNode node;
+  private final Executor storageExecutor;
+  private final HandoffConfig config;
+  /** The owner's endpoint when it is alive, else null. */
+  private final Function<String, Endpoint> aliveEndpoint;
+  /** Whether this node is a primary of the key (then it keeps its copy after delivery). */
+  private final BiPredicate<String, byte[]> isPrimary;
+
+  private final Set<String> delivering = new HashSet<>();
+  private final Counter stored;
+  private final Counter dropped;
+  private final Counter delivered;
+  private long lastDropLogMs = Long.MIN_VALUE;
+  private boolean running;
+  /** Set by {@link #close}: storage-thread tasks queued before it find the hint store gone and do nothing. */
+  private volatile boolean closed;
+
+  public HintedHandoff(String selfId, HintStore hints, StorageEngine storage, RingNode node, Executor storageExecutor,
+      HandoffConfig config, Function<String, Endpoint> aliveEndpoint, BiPredicate<String, byte[]> isPrimary,
+      MetricRegistry metrics) {
+    this.selfId = selfId;
+    this.hints = hints;
+    this.storage = storage;
+    this.node = node;
+    this.storageExecutor = storageExecutor;
+    this.config = config;
+    this.aliveEndpoint = aliveEndpoint;
+    this.isPrimary = isPrimary;
+    this.stored = metrics.counter("ringkv.hints.stored");
+    this.dropped = metrics.counter("ringkv.hints.dropped");
+    this.delivered = metrics.counter("ringkv.hints.delivered");
+    metrics.gauge("ringkv.hints.pending", () -> (Gauge<Long>) hints::size);
+  }
+
+  /** Starts the delivery rounds. */
+  public void start() {
+    node.core().execute(() -> {
+      running = true;
+      round();
+    });
+  }
+
+  public void stop() {
+    node.core().execute(() -> running = false);
+  }
+
+  public long pending() {
+    return hints.size();
+  }
+
+  public long deliveredCount() {
+    return delivered.getCount();
+  }
+
+  public long droppedCount() {
+    return dropped.getCount();
+  }
+
+  /** Called on the storage thread after this node stored a write or merge. */
+  @Override
+  public void onStored(byte[] key, VersionedObject object, String hintFor) {
+    if (hintFor == null || hintFor.equals(selfId)) {
+      return;
+    }
+    long now = node.clock().nowMs();
+    if (hints.add(hintFor, key, now)) {
+      stored.inc();
+    } else {
+      dropped.inc();
+      if (now - lastDropLogMs >= 10_000) {
+        lastDropLogMs = now;
+        log.warn("hint store full ({} hints, hintsMax): dropping hints for {}; anti-entropy will repair it",
+            hints.size(), hintFor);
+      }
+    }
+  }
+
+  private void round() {
+    if (!running) {
+      return;
+    }
+    storageExecutor.execute(() -> {
+      if (closed) {
+        return;
+      }
+      Set<String> owners = hints.owners();
+      node.core().execute(() -> {
+        for (String owner : owners) {
+          Endpoint to = aliveEndpoint.apply(owner);
+          if (to != null && !delivering.contains(owner)) {
+            delivering.add(owner);
+            storageExecutor.execute(() -> loadBatch(owner, to));
+          }
+        }
+      });
+    });
+    node.core().schedule(config.deliveryIntervalMs(), this::round);
+  }
+
+  private record Delivery(byte[] key, VersionedObject object) {}
+
+  /** Storage thread: reads a batch of hinted objects within the byte budget of one round. */
+  private void loadBatch(String owner, Endpoint to) {
+    if (closed) {
+      return;
+    }
+    long budget = Math.max(1, config.bytesPerSecond() * config.deliveryIntervalMs() / 1000);
+    List<Delivery> batch = new ArrayList<>();
+    long bytes = 0;
+    for (byte[] key : hints.keysFor(owner, config.batchMax())) {
+      VersionedObject o = storage.get(key);
+      if (o == null || o.siblings().isEmpty()) {
+        hints.remove(owner, key); // purged meanwhile (tombstone GC): nothing left to hand off
+        continue;
+      }
+      batch.add(new Delivery(key, o));
+      bytes += o.valueBytes() + key.length;
+      if (bytes >= budget) {
+        break;
+      }
+    }
+    node.core().execute(() -> send(owner, to, batch));
+  }
+
+  /** Core thread: sends a batch and waits for its acks, bounded by the ack timeout. */
+  private void send(String owner, Endpoint to, List<Delivery> batch) {
+    if (batch.isEmpty()) {
+      delivering.remove(owner);
+      return;
+    }
+    int[] outstanding = {batch.size()};
+    List<Long> ids = new ArrayList<>();
+    for (Delivery d : batch) {
+      ids.add(node.request(to, id -> new ReplicaMerge(id, d.key(), d.object(), null), (from, reply) -> {
+        if (reply instanceof ReplicaAck) {
+          storageExecutor.execute(() -> acknowledged(owner, d));
+        }
+        if (--outstanding[0] == 0) {
+          delivering.remove(owner);
+        }
+      }));
+    }
+    node.core().schedule(config.ackTimeoutMs(), () -> {
+      if (outstanding[0] > 0) {
+        ids.forEach(node::forget);
+        delivering.remove(owner);
+        log.debug("{} hints to {} not acknowledged in {} ms; retrying next round", outstanding[0], owner,
+            config.ackTimeoutMs());
+      }
+    });
+  }
+
+  /** Storage thread: the owner has the object; forget the hint and the copy we held for it. */
+  private void acknowledged(String owner, Delivery d) {
+    if (closed) {
+      return; // the hint stays and is delivered again after the restart: merges are idempotent
+    }
+    hints.remove(owner, d.key());
+    delivered.inc();
+    if (!isPrimary.test(selfId, d.key())) {
+      storage.removeIfUnchanged(d.key(), d.object());
+    }
+  }
+
+  /** Closes the hint store; call after the storage executor has drained. */
+  public synchronized void close() {
+    closed = true;
+    hints.close();
+  }
+}

@@ -1,0 +1,133 @@
+package io.ringkv.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ClientMessages.ErrorReply;
+import io.ringkv.protocol.ClientMessages.GetReply;
+import io.ringkv.protocol.ClientMessages.PutReply;
+import io.ringkv.protocol.ErrorCode;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
+import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
+import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import io.ringkv.storage.causality.VersionVector;
+import io.ringkv.storage.causality.VersionedObject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The pure coordinators, event by event: no network, no clock, no threads. */
+class CoordinatorTest {
+  static final Endpoint A = new Endpoint("a", 1);
+  static final Endpoint B = new Endpoint("b", 1);
+  static final Endpoint C = new Endpoint("c", 1);
+  static final List<ReplicaTarget> ABC = List.of(ReplicaTarget.primary("a", A), ReplicaTarget.primary("b", B),
+      new ReplicaTarget("c", C, "d"));
+
+  static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static PutCoordinator put(int w) {
+    return new PutCoordinator(7, 99, b("k"), b("v"), VersionVector.EMPTY, ABC, w, 1000, 100, v -> new byte[] {1});
+  }
+
+  static VersionedObject written(String node) {
+    return VersionedObject.EMPTY.write(VersionVector.EMPTY, b("v"), node, 0);
+  }
+
+  @Test
+  void aPutMintsAtTheFirstTargetReplicatesToTheRestAndAnswersAfterWAcks() {
+    PutCoordinator p = put(2);
+    Step s = p.start(0);
+    assertEquals(1, s.sends().size());
+    assertEquals(A, s.sends().get(0).to());
+    assertInstanceOf(ReplicaWrite.class, s.sends().get(0).message());
+
+    s = p.onReply(A, new ReplicaWriteReply(7, true, written("a")), 1);
+    assertEquals(2, s.sends().size(), "merge to b and c");
+    ReplicaMerge toC = (ReplicaMerge) s.sends().get(1).message();
+    assertEquals("d", toC.hintFor(), "the fallback keeps a hint for the owner it stands in for");
+    assertNull(s.reply());
+
+    s = p.onReply(B, new ReplicaAck(7), 2);
+    PutReply reply = assertInstanceOf(PutReply.class, s.reply());
+    assertEquals(2, reply.acks());
+    assertTrue(reply.created());
+  }
+
+  @Test
+  void aMinterThatRefusesForItsOwnReasonIsReplacedByTheNextTarget() {
+    PutCoordinator p = put(2);
+    p.start(0);
+    Step s = p.onReply(A, new ErrorReply(7, ErrorCode.STORE_FULL, "full"), 1);
+    assertEquals(B, s.sends().get(0).to());
+    assertInstanceOf(ReplicaWrite.class, s.sends().get(0).message());
+  }
+
+  @Test
+  void aLimitErrorFailsAtOnceBecauseEveryReplicaWouldRefuse() {
+    PutCoordinator p = put(2);
+    p.start(0);
+    Step s = p.onReply(A, new ErrorReply(7, ErrorCode.LIMIT_EXCEEDED, "value too big"), 1);
+    assertEquals(ErrorCode.LIMIT_EXCEEDED, assertInstanceOf(ErrorReply.class, s.reply()).code());
+    assertTrue(s.finished());
+  }
+
+  @Test
+  void aSilentMinterIsReplacedAfterTheMintTimeoutAndMustNotMintLaterThanHalfOfIt() {
+    PutCoordinator p = put(2);
+    Step s = p.start(0);
+    assertEquals(100, s.wakeAtMs());
+    assertEquals(50, ((ReplicaWrite) s.sends().get(0).message()).mintByMs(),
+        "a write delayed past this is refused, so the write cannot be minted twice");
+    s = p.onTimer(100);
+    assertEquals(B, s.sends().get(0).to());
+  }
+
+  @Test
+  void theDeadlineFailsWithTheCountAndHintsTheReplicasThatDidNotAnswer() {
+    PutCoordinator p = put(3);
+    p.start(0);
+    p.onReply(A, new ReplicaWriteReply(7, true, written("a")), 1);
+    p.onReply(B, new ReplicaAck(7), 2);
+    Step s = p.onTimer(1000);
+    ErrorReply e = assertInstanceOf(ErrorReply.class, s.reply());
+    assertEquals("2 of 3 required replicas acknowledged", e.message());
+    assertEquals(1, s.sends().size());
+    assertEquals(A, s.sends().get(0).to(), "the minter keeps the hint");
+    assertEquals("d", ((ReplicaMerge) s.sends().get(0).message()).hintFor(), "for the owner c stood in for");
+  }
+
+  @Test
+  void aGetAnswersAfterRRepliesWithTheMergeAndRepairsStaleReplicas() {
+    VersionedObject newer = written("a");
+    GetCoordinator g = new GetCoordinator(8, 98, b("k"), ABC, 2, 1000, 1 << 20, v -> new byte[] {1});
+    Step s = g.start(0);
+    assertEquals(3, s.sends().size());
+    assertInstanceOf(ReplicaRead.class, s.sends().get(0).message());
+    assertNull(g.onReply(A, new ReplicaReadReply(8, newer), 1).reply());
+    GetReply reply = assertInstanceOf(GetReply.class, g.onReply(B, new ReplicaReadReply(8, null), 2).reply());
+    assertEquals(1, reply.values().size());
+    s = g.onReply(C, new ReplicaReadReply(8, newer), 3);
+    assertTrue(s.finished());
+    assertEquals(1, s.readRepairs());
+    assertEquals(B, s.sends().get(0).to(), "only b lacked the value");
+  }
+
+  @Test
+  void aGetThatCannotReachRFailsWithTheCount() {
+    GetCoordinator g = new GetCoordinator(8, 98, b("k"), ABC, 3, 1000, 1 << 20, v -> new byte[] {1});
+    g.start(0);
+    g.onReply(A, new ReplicaReadReply(8, null), 1);
+    Step s = g.onReply(B, new ErrorReply(8, ErrorCode.OVERLOADED, "busy"), 2);
+    assertEquals("1 of 3 required replicas answered (last error: busy)",
+        assertInstanceOf(ErrorReply.class, s.reply()).message());
+  }
+}
