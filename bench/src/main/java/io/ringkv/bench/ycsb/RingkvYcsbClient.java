@@ -1,0 +1,277 @@
+package io.ringkv.bench.ycsb;
+
+import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClientConfig;
+import io.ringkv.client.GetResult;
+import io.ringkv.client.PutResult;
+import io.ringkv.client.RequestOptions;
+import io.ringkv.client.RingkvClient;
+import io.ringkv.client.RingkvException;
+import io.ringkv.gossip.Endpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.Vector;
+import java.util.concurrent.atomic.AtomicInteger;
+import site.ycsb.ByteIterator;
+import site.ycsb.DB;
+import site.ycsb.DBException;
+import site.ycsb.Status;
+
+/**
+ * The YCSB binding of ringkv over the Java client ({@code -db io.ringkv.bench.ycsb.RingkvYcsbClient}).
+ *
+ * <ul>
+ *   <li>A record's fields are one value, {@link FieldEncoding}. Run workloads with
+ *       {@code writeallfields=true} so an update writes the whole record (ringkv has no partial update).
+ *   <li>{@code read} returns the record; when the key has siblings, the record of the newest-listed
+ *       sibling, and the sibling count is tallied.
+ *   <li>{@code update} carries the causal context of this thread's last read of the key when there is
+ *       one in its bounded LRU ({@code ringkv.contextcache} keys), else it is a blind write (which in
+ *       ringkv becomes a sibling of what exists). With {@code ringkv.contextfrom=readwrite} the context
+ *       returned by a write is remembered too.
+ *   <li>{@code insert} is a blind write; {@code delete} uses the remembered context when there is one.
+ *   <li>{@code scan} is {@link Status#NOT_IMPLEMENTED}: keys are hashed over the ring, there is no order.
+ * </ul>
+ *
+ * Connections: {@code ringkv.connections} clients (default: one per host in {@code ringkv.hosts}) are
+ * shared by all threads, thread i using client i mod connections; client k tries host k mod hosts first,
+ * so coordination spreads over the nodes. Each client multiplexes its threads' requests on one
+ * connection. The counters of {@link BindingStats} are printed (and appended to {@code ringkv.statsfile}
+ * when set) by the last thread to clean up.
+ *
+ * <p>With {@code ringkv.updatemode=readfirst} an update with no remembered context first reads the key for
+ * its context (an extra GET inside the UPDATE's latency, as a Riak application does), so updates
+ * overwrite instead of piling up siblings; the default {@code blind} is what YCSB's workloads describe.
+ *
+ * <p>Properties: {@code ringkv.hosts} (required, host:port,...), {@code ringkv.connections},
+ * {@code ringkv.r}, {@code ringkv.w} (0: the node's default), {@code ringkv.timeoutms} (default 5000),
+ * {@code ringkv.contextcache} (default 10000), {@code ringkv.contextfrom} (read | readwrite),
+ * {@code ringkv.updatemode} (blind | readfirst),
+ * {@code ringkv.statsfile}.
+ */
+public final class RingkvYcsbClient extends DB {
+  /** Keys whose context one thread remembers; YCSB's zipfian hot set is far smaller. */
+  static final int DEFAULT_CONTEXT_CACHE = 10_000;
+
+  /** Above the node's default request timeout (2 s), so the node's own error arrives first. */
+  static final long DEFAULT_TIMEOUT_MS = 5_000;
+
+  private static final Object LOCK = new Object();
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+  private static int instances;
+  private static List<RingkvClient> clients;
+  private static BindingStats stats;
+  private static String statsFile;
+
+  private RingkvClient client;
+  private RequestOptions options;
+  private ContextCache contexts;
+  private boolean rememberWrites;
+  private boolean readFirst;
+
+  @Override
+  public void init() throws DBException {
+    Properties p = getProperties();
+    synchronized (LOCK) {
+      if (instances++ == 0) {
+        try {
+          clients = connect(p);
+        } catch (RuntimeException e) {
+          instances--;
+          throw new DBException("cannot connect to ringkv: " + e.getMessage(), e);
+        }
+        stats = new BindingStats();
+        statsFile = p.getProperty("ringkv.statsfile");
+      }
+      client = clients.get(Math.floorMod(THREAD_IDS.getAndIncrement(), clients.size()));
+    }
+    options = new RequestOptions(intProperty(p, "ringkv.r", 0), intProperty(p, "ringkv.w", 0),
+        intProperty(p, "ringkv.timeoutms", (int) DEFAULT_TIMEOUT_MS));
+    contexts = new ContextCache(intProperty(p, "ringkv.contextcache", DEFAULT_CONTEXT_CACHE));
+    String from = p.getProperty("ringkv.contextfrom", "read");
+    if (!from.equals("read") && !from.equals("readwrite")) {
+      throw new DBException("ringkv.contextfrom must be read or readwrite, got '" + from + "'");
+    }
+    rememberWrites = from.equals("readwrite");
+    String mode = p.getProperty("ringkv.updatemode", "blind");
+    if (!mode.equals("blind") && !mode.equals("readfirst")) {
+      throw new DBException("ringkv.updatemode must be blind or readfirst, got '" + mode + "'");
+    }
+    readFirst = mode.equals("readfirst");
+  }
+
+  private static List<RingkvClient> connect(Properties p) {
+    String hostList = p.getProperty("ringkv.hosts");
+    if (hostList == null || hostList.isBlank()) {
+      throw new IllegalArgumentException("set ringkv.hosts=host:port[,host:port...]");
+    }
+    List<Endpoint> hosts = new ArrayList<>();
+    for (String h : hostList.split(",")) {
+      hosts.add(Endpoint.parse(h.trim()));
+    }
+    int connections = intProperty(p, "ringkv.connections", hosts.size());
+    if (connections < 1) {
+      throw new IllegalArgumentException("ringkv.connections must be >= 1, got " + connections);
+    }
+    long timeout = intProperty(p, "ringkv.timeoutms", (int) DEFAULT_TIMEOUT_MS);
+    List<RingkvClient> out = new ArrayList<>();
+    try {
+      for (int k = 0; k < connections; k++) {
+        List<Endpoint> seeds = new ArrayList<>();
+        for (int j = 0; j < hosts.size(); j++) {
+          seeds.add(hosts.get((k + j) % hosts.size()));
+        }
+        out.add(RingkvClient.connect(new ClientConfig(seeds, 2_000, timeout, 1_000, 4_096)));
+      }
+    } catch (RuntimeException e) {
+      out.forEach(RingkvClient::close);
+      throw e;
+    }
+    return out;
+  }
+
+  private static int intProperty(Properties p, String name, int def) {
+    String v = p.getProperty(name);
+    if (v == null || v.isBlank()) {
+      return def;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  @Override
+  public void cleanup() throws DBException {
+    synchronized (LOCK) {
+      if (--instances == 0) {
+        String line = "[ringkv-binding] " + stats.line();
+        System.err.println(line);
+        if (statsFile != null) {
+          try {
+            Files.writeString(Path.of(statsFile), line + System.lineSeparator(), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        clients.forEach(RingkvClient::close);
+        clients = null;
+      }
+    }
+  }
+
+  private static byte[] key(String table, String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public Status read(String table, String key, Set<String> fields, Map<String, ByteIterator> result) {
+    try {
+      GetResult r = client.blocking().get(key(table, key), options);
+      stats.recordRead(r.values().size());
+      contexts.put(key, r.context());
+      if (!r.found()) {
+        return Status.NOT_FOUND;
+      }
+      FieldEncoding.decode(r.values().get(r.values().size() - 1), fields, result);
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+  }
+
+  @Override
+  public Status scan(String table, String startkey, int recordcount, Set<String> fields,
+      Vector<HashMap<String, ByteIterator>> result) {
+    return Status.NOT_IMPLEMENTED;
+  }
+
+  @Override
+  public Status update(String table, String key, Map<String, ByteIterator> values) {
+    CausalContext context = contexts.get(key);
+    try {
+      if (context == null && readFirst) {
+        // what a Riak application does: fetch the context so the update replaces instead of adding a sibling
+        stats.updatesReadFirst.incrementAndGet();
+        context = client.blocking().get(key(table, key), options).context();
+      }
+      if (context == null || context.isNone()) {
+        stats.updatesBlind.incrementAndGet();
+        context = CausalContext.NONE;
+      } else {
+        stats.updatesWithContext.incrementAndGet();
+      }
+      PutResult r = client.blocking().put(key(table, key), FieldEncoding.encode(values), context, options);
+      if (rememberWrites) {
+        contexts.put(key, r.context());
+      } else {
+        contexts.remove(key); // the read context is spent; a second update from it would be concurrent anyway
+      }
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+  }
+
+  @Override
+  public Status insert(String table, String key, Map<String, ByteIterator> values) {
+    try {
+      PutResult r = client.blocking().put(key(table, key), FieldEncoding.encode(values), CausalContext.NONE, options);
+      stats.inserts.incrementAndGet();
+      if (rememberWrites) {
+        contexts.put(key, r.context());
+      }
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+  }
+
+  @Override
+  public Status delete(String table, String key) {
+    CausalContext context = contexts.get(key);
+    try {
+      client.blocking().delete(key(table, key), context == null ? CausalContext.NONE : context, options);
+      stats.deletes.incrementAndGet();
+      contexts.remove(key);
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+  }
+
+  private Status failed(RuntimeException e) {
+    stats.errors.incrementAndGet();
+    if (e instanceof RingkvException re && re.code() != null) {
+      switch (re.code()) {
+        case TIMEOUT -> {
+          stats.timeouts.incrementAndGet();
+          return Status.SERVICE_UNAVAILABLE;
+        }
+        case UNAVAILABLE, OVERLOADED -> {
+          stats.unavailable.incrementAndGet();
+          return Status.SERVICE_UNAVAILABLE;
+        }
+        case BAD_REQUEST, LIMIT_EXCEEDED -> {
+          return Status.BAD_REQUEST;
+        }
+        default -> {
+          return Status.ERROR;
+        }
+      }
+    }
+    return Status.ERROR;
+  }
+}
