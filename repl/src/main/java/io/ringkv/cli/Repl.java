@@ -10,6 +10,7 @@ import io.ringkv.client.PutResult;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
+import io.ringkv.client.VerifyResult;
 import io.ringkv.gossip.Endpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,7 +52,7 @@ public final class Repl {
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
-      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "CONSISTENCY", "HELP", "QUIT", "EXIT");
   static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
 
   private static final String HELP = String.join("\n",
@@ -60,6 +61,7 @@ public final class Repl {
       "  SET key value           store value (alias PUT); overwrites what this session last read",
       "  DELETE key              delete the key (alias DEL)",
       "  WHERE key               what each replica of the key holds",
+      "  VERIFY                  check that every key is held by its N owners, and only by them",
       "  NODES                   the cluster's nodes: id, address, status, tokens, ownership",
       "  RING                    each node's share of the ring",
       "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
@@ -134,6 +136,7 @@ public final class Repl {
         case "WHERE" -> where(command.rest());
         case "NODES" -> nodes(command.rest());
         case "RING" -> ring(command.rest());
+        case "VERIFY" -> verify(command.rest());
         case "CONSISTENCY" -> consistency(command.rest());
         case "HELP" -> out.println(HELP);
         case "QUIT", "EXIT" -> quit = true;
@@ -237,6 +240,22 @@ public final class Repl {
       parts.add(replica.tombstones() + (replica.tombstones() == 1 ? " tombstone" : " tombstones"));
     }
     return parts.isEmpty() ? "nothing" : String.join(", ", parts);
+  }
+
+  private void verify(String rest) {
+    noArguments("VERIFY", rest);
+    VerifyResult r = call(client::verify, "verify");
+    out.println("Checked " + r.keys() + (r.keys() == 1 ? " key: " : " keys: ") + r.underReplicated()
+        + " under-replicated (held by fewer than their owners), " + r.misplaced() + " misplaced (held by a non-owner)");
+    if (!r.unanswered().isEmpty()) {
+      out.println("No answer from: " + String.join(", ", r.unanswered()) + " (their keys are not counted)");
+    }
+    if (r.truncated()) {
+      out.println("Partial: a node holds more keys than one check reads");
+    }
+    if (!r.clean()) {
+      throw new CommandFailed("VERIFY found keys that are not on exactly their owners");
+    }
   }
 
   private void nodes(String rest) {

@@ -9,6 +9,7 @@ import io.ringkv.client.GetResult;
 import io.ringkv.client.PutResult;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
+import io.ringkv.client.VerifyResult;
 import io.ringkv.client.RingkvException;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ErrorCode;
@@ -173,6 +174,16 @@ final class FakeRingkvClient implements RingkvClient {
     return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(whereAnswer);
   }
 
+  /** What {@link #verify} answers. */
+  VerifyResult verifyAnswer = new VerifyResult(0, 0, 0, List.of(), false);
+
+  @Override
+  public CompletableFuture<VerifyResult> verify() {
+    calls.add(new Call("verify", null, null, null, null));
+    RuntimeException failure = failure("verify", null);
+    return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(verifyAnswer);
+  }
+
   @Override
   public Endpoint currentNode() {
     return current;
@@ -199,6 +210,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public DeleteResult remove(byte[] key, RequestOptions o) { return async.remove(key, o).join(); }
       @Override public ClusterInfo info() { return async.info().join(); }
       @Override public List<ClusterInfo.ReplicaState> where(byte[] key) { return async.where(key).join(); }
+      @Override public VerifyResult verify() { return async.verify().join(); }
     };
   }
 

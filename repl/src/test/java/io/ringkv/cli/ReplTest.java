@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ringkv.client.CausalContext;
 import io.ringkv.client.ClusterInfo;
+import io.ringkv.client.VerifyResult;
 import io.ringkv.client.GetResult;
 import io.ringkv.client.NoNodeReachableException;
 import io.ringkv.client.RequestOptions;
@@ -374,6 +375,19 @@ class ReplTest {
         "n1      127.0.0.1:7001  50.0%  " + "#".repeat(20),
         "n2      127.0.0.1:7002  25.0%  " + "#".repeat(10),
         "node-3  127.0.0.1:7003  25.0%  " + "#".repeat(10)), lines.subList(4, lines.size()));
+  }
+
+  @Test
+  void verifyReportsTheCountsAndFailsWhenAnyKeyIsOffItsOwners() {
+    client.verifyAnswer = new VerifyResult(1200, 0, 0, List.of(), false);
+    assertTrue(repl.run(new Script("VERIFY")));
+    assertEquals(List.of("Checked 1200 keys: 0 under-replicated (held by fewer than their owners), 0 misplaced"
+        + " (held by a non-owner)"), answers());
+
+    client.verifyAnswer = new VerifyResult(1200, 3, 1, List.of("n3"), false);
+    assertFalse(repl.run(new Script("VERIFY")));
+    assertTrue(answers().contains("No answer from: n3 (their keys are not counted)"), answers().toString());
+    assertEquals(List.of("Error: VERIFY found keys that are not on exactly their owners"), errLines());
   }
 
   @Test

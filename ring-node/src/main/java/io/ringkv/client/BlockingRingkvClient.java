@@ -17,4 +17,6 @@ public interface BlockingRingkvClient {
   ClusterInfo info();
 
   List<ClusterInfo.ReplicaState> where(byte[] key);
+
+  VerifyResult verify();
 }

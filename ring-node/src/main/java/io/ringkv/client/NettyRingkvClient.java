@@ -28,6 +28,8 @@ import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
+import io.ringkv.protocol.ClientMessages.VerifyReply;
+import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereReply;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
@@ -199,6 +201,14 @@ final class NettyRingkvClient implements RingkvClient {
   public CompletableFuture<List<ClusterInfo.ReplicaState>> where(byte[] key) {
     return call(id -> new WhereRequest(id, key), config.requestTimeoutMs(), WhereReply.class,
         r -> r.replicas().stream().map(NettyRingkvClient::toReplicaState).toList());
+  }
+
+  @Override
+  public CompletableFuture<VerifyResult> verify() {
+    // a VERIFY scans every node's store: it may take far longer than a request
+    return call(id -> new VerifyRequest(id), Math.max(config.requestTimeoutMs(), 70_000), VerifyReply.class,
+        r -> new VerifyResult(r.keys(), r.underReplicated(), r.misplaced(), List.copyOf(r.unanswered()),
+            r.truncated()));
   }
 
   @Override
@@ -779,6 +789,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public List<ClusterInfo.ReplicaState> where(byte[] key) {
       return await(NettyRingkvClient.this.where(key));
+    }
+
+    @Override
+    public VerifyResult verify() {
+      return await(NettyRingkvClient.this.verify());
     }
 
     private <T> T await(CompletableFuture<T> future) {

@@ -40,6 +40,9 @@ public interface RingkvClient extends AutoCloseable {
   /** What each replica of the key's preference list holds, read from each replica directly. */
   CompletableFuture<List<ClusterInfo.ReplicaState>> where(byte[] key);
 
+  /** Checks the whole ring: is every key held by its N owners, and only by them? (An admin call: it scans every node.) */
+  CompletableFuture<VerifyResult> verify();
+
   /** The node this client is talking to now. */
   Endpoint currentNode();
 

@@ -205,6 +205,11 @@ public final class Membership implements ClusterView {
   }
 
   @Override
+  public List<String> ownersOf(long token, int n) {
+    return ring.owners(token, n);
+  }
+
+  @Override
   public List<NodeInfo> nodes() {
     long now = clock.nowMs();
     Map<String, Double> ownership = ring.ownership();

@@ -19,6 +19,9 @@ public interface ClusterView {
   /** All {@code n} primaries of the key, alive or not, in ring order (for WHERE and verification). */
   List<ReplicaTarget> primaries(byte[] key, int n);
 
+  /** The ids of the {@code n} primary owners of a ring token. */
+  List<String> ownersOf(long token, int n);
+
   /** Every known node, this one included. */
   List<NodeInfo> nodes();
 

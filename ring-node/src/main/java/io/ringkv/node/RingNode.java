@@ -7,6 +7,7 @@ import io.ringkv.coordinator.GetCoordinator;
 import io.ringkv.coordinator.PutCoordinator;
 import io.ringkv.coordinator.ReplicaTarget;
 import io.ringkv.coordinator.Step;
+import io.ringkv.coordinator.VerifyCoordinator;
 import io.ringkv.coordinator.WhereCoordinator;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.DeleteRequest;
@@ -15,10 +16,14 @@ import io.ringkv.protocol.ClientMessages.GetRequest;
 import io.ringkv.protocol.ClientMessages.InfoReply;
 import io.ringkv.protocol.ClientMessages.InfoRequest;
 import io.ringkv.protocol.ClientMessages.PutRequest;
+import io.ringkv.protocol.ClientMessages.NodeInfo;
+import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
 import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
 import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
@@ -26,6 +31,7 @@ import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
 import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
 import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
 import io.ringkv.protocol.Request;
+import io.ringkv.ring.KeyHash;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.Scheduler;
 import io.ringkv.storage.LimitExceededException;
@@ -58,6 +64,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RingNode implements ClientRequestHandler, Transport.PeerHandler {
   private static final Logger log = LoggerFactory.getLogger(RingNode.class);
+  /** Keys one VERIFY reads per node (8 bytes each on the wire: 16 MiB at the bound). */
+  static final int VERIFY_TOKENS_PER_NODE_MAX = 2_000_000;
+  /** A VERIFY scans every node's store: give it longer than a request. */
+  static final long VERIFY_TIMEOUT_MS = 60_000;
 
   private final String nodeId;
   private final Endpoint self;
@@ -191,6 +201,14 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       } else if (request instanceof DeleteRequest del) {
         startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
             now);
+      } else if (request instanceof VerifyRequest verify) {
+        List<VerifyCoordinator.Member> members = new ArrayList<>();
+        for (NodeInfo member : cluster.nodes()) {
+          members.add(new VerifyCoordinator.Member(member.id(), new Endpoint(member.host(), member.port())));
+        }
+        run(new VerifyCoordinator(newId(), verify.requestId(), members, settings.replicationFactor(),
+            VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
+            cluster::ownersOf), reply, null);
       } else if (request instanceof WhereRequest where) {
         String bad = checkKey(where.key());
         if (bad != null) {
@@ -447,7 +465,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
 
   @Override
   public void onMessage(Endpoint from, Message message) {
-    if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge) {
+    if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
+        || message instanceof KeyTokensRequest) {
       Request request = (Request) message;
       try {
         storageExecutor.execute(() -> send(from, serveReplica(request)));
@@ -456,7 +475,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
             "replica " + nodeId + " storage queue is full"));
       }
     } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
-        || message instanceof ReplicaAck || message instanceof ErrorReply) {
+        || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply) {
       core.execute(() -> onReplicaReply(from, (Reply) message));
     } else {
       otherMessages.accept(from, message);
@@ -464,6 +483,35 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   // ---------------------------------------------------------------- replica side
+
+  /** The sorted ring tokens of the keys stored here (objects with at least one sibling), for VERIFY. */
+  private KeyTokensReply keyTokens(KeyTokensRequest request) {
+    int max = Math.max(0, Math.min(request.max(), VERIFY_TOKENS_PER_NODE_MAX));
+    long[] tokens = new long[Math.min(max, 1024)];
+    int[] n = {0};
+    boolean[] truncated = {false};
+    long[][] buf = {tokens};
+    storage.forEach((key, object) -> {
+      if (object.siblings().isEmpty()) {
+        return; // a purged key's remembered context, not data
+      }
+      if (n[0] >= max) {
+        truncated[0] = true;
+        return;
+      }
+      if (n[0] == buf[0].length) {
+        buf[0] = java.util.Arrays.copyOf(buf[0], Math.min(max, buf[0].length * 2));
+      }
+      buf[0][n[0]++] = KeyHash.token(key);
+    });
+    long[] sorted = java.util.Arrays.copyOf(buf[0], n[0]);
+    java.util.Arrays.sort(sorted);
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(sorted.length * Long.BYTES);
+    for (long t : sorted) {
+      out.putLong(t);
+    }
+    return new KeyTokensReply(request.requestId(), out.array(), truncated[0]);
+  }
 
   /** Serves one replica request against local storage; runs on the storage executor. */
   Reply serveReplica(Request request) {
@@ -492,6 +540,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
           }
           return new ReplicaWriteReply(write.requestId(), result.created(), result.current());
         }
+      }
+      if (request instanceof KeyTokensRequest list) {
+        return keyTokens(list);
       }
       ReplicaMerge merge = (ReplicaMerge) request;
       try (Timer.Context ignored = metrics.replicaMerge.time()) {

@@ -106,6 +106,20 @@ public final class ClientMessages {
   public record ReplicaView(String nodeId, String host, int port, String role, boolean answered,
       List<byte[]> values, int tombstones) {}
 
+  /** Asks the coordinator to check the whole ring: is every key held by its N owners, and only by them? */
+  public record VerifyRequest(long requestId) implements Request {}
+
+  /**
+   * @param keys distinct keys found on the nodes that answered
+   * @param underReplicated keys held by fewer owners than min(N, ring size)
+   * @param misplaced keys held by a node that is not one of their owners (a pending hint, or data left
+   *     behind by a ring change)
+   * @param unanswered nodes that did not answer (their keys are missing from the counts)
+   * @param truncated a node held more keys than one check reads; the counts cover part of the ring
+   */
+  public record VerifyReply(long requestId, long keys, long underReplicated, long misplaced, List<String> unanswered,
+      boolean truncated) implements Reply {}
+
   /** A request that failed; {@code message} is one line fit for a user. */
   public record ErrorReply(long requestId, ErrorCode code, String message) implements Reply {}
 }

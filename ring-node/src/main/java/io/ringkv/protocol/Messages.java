@@ -21,7 +21,11 @@ import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.WhereReply;
+import io.ringkv.protocol.ClientMessages.VerifyReply;
+import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
 import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
 import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
@@ -125,6 +129,8 @@ public final class Messages {
     kryo.register(WhereReply.class, 32);
     kryo.register(ReplicaView.class, 33);
     kryo.register(ErrorReply.class, 34);
+    kryo.register(VerifyRequest.class, 35);
+    kryo.register(VerifyReply.class, 36);
 
     kryo.register(ReplicaRead.class, 40);
     kryo.register(ReplicaReadReply.class, 41);
@@ -132,6 +138,8 @@ public final class Messages {
     kryo.register(ReplicaWriteReply.class, 43);
     kryo.register(ReplicaMerge.class, 44);
     kryo.register(ReplicaAck.class, 45);
+    kryo.register(KeyTokensRequest.class, 46);
+    kryo.register(KeyTokensReply.class, 47);
 
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119

@@ -44,4 +44,13 @@ public final class ReplicaMessages {
   public record ReplicaMerge(long requestId, byte[] key, VersionedObject object, String hintFor) implements Request {}
 
   public record ReplicaAck(long requestId) implements Reply {}
+
+  /** Lists the ring tokens of the keys this node stores (for VERIFY), at most {@code max}. */
+  public record KeyTokensRequest(long requestId, int max) implements Request {}
+
+  /**
+   * @param tokens the tokens, sorted, 8 bytes each (big-endian)
+   * @param truncated the node holds more keys than {@code max}
+   */
+  public record KeyTokensReply(long requestId, byte[] tokens, boolean truncated) implements Reply {}
 }

@@ -126,4 +126,33 @@ class LoopbackClusterTest {
       assertEquals("here", new String(s.values().get(0), StandardCharsets.UTF_8));
     }
   }
+
+  @Test
+  void verifyFindsEveryKeyOnItsOwnersAndFlagsAKeyHeldElsewhere() {
+    BlockingRingkvClient c = cluster.client(0).blocking();
+    for (int i = 0; i < 50; i++) {
+      c.put(b("verify-" + i), b("v"), CausalContext.NONE, new RequestOptions(0, 2, 0));
+    }
+    io.ringkv.client.VerifyResult clean = c.verify();
+    assertTrue(clean.clean(), clean.toString());
+    assertTrue(clean.keys() >= 50, clean.toString());
+
+    // a key written straight into the store of a node that does not own it
+    Ring ring = cluster.nodes.get(0).membership().ring();
+    String stray = null;
+    ServerNode nonOwner = null;
+    for (int i = 0; stray == null; i++) {
+      for (ServerNode n : cluster.nodes) {
+        if (!ring.owners(b("stray-" + i), 2).contains(n.id())) {
+          stray = "stray-" + i;
+          nonOwner = n;
+        }
+      }
+    }
+    nonOwner.storage().write(b(stray), io.ringkv.storage.causality.VersionVector.EMPTY, b("lost"), nonOwner.id(), 1);
+    io.ringkv.client.VerifyResult found = c.verify();
+    assertEquals(clean.keys() + 1, found.keys(), found.toString());
+    assertEquals(1, found.underReplicated(), found.toString());
+    assertEquals(1, found.misplaced(), found.toString());
+  }
 }

@@ -188,6 +188,11 @@ public final class SimCluster {
     }
 
     @Override
+    public List<String> ownersOf(long token, int n) {
+      throw new UnsupportedOperationException("the fixed simulation ring has no tokens; use gossip membership");
+    }
+
+    @Override
     public List<NodeInfo> nodes() {
       List<NodeInfo> out = new ArrayList<>();
       for (SimNode s : nodes) {

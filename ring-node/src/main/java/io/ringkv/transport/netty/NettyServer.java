@@ -19,6 +19,7 @@ import io.ringkv.protocol.ClientMessages.Hello;
 import io.ringkv.protocol.ClientMessages.HelloOk;
 import io.ringkv.protocol.ClientMessages.InfoRequest;
 import io.ringkv.protocol.ClientMessages.PutRequest;
+import io.ringkv.protocol.ClientMessages;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.protocol.Message;
@@ -166,7 +167,7 @@ public final class NettyServer implements AutoCloseable {
 
   private static boolean isClientRequest(Message m) {
     return m instanceof GetRequest || m instanceof PutRequest || m instanceof DeleteRequest
-        || m instanceof InfoRequest || m instanceof WhereRequest;
+        || m instanceof InfoRequest || m instanceof WhereRequest || m instanceof ClientMessages.VerifyRequest;
   }
 
   private enum State { AWAITING_HELLO, CLIENT, PEER, CLOSING }

@@ -1,0 +1,160 @@
+package io.ringkv.coordinator;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ClientMessages.VerifyReply;
+import io.ringkv.protocol.Reply;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
+import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Answers VERIFY: asks every node for the ring tokens of the keys it stores, then walks the sorted
+ * lists together and counts the keys held by fewer owners than they should be, and those held by a
+ * node that is not an owner. Keys are compared by their 64-bit ring token (a collision between two
+ * keys only merges their counts). Bounded: each node lists at most {@code tokensPerNodeMax} keys.
+ */
+public final class VerifyCoordinator implements Coordinator {
+  /** The node id of a member and where to reach it. */
+  public record Member(String id, Endpoint endpoint) {}
+
+  private final long internalId;
+  private final long clientRequestId;
+  private final List<Member> members;
+  private final int replicationFactor;
+  private final int tokensPerNodeMax;
+  private final long deadlineMs;
+  private final BiFunction<Long, Integer, List<String>> ownersOf;
+  private final Map<Endpoint, long[]> answers = new LinkedHashMap<>();
+  private boolean truncated;
+  private boolean finished;
+
+  public VerifyCoordinator(long internalId, long clientRequestId, List<Member> members, int replicationFactor,
+      int tokensPerNodeMax, long deadlineMs, BiFunction<Long, Integer, List<String>> ownersOf) {
+    this.internalId = internalId;
+    this.clientRequestId = clientRequestId;
+    this.members = List.copyOf(members);
+    this.replicationFactor = replicationFactor;
+    this.tokensPerNodeMax = tokensPerNodeMax;
+    this.deadlineMs = deadlineMs;
+    this.ownersOf = ownersOf;
+  }
+
+  @Override
+  public long internalId() {
+    return internalId;
+  }
+
+  @Override
+  public Step start(long nowMs) {
+    Step step = new Step();
+    for (Member m : members) {
+      step.sends.add(new Step.Send(m.endpoint(), new KeyTokensRequest(internalId, tokensPerNodeMax)));
+    }
+    if (members.isEmpty()) {
+      answer(step);
+    } else {
+      step.wakeAtMs = deadlineMs;
+    }
+    return step;
+  }
+
+  @Override
+  public Step onReply(Endpoint from, Reply reply, long nowMs) {
+    Step step = new Step();
+    if (!finished && reply instanceof KeyTokensReply r && !answers.containsKey(from)) {
+      ByteBuffer b = ByteBuffer.wrap(r.tokens());
+      long[] tokens = new long[r.tokens().length / Long.BYTES];
+      for (int i = 0; i < tokens.length; i++) {
+        tokens[i] = b.getLong();
+      }
+      answers.put(from, tokens);
+      truncated |= r.truncated();
+    }
+    if (!finished && answers.size() == members.size()) {
+      answer(step);
+    } else if (!finished) {
+      step.wakeAtMs = deadlineMs;
+    }
+    step.finished = finished;
+    return step;
+  }
+
+  @Override
+  public Step onTimer(long nowMs) {
+    Step step = new Step();
+    if (!finished) {
+      if (nowMs >= deadlineMs) {
+        answer(step);
+      } else {
+        step.wakeAtMs = deadlineMs;
+      }
+    }
+    step.finished = finished;
+    return step;
+  }
+
+  /** Walks the nodes' sorted token lists together, one distinct token at a time. */
+  private void answer(Step step) {
+    List<String> ids = new ArrayList<>();
+    List<long[]> lists = new ArrayList<>();
+    List<String> unanswered = new ArrayList<>();
+    for (Member m : members) {
+      long[] t = answers.get(m.endpoint());
+      if (t == null) {
+        unanswered.add(m.id());
+      } else {
+        ids.add(m.id());
+        lists.add(t);
+      }
+    }
+    int[] at = new int[lists.size()];
+    int expected = Math.min(replicationFactor, members.size());
+    long keys = 0;
+    long under = 0;
+    long misplaced = 0;
+    while (true) {
+      long min = Long.MAX_VALUE;
+      boolean any = false;
+      for (int i = 0; i < lists.size(); i++) {
+        if (at[i] < lists.get(i).length && (!any || lists.get(i)[at[i]] < min)) {
+          min = lists.get(i)[at[i]];
+          any = true;
+        }
+      }
+      if (!any) {
+        break;
+      }
+      Set<String> holders = new HashSet<>();
+      for (int i = 0; i < lists.size(); i++) {
+        while (at[i] < lists.get(i).length && lists.get(i)[at[i]] == min) {
+          holders.add(ids.get(i));
+          at[i]++;
+        }
+      }
+      keys++;
+      List<String> owners = ownersOf.apply(min, replicationFactor);
+      int owning = 0;
+      for (String h : holders) {
+        if (owners.contains(h)) {
+          owning++;
+        }
+      }
+      if (owning < expected) {
+        under++;
+      }
+      if (owning < holders.size()) {
+        misplaced++;
+      }
+    }
+    step.reply = new VerifyReply(clientRequestId, keys, under, misplaced, unanswered, truncated);
+    finished = true;
+    step.finished = true;
+  }
+}
