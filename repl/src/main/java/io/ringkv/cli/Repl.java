@@ -52,7 +52,7 @@ public final class Repl {
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
-      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "REMOVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
   static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
 
   private static final String HELP = String.join("\n",
@@ -62,6 +62,7 @@ public final class Repl {
       "  DELETE key              delete the key (alias DEL)",
       "  WHERE key               what each replica of the key holds",
       "  VERIFY                  check that every key is held by its N owners, and only by them",
+      "  REMOVE node-id          remove a dead node from the ring for good (asks to confirm)",
       "  NODES                   the cluster's nodes: id, address, status, tokens, ownership",
       "  RING                    each node's share of the ring",
       "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
@@ -137,6 +138,7 @@ public final class Repl {
         case "NODES" -> nodes(command.rest());
         case "RING" -> ring(command.rest());
         case "VERIFY" -> verify(command.rest());
+        case "REMOVE" -> remove(command.rest());
         case "CONSISTENCY" -> consistency(command.rest());
         case "HELP" -> out.println(HELP);
         case "QUIT", "EXIT" -> quit = true;
@@ -240,6 +242,28 @@ public final class Repl {
       parts.add(replica.tombstones() + (replica.tombstones() == 1 ? " tombstone" : " tombstones"));
     }
     return parts.isEmpty() ? "nothing" : String.join(", ", parts);
+  }
+
+  private void remove(String rest) {
+    String id = rest.strip();
+    if (id.isEmpty() || id.contains(" ")) {
+      throw new CommandFailed("usage: REMOVE node-id");
+    }
+    if (source instanceof TerminalLineSource) {
+      out.println("REMOVE takes " + id + " out of the ring for good: its ranges pass to other nodes. Type yes to go on:");
+      out.flush();
+      String answer;
+      try {
+        answer = source.readLine();
+      } catch (java.io.IOException e) {
+        answer = null;
+      }
+      if (answer == null || !answer.strip().equalsIgnoreCase("yes")) {
+        out.println("Not removed");
+        return;
+      }
+    }
+    out.println(call(() -> client.removeNode(id), "remove " + id));
   }
 
   private void verify(String rest) {

@@ -185,6 +185,14 @@ final class FakeRingkvClient implements RingkvClient {
   }
 
   @Override
+  public CompletableFuture<String> removeNode(String nodeId) {
+    calls.add(new Call("remove-node", nodeId, null, null, null));
+    RuntimeException failure = failure("remove-node", nodeId);
+    return failure != null ? CompletableFuture.failedFuture(failure)
+        : CompletableFuture.completedFuture("Removed " + nodeId + " from the ring");
+  }
+
+  @Override
   public Endpoint currentNode() {
     return current;
   }
@@ -211,6 +219,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public ClusterInfo info() { return async.info().join(); }
       @Override public List<ClusterInfo.ReplicaState> where(byte[] key) { return async.where(key).join(); }
       @Override public VerifyResult verify() { return async.verify().join(); }
+      @Override public String removeNode(String id) { return async.removeNode(id).join(); }
     };
   }
 

@@ -391,6 +391,15 @@ class ReplTest {
   }
 
   @Test
+  void removeInAScriptAsksNoConfirmation() {
+    assertTrue(repl.run(new Script("REMOVE n3")));
+    assertEquals(List.of("Removed n3 from the ring"), answers());
+    assertEquals(List.of("n3"), client.calls("remove-node").stream().map(FakeRingkvClient.Call::key).toList());
+    assertFalse(repl.run(new Script("REMOVE")));
+    assertEquals(List.of("Error: usage: REMOVE node-id"), errLines());
+  }
+
+  @Test
   void whereShowsWhatEachReplicaHolds() {
     client.whereAnswer = List.of(
         new ClusterInfo.ReplicaState("n1", N1, "primary", true, List.of(FakeRingkvClient.bytes("v1")), 0),

@@ -19,4 +19,6 @@ public interface BlockingRingkvClient {
   List<ClusterInfo.ReplicaState> where(byte[] key);
 
   VerifyResult verify();
+
+  String removeNode(String nodeId);
 }

@@ -28,6 +28,8 @@ import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
+import io.ringkv.protocol.ClientMessages.AdminReply;
+import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereReply;
@@ -209,6 +211,12 @@ final class NettyRingkvClient implements RingkvClient {
     return call(id -> new VerifyRequest(id), Math.max(config.requestTimeoutMs(), 70_000), VerifyReply.class,
         r -> new VerifyResult(r.keys(), r.underReplicated(), r.misplaced(), List.copyOf(r.unanswered()),
             r.truncated()));
+  }
+
+  @Override
+  public CompletableFuture<String> removeNode(String nodeId) {
+    return call(id -> new RemoveNodeRequest(id, nodeId), config.requestTimeoutMs(), AdminReply.class,
+        AdminReply::message);
   }
 
   @Override
@@ -794,6 +802,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public VerifyResult verify() {
       return await(NettyRingkvClient.this.verify());
+    }
+
+    @Override
+    public String removeNode(String nodeId) {
+      return await(NettyRingkvClient.this.removeNode(nodeId));
     }
 
     private <T> T await(CompletableFuture<T> future) {

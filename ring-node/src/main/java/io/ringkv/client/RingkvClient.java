@@ -43,6 +43,12 @@ public interface RingkvClient extends AutoCloseable {
   /** Checks the whole ring: is every key held by its N owners, and only by them? (An admin call: it scans every node.) */
   CompletableFuture<VerifyResult> verify();
 
+  /**
+   * Removes a dead node from the ring for good (refused while the cluster sees it alive). Answers one
+   * line saying what was done.
+   */
+  CompletableFuture<String> removeNode(String nodeId);
+
   /** The node this client is talking to now. */
   Endpoint currentNode();
 

@@ -16,7 +16,9 @@ import io.ringkv.protocol.ClientMessages.GetRequest;
 import io.ringkv.protocol.ClientMessages.InfoReply;
 import io.ringkv.protocol.ClientMessages.InfoRequest;
 import io.ringkv.protocol.ClientMessages.PutRequest;
+import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
+import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
@@ -146,6 +148,22 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return metrics;
   }
 
+  /** Membership actions an operator asks for; runs on the core thread. */
+  public interface Admin {
+    Admin NONE = id -> {
+      throw new IllegalStateException("this node has no membership to change");
+    };
+
+    /** Removes a down member for good; returns one line saying so, or throws with the reason. */
+    String removeNode(String nodeId);
+  }
+
+  private volatile Admin admin = Admin.NONE;
+
+  public void setAdmin(Admin admin) {
+    this.admin = admin;
+  }
+
   /** Messages that are neither replica requests nor replies (gossip, handoff, ...) go here. */
   public void setOtherMessageHandler(BiConsumer<Endpoint, Message> handler) {
     this.otherMessages = handler;
@@ -201,6 +219,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       } else if (request instanceof DeleteRequest del) {
         startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
             now);
+      } else if (request instanceof RemoveNodeRequest remove) {
+        try {
+          reply.accept(new AdminReply(remove.requestId(), admin.removeNode(remove.nodeId())));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          refuse(reply, remove.requestId(), ErrorCode.BAD_REQUEST, e.getMessage());
+        }
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
         for (NodeInfo member : cluster.nodes()) {

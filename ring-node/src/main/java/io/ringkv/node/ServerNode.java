@@ -174,6 +174,11 @@ public final class ServerNode implements AutoCloseable {
     }
     node.addReplicaListener(handoff);
     membership.onFatalRejection(onRejected);
+    node.setAdmin(id -> {
+      membership.removeMember(id);
+      return "Removed " + id + " from the ring; its ranges pass to the next nodes and anti-entropy"
+          + " re-replicates them from the surviving replicas";
+    });
     transport.start(node);
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
     jmx.start();

@@ -120,6 +120,15 @@ public final class ClientMessages {
   public record VerifyReply(long requestId, long keys, long underReplicated, long misplaced, List<String> unanswered,
       boolean truncated) implements Reply {}
 
+  /**
+   * Removes a dead node from the ring for good (an admin action; a down node otherwise keeps its tokens).
+   * Its ranges pass to the next nodes, and anti-entropy re-replicates them from the surviving replicas.
+   */
+  public record RemoveNodeRequest(long requestId, String nodeId) implements Request {}
+
+  /** An admin action done; {@code message} says what happened, one line. */
+  public record AdminReply(long requestId, String message) implements Reply {}
+
   /** A request that failed; {@code message} is one line fit for a user. */
   public record ErrorReply(long requestId, ErrorCode code, String message) implements Reply {}
 }

@@ -21,6 +21,8 @@ import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.WhereReply;
+import io.ringkv.protocol.ClientMessages.AdminReply;
+import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
@@ -131,6 +133,8 @@ public final class Messages {
     kryo.register(ErrorReply.class, 34);
     kryo.register(VerifyRequest.class, 35);
     kryo.register(VerifyReply.class, 36);
+    kryo.register(RemoveNodeRequest.class, 37);
+    kryo.register(AdminReply.class, 38);
 
     kryo.register(ReplicaRead.class, 40);
     kryo.register(ReplicaReadReply.class, 41);
