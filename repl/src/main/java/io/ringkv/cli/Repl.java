@@ -52,7 +52,7 @@ public final class Repl {
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
-      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "REMOVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "REMOVE", "LEAVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
   static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
 
   private static final String HELP = String.join("\n",
@@ -63,6 +63,7 @@ public final class Repl {
       "  WHERE key               what each replica of the key holds",
       "  VERIFY                  check that every key is held by its N owners, and only by them",
       "  REMOVE node-id          remove a dead node from the ring for good (asks to confirm)",
+      "  LEAVE                   decommission the node this session is on: hand over its data, leave, stop",
       "  NODES                   the cluster's nodes: id, address, status, tokens, ownership",
       "  RING                    each node's share of the ring",
       "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
@@ -139,6 +140,7 @@ public final class Repl {
         case "RING" -> ring(command.rest());
         case "VERIFY" -> verify(command.rest());
         case "REMOVE" -> remove(command.rest());
+        case "LEAVE" -> leave(command.rest());
         case "CONSISTENCY" -> consistency(command.rest());
         case "HELP" -> out.println(HELP);
         case "QUIT", "EXIT" -> quit = true;
@@ -249,21 +251,46 @@ public final class Repl {
     if (id.isEmpty() || id.contains(" ")) {
       throw new CommandFailed("usage: REMOVE node-id");
     }
-    if (source instanceof TerminalLineSource) {
-      out.println("REMOVE takes " + id + " out of the ring for good: its ranges pass to other nodes. Type yes to go on:");
-      out.flush();
-      String answer;
-      try {
-        answer = source.readLine();
-      } catch (java.io.IOException e) {
-        answer = null;
-      }
-      if (answer == null || !answer.strip().equalsIgnoreCase("yes")) {
-        out.println("Not removed");
-        return;
-      }
+    if (!confirmed("REMOVE takes " + id + " out of the ring for good: its ranges pass to other nodes.")) {
+      out.println("Not removed");
+      return;
     }
     out.println(call(() -> client.removeNode(id), "remove " + id));
+  }
+
+  private void leave(String rest) {
+    noArguments("LEAVE", rest);
+    Endpoint node = client.currentNode();
+    if (!confirmed("LEAVE decommissions " + node + ": it hands its data to the other nodes, leaves the ring and stops.")) {
+      out.println("Not left");
+      return;
+    }
+    out.println("Leaving: " + node + " is handing over its data (progress in NODES warnings and its log) ...");
+    out.flush();
+    CompletableFuture<String> f = client.leave();
+    try {
+      out.println(f.get());
+    } catch (ExecutionException e) {
+      throw failure(e.getCause() == null ? e : e.getCause(), "leave");
+    } catch (InterruptedException e) {
+      throw new CommandFailed("interrupted; the node goes on leaving");
+    }
+  }
+
+  /** At a terminal, asks the operator to type yes; scripts and pipes (-e, stdin) go on without asking. */
+  private boolean confirmed(String what) {
+    if (!(source instanceof TerminalLineSource)) {
+      return true;
+    }
+    out.println(what + " Type yes to go on:");
+    out.flush();
+    String answer;
+    try {
+      answer = source.readLine();
+    } catch (java.io.IOException e) {
+      answer = null;
+    }
+    return answer != null && answer.strip().equalsIgnoreCase("yes");
   }
 
   private void verify(String rest) {

@@ -185,6 +185,14 @@ final class FakeRingkvClient implements RingkvClient {
   }
 
   @Override
+  public CompletableFuture<String> leave() {
+    calls.add(new Call("leave", null, null, null, null));
+    RuntimeException failure = failure("leave", null);
+    return failure != null ? CompletableFuture.failedFuture(failure)
+        : CompletableFuture.completedFuture("Left the ring");
+  }
+
+  @Override
   public CompletableFuture<String> removeNode(String nodeId) {
     calls.add(new Call("remove-node", nodeId, null, null, null));
     RuntimeException failure = failure("remove-node", nodeId);
@@ -220,6 +228,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public List<ClusterInfo.ReplicaState> where(byte[] key) { return async.where(key).join(); }
       @Override public VerifyResult verify() { return async.verify().join(); }
       @Override public String removeNode(String id) { return async.removeNode(id).join(); }
+      @Override public String leave() { return async.leave().join(); }
     };
   }
 

@@ -391,6 +391,14 @@ class ReplTest {
   }
 
   @Test
+  void leaveDecommissionsTheSessionsNode() {
+    assertTrue(repl.run(new Script("LEAVE")));
+    assertEquals(List.of("Leaving: 127.0.0.1:7001 is handing over its data (progress in NODES warnings and its log) ...",
+        "Left the ring"), answers());
+    assertEquals(1, client.calls("leave").size());
+  }
+
+  @Test
   void removeInAScriptAsksNoConfirmation() {
     assertTrue(repl.run(new Script("REMOVE n3")));
     assertEquals(List.of("Removed n3 from the ring"), answers());

@@ -21,4 +21,6 @@ public interface BlockingRingkvClient {
   VerifyResult verify();
 
   String removeNode(String nodeId);
+
+  String leave();
 }

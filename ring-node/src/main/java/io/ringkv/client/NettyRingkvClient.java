@@ -29,6 +29,7 @@ import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.AdminReply;
+import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
@@ -217,6 +218,12 @@ final class NettyRingkvClient implements RingkvClient {
   public CompletableFuture<String> removeNode(String nodeId) {
     return call(id -> new RemoveNodeRequest(id, nodeId), config.requestTimeoutMs(), AdminReply.class,
         AdminReply::message);
+  }
+
+  @Override
+  public CompletableFuture<String> leave() {
+    // streaming a node's data takes as long as it takes: wait up to an hour, never retry elsewhere
+    return call(id -> new LeaveRequest(id), 3_600_000, AdminReply.class, AdminReply::message);
   }
 
   @Override
@@ -807,6 +814,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public String removeNode(String nodeId) {
       return await(NettyRingkvClient.this.removeNode(nodeId));
+    }
+
+    @Override
+    public String leave() {
+      return await(NettyRingkvClient.this.leave());
     }
 
     private <T> T await(CompletableFuture<T> future) {

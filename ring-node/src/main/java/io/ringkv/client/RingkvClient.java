@@ -49,6 +49,12 @@ public interface RingkvClient extends AutoCloseable {
    */
   CompletableFuture<String> removeNode(String nodeId);
 
+  /**
+   * Decommissions the node this client is connected to: it hands its data to the owners of the ring
+   * without it, leaves the ring and stops; the client then fails over. Completes when the node has left.
+   */
+  CompletableFuture<String> leave();
+
   /** The node this client is talking to now. */
   Endpoint currentNode();
 

@@ -163,6 +163,14 @@ public final class NodeMain implements Callable<Integer> {
         err.println("Error: this node cannot join: " + reason);
         exit[0] = 3;
         stopped.countDown();
+      }, () -> {
+        // decommissioned: give the reply a moment to reach the operator, then stop
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        stopped.countDown();
       });
     } catch (ServerNode.StartupException e) {
       err.println("Error: " + e.getMessage());
@@ -174,9 +182,7 @@ public final class NodeMain implements Callable<Integer> {
     }, "ringkv-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     stopped.await();
-    if (exit[0] != 0) {
-      node.close();
-    }
+    node.close();
     return exit[0];
   }
 }

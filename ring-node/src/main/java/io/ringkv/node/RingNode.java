@@ -17,6 +17,7 @@ import io.ringkv.protocol.ClientMessages.InfoReply;
 import io.ringkv.protocol.ClientMessages.InfoRequest;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.AdminReply;
+import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
@@ -156,6 +157,19 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
 
     /** Removes a down member for good; returns one line saying so, or throws with the reason. */
     String removeNode(String nodeId);
+
+    /** Decommissions this node; completes with one line when it has left the ring. */
+    default java.util.concurrent.CompletableFuture<String> leave() {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalStateException("this node cannot leave: it has no membership"));
+    }
+  }
+
+  private volatile java.util.function.Supplier<List<String>> statusLines = List::of;
+
+  /** Lines added to INFO's warnings (e.g. a decommission's progress). */
+  public void setStatusLines(java.util.function.Supplier<List<String>> lines) {
+    this.statusLines = lines;
   }
 
   private volatile Admin admin = Admin.NONE;
@@ -225,6 +239,16 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         } catch (IllegalArgumentException | IllegalStateException e) {
           refuse(reply, remove.requestId(), ErrorCode.BAD_REQUEST, e.getMessage());
         }
+      } else if (request instanceof LeaveRequest leave) {
+        admin.leave().whenComplete((message, error) -> {
+          if (error == null) {
+            reply.accept(new AdminReply(leave.requestId(), message));
+          } else {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+            reply.accept(new ErrorReply(leave.requestId(), ErrorCode.UNAVAILABLE, cause.getMessage()));
+          }
+        });
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
         for (NodeInfo member : cluster.nodes()) {
@@ -355,6 +379,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       warnings.add("cluster size (" + live + ") is smaller than a replication factor ("
           + settings.replicationFactor() + ")");
     }
+    warnings.addAll(statusLines.get());
     return new InfoReply(requestId, nodeId, clusterName(), settings.replicationFactor(), settings.defaultR(),
         settings.defaultW(), settings.keyFormat().wireName(), cluster.nodes(), warnings);
   }

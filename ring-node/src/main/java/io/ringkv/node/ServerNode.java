@@ -99,6 +99,15 @@ public final class ServerNode implements AutoCloseable {
    * refuses this node (another cluster name or replication factor).
    */
   public static ServerNode start(NodeConfig config, Consumer<String> onRejected) throws StartupException {
+    return start(config, onRejected, () -> {});
+  }
+
+  /**
+   * As {@link #start(NodeConfig, Consumer)}; {@code onLeft} runs once the node has left the ring by
+   * decommission (the process should then stop).
+   */
+  public static ServerNode start(NodeConfig config, Consumer<String> onRejected, Runnable onLeft)
+      throws StartupException {
     System.setProperty("chronicle.analytics.disable", "true");
     NodeIdentity identity = identity(config);
     config = config.withId(identity.id());
@@ -174,10 +183,38 @@ public final class ServerNode implements AutoCloseable {
     }
     node.addReplicaListener(handoff);
     membership.onFatalRejection(onRejected);
-    node.setAdmin(id -> {
-      membership.removeMember(id);
-      return "Removed " + id + " from the ring; its ranges pass to the next nodes and anti-entropy"
-          + " re-replicates them from the surviving replicas";
+    Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
+        storage, config.gossipIntervalMs());
+    node.setStatusLines(() -> decommission.progress() == null ? List.of() : List.of(decommission.progress()));
+    java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+    node.setAdmin(new RingNode.Admin() {
+      @Override
+      public String removeNode(String id) {
+        membership.removeMember(id);
+        return "Removed " + id + " from the ring; its ranges pass to the next nodes and anti-entropy"
+            + " re-replicates them from the surviving replicas";
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<String> leave() {
+        if (!leaving.compareAndSet(false, true)) {
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("this node is already leaving"));
+        }
+        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+          try {
+            done.complete(decommission.run());
+            onLeft.run();
+          } catch (InterruptedException | RuntimeException e) {
+            leaving.set(false);
+            done.completeExceptionally(e);
+          }
+        }, "ringkv-decommission");
+        t.setDaemon(true);
+        t.start();
+        return done;
+      }
     });
     transport.start(node);
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();

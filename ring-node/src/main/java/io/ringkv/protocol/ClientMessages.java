@@ -126,6 +126,12 @@ public final class ClientMessages {
    */
   public record RemoveNodeRequest(long requestId, String nodeId) implements Request {}
 
+  /**
+   * Decommissions the node that receives it: it streams its data to the owners of the ring without it,
+   * leaves the ring and stops. Answered when the node has left.
+   */
+  public record LeaveRequest(long requestId) implements Request {}
+
   /** An admin action done; {@code message} says what happened, one line. */
   public record AdminReply(long requestId, String message) implements Reply {}
 

@@ -22,6 +22,7 @@ import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.WhereReply;
 import io.ringkv.protocol.ClientMessages.AdminReply;
+import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
@@ -135,6 +136,7 @@ public final class Messages {
     kryo.register(VerifyReply.class, 36);
     kryo.register(RemoveNodeRequest.class, 37);
     kryo.register(AdminReply.class, 38);
+    kryo.register(LeaveRequest.class, 39);
 
     kryo.register(ReplicaRead.class, 40);
     kryo.register(ReplicaReadReply.class, 41);

@@ -1,0 +1,179 @@
+package io.ringkv.node;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.gossip.Member;
+import io.ringkv.gossip.MemberStatus;
+import io.ringkv.membership.Membership;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.ring.Ring;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decommission (LEAVE): the node announces LEAVING (it still serves and owns its ranges), streams every
+ * object it stores to the key's owners in the ring without it, and once each of them acknowledged,
+ * announces LEFT and lets the process stop. Throttled by a bound on merges in flight and a byte rate;
+ * progress (percent, keys, bytes, ETA) is logged and shown in INFO's warnings. If any key cannot be
+ * handed over, the node goes back to UP and the LEAVE fails with the count: nothing is dropped.
+ *
+ * <p>Writes that arrive while it streams still reach the leaving node and the other old replicas; the
+ * new owner gets them from those replicas through anti-entropy.
+ */
+final class Decommission {
+  private static final Logger log = LoggerFactory.getLogger(Decommission.class);
+
+  /** Merges in flight to the new owners (default 256: enough to fill loopback, bounded memory). */
+  static final int IN_FLIGHT_MAX = 256;
+  /** Stream rate (default 16 MiB/s: a 1 GB node leaves in about a minute without starving clients). */
+  static final long BYTES_PER_SECOND = 16L << 20;
+  static final long ACK_TIMEOUT_MS = 10_000;
+
+  private final String selfId;
+  private final int replicationFactor;
+  private final RingNode node;
+  private final Membership membership;
+  private final StorageEngine storage;
+  private final long gossipIntervalMs;
+  private volatile String progress;
+
+  Decommission(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage,
+      long gossipIntervalMs) {
+    this.selfId = selfId;
+    this.replicationFactor = replicationFactor;
+    this.node = node;
+    this.membership = membership;
+    this.storage = storage;
+    this.gossipIntervalMs = gossipIntervalMs;
+  }
+
+  /** The current progress line, or null when not leaving. */
+  String progress() {
+    return progress;
+  }
+
+  /** Streams and leaves; blocks the calling (non-core) thread; returns the line to show the operator. */
+  String run() throws InterruptedException {
+    Ring without = onCore(() -> {
+      List<Member> others = new ArrayList<>();
+      for (Member m : membership.gossiper().view().members()) {
+        if (!m.id().equals(selfId)) {
+          others.add(m);
+        }
+      }
+      return Ring.of(others);
+    });
+    if (without.nodeCount() == 0) {
+      throw new IllegalStateException("this is the only node: there is nobody to hand its data to");
+    }
+    membership.setLocalStatus(MemberStatus.LEAVING);
+    long started = System.nanoTime();
+    List<byte[]> keys = new ArrayList<>();
+    storage.forEach((k, o) -> {
+      if (!o.siblings().isEmpty()) {
+        keys.add(k);
+      }
+    });
+    log.info("leaving: streaming {} keys to the ring without {}", keys.size(), selfId);
+    Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
+    AtomicLong acked = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    AtomicLong bytes = new AtomicLong();
+    long lastLog = System.nanoTime();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] key = keys.get(i);
+      VersionedObject o = storage.get(key);
+      if (o == null || o.siblings().isEmpty()) {
+        continue;
+      }
+      for (String owner : without.owners(key, replicationFactor)) {
+        Endpoint to = without.endpointOf(owner).orElse(null);
+        if (owner.equals(selfId) || to == null) {
+          continue;
+        }
+        if (!inFlight.tryAcquire(ACK_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+          failed.incrementAndGet();
+          continue;
+        }
+        bytes.addAndGet(o.valueBytes() + key.length);
+        sendOne(to, key, o, inFlight, acked, failed);
+      }
+      // throttle by bytes: sleep off what is ahead of the allowed rate
+      long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+      long aheadMs = bytes.get() * 1000 / BYTES_PER_SECOND - elapsedMs;
+      if (aheadMs > 0) {
+        Thread.sleep(aheadMs);
+      }
+      if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(2) || i == keys.size() - 1) {
+        lastLog = System.nanoTime();
+        double done = (i + 1) / (double) keys.size();
+        long etaS = done <= 0 ? 0 : (long) (((System.nanoTime() - started) / 1e9) * (1 - done) / done);
+        progress = String.format("%s is leaving: %.0f%% streamed (%d of %d keys, %d bytes), ETA %d s", selfId,
+            done * 100, i + 1, keys.size(), bytes.get(), etaS);
+        log.info(progress);
+      }
+    }
+    inFlight.acquire(IN_FLIGHT_MAX); // every merge answered or timed out
+    long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    if (failed.get() > 0) {
+      membership.setLocalStatus(MemberStatus.UP);
+      progress = null;
+      throw new IllegalStateException(failed.get() + " of " + (acked.get() + failed.get())
+          + " handovers were not acknowledged; the node stays UP with its data (try LEAVE again)");
+    }
+    membership.setLocalStatus(MemberStatus.LEFT);
+    Thread.sleep(3 * gossipIntervalMs); // let LEFT spread before the node stops answering gossip
+    progress = null;
+    return "Left the ring: handed " + keys.size() + " keys (" + bytes.get() + " bytes, " + acked.get()
+        + " copies) to their new owners in " + seconds + " s; the node stops now";
+  }
+
+  private void sendOne(Endpoint to, byte[] key, VersionedObject o, Semaphore inFlight, AtomicLong acked,
+      AtomicLong failed) {
+    node.core().execute(() -> {
+      boolean[] done = {false};
+      long id = node.request(to, rid -> new ReplicaMerge(rid, key, o, null), (from, reply) -> {
+        if (!done[0]) {
+          done[0] = true;
+          (reply instanceof ReplicaAck ? acked : failed).incrementAndGet();
+          inFlight.release();
+        }
+      });
+      node.core().schedule(ACK_TIMEOUT_MS, () -> {
+        if (!done[0]) {
+          done[0] = true;
+          node.forget(id);
+          failed.incrementAndGet();
+          inFlight.release();
+        }
+      });
+    });
+  }
+
+  private <T> T onCore(Supplier<T> task) throws InterruptedException {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    node.core().execute(() -> {
+      try {
+        f.complete(task.get());
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (RuntimeException) e.getCause();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the node's core thread did not answer in 30 s");
+    }
+  }
+}
