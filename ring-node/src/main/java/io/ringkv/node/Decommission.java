@@ -4,17 +4,13 @@ import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
 import io.ringkv.membership.Membership;
-import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
 import io.ringkv.ring.Ring;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decommission (LEAVE): the node announces LEAVING (it still serves and owns its ranges), streams every
  * object it stores to the key's owners in the ring without it, and once each of them acknowledged,
- * announces LEFT and lets the process stop. Throttled by a bound on merges in flight and a byte rate;
+ * announces LEFT and lets the process stop. Throttled by {@link Handover} (merges in flight, byte rate);
  * progress (percent, keys, bytes, ETA) is logged and shown in INFO's warnings. If any key cannot be
  * handed over, the node goes back to UP and the LEAVE fails with the count: nothing is dropped.
  *
@@ -31,12 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Decommission {
   private static final Logger log = LoggerFactory.getLogger(Decommission.class);
-
-  /** Merges in flight to the new owners (default 256: enough to fill loopback, bounded memory). */
-  static final int IN_FLIGHT_MAX = 256;
-  /** Stream rate (default 16 MiB/s: a 1 GB node leaves in about a minute without starving clients). */
-  static final long BYTES_PER_SECOND = 16L << 20;
-  static final long ACK_TIMEOUT_MS = 10_000;
 
   private final String selfId;
   private final int replicationFactor;
@@ -84,10 +74,7 @@ final class Decommission {
       }
     });
     log.info("leaving: streaming {} keys to the ring without {}", keys.size(), selfId);
-    Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
-    AtomicLong acked = new AtomicLong();
-    AtomicLong failed = new AtomicLong();
-    AtomicLong bytes = new AtomicLong();
+    Handover handover = new Handover(node);
     long lastLog = System.nanoTime();
     for (int i = 0; i < keys.size(); i++) {
       byte[] key = keys.get(i);
@@ -97,66 +84,31 @@ final class Decommission {
       }
       for (String owner : without.owners(key, replicationFactor)) {
         Endpoint to = without.endpointOf(owner).orElse(null);
-        if (owner.equals(selfId) || to == null) {
-          continue;
+        if (!owner.equals(selfId) && to != null) {
+          handover.send(to, key, o);
         }
-        if (!inFlight.tryAcquire(ACK_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-          failed.incrementAndGet();
-          continue;
-        }
-        bytes.addAndGet(o.valueBytes() + key.length);
-        sendOne(to, key, o, inFlight, acked, failed);
-      }
-      // throttle by bytes: sleep off what is ahead of the allowed rate
-      long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-      long aheadMs = bytes.get() * 1000 / BYTES_PER_SECOND - elapsedMs;
-      if (aheadMs > 0) {
-        Thread.sleep(aheadMs);
       }
       if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(2) || i == keys.size() - 1) {
         lastLog = System.nanoTime();
         double done = (i + 1) / (double) keys.size();
-        long etaS = done <= 0 ? 0 : (long) (((System.nanoTime() - started) / 1e9) * (1 - done) / done);
+        long etaS = (long) ((System.nanoTime() - started) / 1e9 * (1 - done) / done);
         progress = String.format("%s is leaving: %.0f%% streamed (%d of %d keys, %d bytes), ETA %d s", selfId,
-            done * 100, i + 1, keys.size(), bytes.get(), etaS);
+            done * 100, i + 1, keys.size(), handover.bytes(), etaS);
         log.info(progress);
       }
     }
-    inFlight.acquire(IN_FLIGHT_MAX); // every merge answered or timed out
-    long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
-    if (failed.get() > 0) {
+    handover.finish();
+    if (handover.failed() > 0) {
       membership.setLocalStatus(MemberStatus.UP);
       progress = null;
-      throw new IllegalStateException(failed.get() + " of " + (acked.get() + failed.get())
+      throw new IllegalStateException(handover.failed() + " of " + (handover.acked() + handover.failed())
           + " handovers were not acknowledged; the node stays UP with its data (try LEAVE again)");
     }
     membership.setLocalStatus(MemberStatus.LEFT);
     Thread.sleep(3 * gossipIntervalMs); // let LEFT spread before the node stops answering gossip
     progress = null;
-    return "Left the ring: handed " + keys.size() + " keys (" + bytes.get() + " bytes, " + acked.get()
-        + " copies) to their new owners in " + seconds + " s; the node stops now";
-  }
-
-  private void sendOne(Endpoint to, byte[] key, VersionedObject o, Semaphore inFlight, AtomicLong acked,
-      AtomicLong failed) {
-    node.core().execute(() -> {
-      boolean[] done = {false};
-      long id = node.request(to, rid -> new ReplicaMerge(rid, key, o, null), (from, reply) -> {
-        if (!done[0]) {
-          done[0] = true;
-          (reply instanceof ReplicaAck ? acked : failed).incrementAndGet();
-          inFlight.release();
-        }
-      });
-      node.core().schedule(ACK_TIMEOUT_MS, () -> {
-        if (!done[0]) {
-          done[0] = true;
-          node.forget(id);
-          failed.incrementAndGet();
-          inFlight.release();
-        }
-      });
-    });
+    return "Left the ring: handed " + keys.size() + " keys (" + handover.bytes() + " bytes, " + handover.acked()
+        + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
   }
 
   private <T> T onCore(Supplier<T> task) throws InterruptedException {

@@ -1,0 +1,86 @@
+package io.ringkv.node;
+
+import io.ringkv.gossip.Endpoint;
+import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.storage.causality.VersionedObject;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hands objects to other nodes as replica merges with a bound on merges in flight and a byte rate; the
+ * streaming of both decommission (LEAVE) and bootstrap (a joining node's ranges). Runs on a caller's
+ * own thread (it blocks while the bound is reached); sends and callbacks run on the node's core thread.
+ */
+final class Handover {
+  /** Merges in flight (default 256: enough to fill loopback, bounded memory). */
+  static final int IN_FLIGHT_MAX = 256;
+  /** Stream rate (default 16 MiB/s: 1 GB moves in about a minute without starving clients). */
+  static final long BYTES_PER_SECOND = 16L << 20;
+  static final long ACK_TIMEOUT_MS = 10_000;
+
+  private final RingNode node;
+  private final Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
+  private final AtomicLong acked = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+  private final long started = System.nanoTime();
+
+  Handover(RingNode node) {
+    this.node = node;
+  }
+
+  /** Sends {@code object} to {@code to}, waiting for room under the bounds first. */
+  void send(Endpoint to, byte[] key, VersionedObject object) throws InterruptedException {
+    if (!inFlight.tryAcquire(ACK_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      failed.incrementAndGet();
+      return;
+    }
+    bytes.addAndGet(object.valueBytes() + key.length);
+    node.core().execute(() -> {
+      boolean[] done = {false};
+      long id = node.request(to, rid -> new ReplicaMerge(rid, key, object, null), (from, reply) -> {
+        if (!done[0]) {
+          done[0] = true;
+          (reply instanceof ReplicaAck ? acked : failed).incrementAndGet();
+          inFlight.release();
+        }
+      });
+      node.core().schedule(ACK_TIMEOUT_MS, () -> {
+        if (!done[0]) {
+          done[0] = true;
+          node.forget(id);
+          failed.incrementAndGet();
+          inFlight.release();
+        }
+      });
+    });
+    long aheadMs = bytes.get() * 1000 / BYTES_PER_SECOND - (System.nanoTime() - started) / 1_000_000;
+    if (aheadMs > 0) {
+      Thread.sleep(aheadMs);
+    }
+  }
+
+  /** Waits until every merge sent was answered or timed out. */
+  void finish() throws InterruptedException {
+    inFlight.acquire(IN_FLIGHT_MAX);
+    inFlight.release(IN_FLIGHT_MAX);
+  }
+
+  long acked() {
+    return acked.get();
+  }
+
+  long failed() {
+    return failed.get();
+  }
+
+  long bytes() {
+    return bytes.get();
+  }
+
+  long elapsedSeconds() {
+    return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+  }
+}
