@@ -9,9 +9,7 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +51,7 @@ final class Decommission {
 
   /** Streams and leaves; blocks the calling (non-core) thread; returns the line to show the operator. */
   String run() throws InterruptedException {
-    Ring without = onCore(() -> {
+    Ring without = Handover.onCore(node, () -> {
       List<Member> others = new ArrayList<>();
       for (Member m : membership.gossiper().view().members()) {
         if (!m.id().equals(selfId)) {
@@ -109,23 +107,5 @@ final class Decommission {
     progress = null;
     return "Left the ring: handed " + keys.size() + " keys (" + handover.bytes() + " bytes, " + handover.acked()
         + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
-  }
-
-  private <T> T onCore(Supplier<T> task) throws InterruptedException {
-    CompletableFuture<T> f = new CompletableFuture<>();
-    node.core().execute(() -> {
-      try {
-        f.complete(task.get());
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-    });
-    try {
-      return f.get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw (RuntimeException) e.getCause();
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("the node's core thread did not answer in 30 s");
-    }
   }
 }

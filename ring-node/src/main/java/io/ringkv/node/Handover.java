@@ -83,4 +83,23 @@ final class Handover {
   long elapsedSeconds() {
     return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
   }
+
+  /** Runs {@code task} on the node's core thread (where membership state lives) and waits for it. */
+  static <T> T onCore(RingNode node, java.util.function.Supplier<T> task) throws InterruptedException {
+    java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+    node.core().execute(() -> {
+      try {
+        f.complete(task.get());
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (RuntimeException) e.getCause();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the node's core thread did not answer in 30 s");
+    }
+  }
 }

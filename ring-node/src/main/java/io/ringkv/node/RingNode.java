@@ -524,7 +524,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
             "replica " + nodeId + " storage queue is full"));
       }
     } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
-        || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply) {
+        || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply
+        || message instanceof io.ringkv.protocol.ReplicaMessages.StreamReply) {
       core.execute(() -> onReplicaReply(from, (Reply) message));
     } else {
       otherMessages.accept(from, message);

@@ -144,7 +144,10 @@ public final class ServerNode implements AutoCloseable {
     ClusterMetadata metadata = new ClusterMetadata(config.clusterName(), config.replicationFactor(),
         config.keyFormat().wireName());
     GossipConfig gossipConfig = GossipConfig.defaults().withGossipIntervalMs(config.gossipIntervalMs());
-    Member local = Member.of(identity.id(), self, identity.tokens(), MemberStatus.UP, identity.generation());
+    // a brand-new node joining a cluster bootstraps: JOINING until the owners streamed it its ranges
+    boolean bootstrapping = identity.generation() == 1 && !config.join().isEmpty();
+    Member local = Member.of(identity.id(), self, identity.tokens(),
+        bootstrapping ? MemberStatus.JOINING : MemberStatus.UP, identity.generation());
     Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
     Membership membership = new Membership(gossiper, clock, core,
         (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
@@ -158,12 +161,15 @@ public final class ServerNode implements AutoCloseable {
     RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
+    Bootstrap bootstrap = new Bootstrap(identity.id(), config.replicationFactor(), node, membership, storage);
     node.setOtherMessageHandler((from, message) -> {
       if (antiEntropy.onMessage(from, message)) {
         return;
       }
       if (message instanceof GossipMessages.GossipMessage gossip) {
         membership.onGossip(from, gossip.payload());
+      } else if (message instanceof io.ringkv.protocol.ReplicaMessages.StreamRequest stream) {
+        bootstrap.serve(from, stream);
       }
     });
     nodeRef[0] = node;
@@ -244,6 +250,20 @@ public final class ServerNode implements AutoCloseable {
     }
     membership.start();
     handoff.start();
+    if (bootstrapping) {
+      Thread joiner = new Thread(() -> {
+        try {
+          bootstrap.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          log.error("bootstrap failed; going UP (anti-entropy fills the ranges)", e);
+          membership.setLocalStatus(MemberStatus.UP);
+        }
+      }, "ringkv-bootstrap");
+      joiner.setDaemon(true);
+      joiner.start();
+    }
     antiEntropy.start();
     log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),

@@ -30,6 +30,8 @@ import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.StreamReply;
+import io.ringkv.protocol.ReplicaMessages.StreamRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
 import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
 import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
@@ -146,6 +148,8 @@ public final class Messages {
     kryo.register(ReplicaAck.class, 45);
     kryo.register(KeyTokensRequest.class, 46);
     kryo.register(KeyTokensReply.class, 47);
+    kryo.register(StreamRequest.class, 48);
+    kryo.register(StreamReply.class, 49);
 
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119

@@ -45,6 +45,15 @@ public final class ReplicaMessages {
 
   public record ReplicaAck(long requestId) implements Reply {}
 
+  /**
+   * Bootstrap: a joining node asks an owner to stream it every object the joiner will own once it is UP.
+   * Answered with a {@link StreamReply} when the stream is done.
+   */
+  public record StreamRequest(long requestId, String joinerId) implements Request {}
+
+  /** @param keys objects streamed; @param failed handovers that were not acknowledged */
+  public record StreamReply(long requestId, long keys, long failed) implements Reply {}
+
   /** Lists the ring tokens of the keys this node stores (for VERIFY), at most {@code max}. */
   public record KeyTokensRequest(long requestId, int max) implements Request {}
 

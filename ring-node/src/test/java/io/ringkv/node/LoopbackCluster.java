@@ -26,17 +26,24 @@ final class LoopbackCluster implements AutoCloseable {
     this.dir = dir;
     this.replicationFactor = replicationFactor;
     for (int i = 0; i < size; i++) {
-      int port = freePort();
-      List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
-      NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
-          "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
-          false);
-      configs.add(c);
-      nodes.add(ServerNode.start(c, reason -> {
-        throw new AssertionError("rejected: " + reason);
-      }));
+      startNode();
     }
     awaitCondition(this::ringComplete, 20_000, "the ring did not form");
+  }
+
+  /** Starts one more node, joined through the first; returns its index. */
+  int startNode() throws Exception {
+    int i = configs.size();
+    int port = freePort();
+    List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
+    NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
+        "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
+        false);
+    configs.add(c);
+    nodes.add(ServerNode.start(c, reason -> {
+      throw new AssertionError("rejected: " + reason);
+    }));
+    return i;
   }
 
   boolean ringComplete() {
