@@ -23,8 +23,9 @@ package io.ringkv.transport;
  * @param peerQueueMaxAgeMs a queued message older than this is dropped instead of sent (default 5000:
  *     past the client's request timeout nobody waits for its answer any more)
  * @param reconnectBackoffMinMs first delay before reconnecting to a peer (default 100)
- * @param reconnectBackoffMaxMs cap of the doubling reconnect delay (default 5000: a restarted node is
- *     reached within 5 s, a dead one costs one connect attempt per 5 s)
+ * @param reconnectBackoffMaxMs cap of the doubling reconnect delay (default 1000: a healed or restarted
+ *     peer is reached within a gossip round; with 5 s the Jepsen runs showed 3-5 s of UNAVAILABLE after
+ *     every heal; a dead peer costs one refused connect a second, nothing)
  * @param shutdownTimeoutMs how long close() waits for threads and sockets (default 5000)
  */
 public record TransportConfig(
@@ -43,7 +44,7 @@ public record TransportConfig(
   public static final int FRAME_HEADER_BYTES = 8;
 
   public static final TransportConfig DEFAULTS =
-      new TransportConfig(128 * 1024 * 1024, 1024, 1024, 10_000, 2_000, 10_000, 5_000, 100, 5_000, 5_000);
+      new TransportConfig(128 * 1024 * 1024, 1024, 1024, 10_000, 2_000, 10_000, 5_000, 100, 1_000, 5_000);
 
   public TransportConfig {
     requirePositive("maxFrameBytes", maxFrameBytes);
