@@ -84,7 +84,7 @@ public final class GetCoordinator implements Coordinator {
       step.finished = true;
       return step;
     }
-    if (target(from) == null || answers.containsKey(from) || failed.contains(from)) {
+    if (ReplicaTarget.at(targets, from) == null || answers.containsKey(from) || failed.contains(from)) {
       step.wakeAtMs = deadlineMs;
       return step;
     }
@@ -149,20 +149,11 @@ public final class GetCoordinator implements Coordinator {
     }
     for (Map.Entry<Endpoint, VersionedObject> e : answers.entrySet()) {
       if (!e.getValue().equals(merged)) {
-        ReplicaTarget t = target(e.getKey());
+        ReplicaTarget t = ReplicaTarget.at(targets, e.getKey());
         step.sends.add(new Step.Send(e.getKey(), new ReplicaMerge(internalId, key, merged, t.hintFor())));
         step.readRepairs++;
       }
     }
-  }
-
-  private ReplicaTarget target(Endpoint e) {
-    for (ReplicaTarget t : targets) {
-      if (t.endpoint().equals(e)) {
-        return t;
-      }
-    }
-    return null;
   }
 
   private String shortfall() {

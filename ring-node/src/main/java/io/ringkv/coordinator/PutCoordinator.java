@@ -184,7 +184,7 @@ public final class PutCoordinator implements Coordinator {
   }
 
   private void onReplicaReply(Endpoint from, Reply reply, Step step) {
-    if (!isTarget(from) || acked.contains(from) || failed.contains(from)) {
+    if (ReplicaTarget.at(targets, from) == null || acked.contains(from) || failed.contains(from)) {
       return;
     }
     if (reply instanceof ReplicaAck) {
@@ -194,15 +194,6 @@ public final class PutCoordinator implements Coordinator {
       lastError = e.message();
     }
     checkDone(step);
-  }
-
-  private boolean isTarget(Endpoint e) {
-    for (ReplicaTarget t : targets) {
-      if (t.endpoint().equals(e)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void checkDone(Step step) {

@@ -11,6 +11,16 @@ public record ReplicaTarget(String nodeId, Endpoint endpoint, String hintFor) {
     return new ReplicaTarget(nodeId, endpoint, null);
   }
 
+  /** The target at {@code endpoint} in {@code targets}, or null: replies are matched to targets by sender. */
+  public static ReplicaTarget at(java.util.List<ReplicaTarget> targets, Endpoint endpoint) {
+    for (ReplicaTarget t : targets) {
+      if (t.endpoint().equals(endpoint)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   public boolean isFallback() {
     return hintFor != null;
   }

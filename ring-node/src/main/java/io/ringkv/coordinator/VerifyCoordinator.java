@@ -2,13 +2,13 @@ package io.ringkv.coordinator;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
+import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,88 +20,49 @@ import java.util.function.BiFunction;
  * node that is not an owner. Keys are compared by their 64-bit ring token (a collision between two
  * keys only merges their counts). Bounded: each node lists at most {@code tokensPerNodeMax} keys.
  */
-public final class VerifyCoordinator implements Coordinator {
+public final class VerifyCoordinator extends GatherCoordinator<long[]> {
   /** The node id of a member and where to reach it. */
   public record Member(String id, Endpoint endpoint) {}
 
-  private final long internalId;
   private final long clientRequestId;
   private final List<Member> members;
   private final int replicationFactor;
   private final int tokensPerNodeMax;
-  private final long deadlineMs;
   private final BiFunction<Long, Integer, List<String>> ownersOf;
-  private final Map<Endpoint, long[]> answers = new LinkedHashMap<>();
   private boolean truncated;
-  private boolean finished;
 
   public VerifyCoordinator(long internalId, long clientRequestId, List<Member> members, int replicationFactor,
       int tokensPerNodeMax, long deadlineMs, BiFunction<Long, Integer, List<String>> ownersOf) {
-    this.internalId = internalId;
+    super(internalId, members.stream().map(Member::endpoint).toList(), deadlineMs);
     this.clientRequestId = clientRequestId;
     this.members = List.copyOf(members);
     this.replicationFactor = replicationFactor;
     this.tokensPerNodeMax = tokensPerNodeMax;
-    this.deadlineMs = deadlineMs;
     this.ownersOf = ownersOf;
   }
 
   @Override
-  public long internalId() {
-    return internalId;
+  Message request(long internalId) {
+    return new KeyTokensRequest(internalId, tokensPerNodeMax);
   }
 
   @Override
-  public Step start(long nowMs) {
-    Step step = new Step();
-    for (Member m : members) {
-      step.sends.add(new Step.Send(m.endpoint(), new KeyTokensRequest(internalId, tokensPerNodeMax)));
+  long[] answerOf(Reply reply) {
+    if (!(reply instanceof KeyTokensReply r)) {
+      return null;
     }
-    if (members.isEmpty()) {
-      answer(step);
-    } else {
-      step.wakeAtMs = deadlineMs;
+    ByteBuffer b = ByteBuffer.wrap(r.tokens());
+    long[] tokens = new long[r.tokens().length / Long.BYTES];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = b.getLong();
     }
-    return step;
-  }
-
-  @Override
-  public Step onReply(Endpoint from, Reply reply, long nowMs) {
-    Step step = new Step();
-    if (!finished && reply instanceof KeyTokensReply r && !answers.containsKey(from)) {
-      ByteBuffer b = ByteBuffer.wrap(r.tokens());
-      long[] tokens = new long[r.tokens().length / Long.BYTES];
-      for (int i = 0; i < tokens.length; i++) {
-        tokens[i] = b.getLong();
-      }
-      answers.put(from, tokens);
-      truncated |= r.truncated();
-    }
-    if (!finished && answers.size() == members.size()) {
-      answer(step);
-    } else if (!finished) {
-      step.wakeAtMs = deadlineMs;
-    }
-    step.finished = finished;
-    return step;
-  }
-
-  @Override
-  public Step onTimer(long nowMs) {
-    Step step = new Step();
-    if (!finished) {
-      if (nowMs >= deadlineMs) {
-        answer(step);
-      } else {
-        step.wakeAtMs = deadlineMs;
-      }
-    }
-    step.finished = finished;
-    return step;
+    truncated |= r.truncated();
+    return tokens;
   }
 
   /** Walks the nodes' sorted token lists together, one distinct token at a time. */
-  private void answer(Step step) {
+  @Override
+  Reply reply(Map<Endpoint, long[]> answers) {
     List<String> ids = new ArrayList<>();
     List<long[]> lists = new ArrayList<>();
     List<String> unanswered = new ArrayList<>();
@@ -153,8 +114,6 @@ public final class VerifyCoordinator implements Coordinator {
         misplaced++;
       }
     }
-    step.reply = new VerifyReply(clientRequestId, keys, under, misplaced, unanswered, truncated);
-    finished = true;
-    step.finished = true;
+    return new VerifyReply(clientRequestId, keys, under, misplaced, unanswered, truncated);
   }
 }

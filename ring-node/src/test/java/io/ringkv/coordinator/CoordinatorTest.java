@@ -130,4 +130,48 @@ class CoordinatorTest {
     assertEquals("1 of 3 required replicas answered (last error: busy)",
         assertInstanceOf(ErrorReply.class, s.reply()).message());
   }
+
+  @Test
+  void whereAnswersAtTheDeadlineWithWhatArrivedAndIgnoresStrangersAndRepeats() {
+    WhereCoordinator w = new WhereCoordinator(9, 97, b("k"), ABC, 1000);
+    assertEquals(3, w.start(0).sends().size());
+    Step s = w.onReply(A, new ReplicaReadReply(9, written("a")), 1);
+    assertNull(s.reply());
+    w.onReply(A, new ReplicaReadReply(9, null), 2); // a repeat does not replace the first answer
+    w.onReply(new Endpoint("stranger", 1), new ReplicaReadReply(9, null), 3);
+    w.onReply(B, new ErrorReply(9, ErrorCode.OVERLOADED, "busy"), 4); // not an answer
+    s = w.onTimer(1000);
+    assertTrue(s.finished());
+    var views = assertInstanceOf(io.ringkv.protocol.ClientMessages.WhereReply.class, s.reply()).replicas();
+    assertEquals(List.of(true, false, false), views.stream().map(v -> v.answered()).toList());
+    assertEquals(1, views.get(0).values().size());
+  }
+
+  @Test
+  void verifyCountsKeysOffTheirOwnersAcrossTheNodesLists() {
+    List<VerifyCoordinator.Member> members = List.of(new VerifyCoordinator.Member("a", A),
+        new VerifyCoordinator.Member("b", B), new VerifyCoordinator.Member("c", C));
+    // token 1 belongs to a and b, token 2 to b and c, token 3 to a and c
+    java.util.Map<Long, List<String>> owners = java.util.Map.of(1L, List.of("a", "b"), 2L, List.of("b", "c"),
+        3L, List.of("a", "c"));
+    VerifyCoordinator v = new VerifyCoordinator(10, 96, members, 2, 100, 1000, (t, n) -> owners.get(t));
+    v.start(0);
+    v.onReply(A, tokens(10, 1, 3), 1);  // right
+    v.onReply(B, tokens(10, 1, 2, 3), 2); // 3 is misplaced on b
+    Step s = v.onReply(C, tokens(10), 3);  // c lacks 2 and 3
+    io.ringkv.protocol.ClientMessages.VerifyReply r =
+        assertInstanceOf(io.ringkv.protocol.ClientMessages.VerifyReply.class, s.reply());
+    assertEquals(3, r.keys());
+    assertEquals(2, r.underReplicated(), "2 has one owner, 3 has one owner");
+    assertEquals(1, r.misplaced());
+    assertTrue(r.unanswered().isEmpty());
+  }
+
+  private static io.ringkv.protocol.ReplicaMessages.KeyTokensReply tokens(long id, long... tokens) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(tokens.length * Long.BYTES);
+    for (long t : tokens) {
+      b.putLong(t);
+    }
+    return new io.ringkv.protocol.ReplicaMessages.KeyTokensReply(id, b.array(), false);
+  }
 }

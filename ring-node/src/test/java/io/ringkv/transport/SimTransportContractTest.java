@@ -30,4 +30,27 @@ class SimTransportContractTest extends TransportContractTest {
   protected Endpoint nowhere() {
     return new Endpoint("10.0.9.9", 9);
   }
+
+  /** What only the simulated network does: cut links lose messages; held links deliver them late. */
+  @org.junit.jupiter.api.Test
+  void aCutLinkLosesMessagesAndAHeldLinkDeliversThemLate() {
+    java.util.List<io.ringkv.protocol.Message> got = new java.util.ArrayList<>();
+    Transport a = newTransport("a", (from, m) -> {});
+    Transport b = newTransport("b", (from, m) -> got.add(m));
+    network.partition(java.util.Set.of(a.localEndpoint()), java.util.Set.of(b.localEndpoint()));
+    a.send(b.localEndpoint(), new io.ringkv.protocol.ClientMessages.InfoRequest(1));
+    sim.runFor(1_000);
+    org.junit.jupiter.api.Assertions.assertTrue(got.isEmpty(), "a message crossed a cut link");
+
+    network.heal();
+    network.slowDown(b.localEndpoint(), 3_000);
+    long sentAt = sim.nowMs();
+    a.send(b.localEndpoint(), new io.ringkv.protocol.ClientMessages.InfoRequest(2));
+    sim.runFor(2_000);
+    org.junit.jupiter.api.Assertions.assertTrue(got.isEmpty(), "a held message arrived early");
+    sim.runUntil(() -> !got.isEmpty(), 5_000);
+    org.junit.jupiter.api.Assertions.assertTrue(sim.nowMs() - sentAt >= 3_000);
+    org.junit.jupiter.api.Assertions.assertEquals(2,
+        ((io.ringkv.protocol.ClientMessages.InfoRequest) got.get(0)).requestId());
+  }
 }
