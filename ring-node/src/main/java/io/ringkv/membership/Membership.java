@@ -43,6 +43,12 @@ public final class Membership implements ClusterView {
   private final List<Consumer<MembershipEvent>> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> ringListeners = new CopyOnWriteArrayList<>();
   private volatile Ring ring;
+  /**
+   * The ring once every JOINING member is UP and every LEAVING member has left; the same object as
+   * {@link #ring} when no member is in transition. Writes also go to the key's owners on this ring
+   * that are not owners yet (pending replicas), as Cassandra's pending ranges do.
+   */
+  private volatile Ring futureRing;
   private volatile Consumer<String> onFatalRejection = reason -> {};
   private boolean running;
   private long rounds;
@@ -53,6 +59,28 @@ public final class Membership implements ClusterView {
     this.core = core;
     this.sender = sender;
     this.ring = Ring.of(gossiper.view());
+    this.futureRing = futureRing(ring);
+  }
+
+  /** The ring after the transitions under way, or {@code current} when there are none. */
+  private Ring futureRing(Ring current) {
+    List<Member> future = new ArrayList<>();
+    boolean transition = false;
+    for (Member m : gossiper.view().members()) {
+      if (m.status() == MemberStatus.JOINING) {
+        future.add(m.withStatus(MemberStatus.UP));
+        transition = true;
+      } else if (m.status() == MemberStatus.LEAVING) {
+        transition = true;
+      } else {
+        future.add(m);
+      }
+    }
+    if (!transition) {
+      return current;
+    }
+    Ring next = Ring.of(future);
+    return next.equals(current) ? current : next;
   }
 
   /** Called with the peer's one-line reason when a cluster refuses this node (wrong N or name). */
@@ -120,9 +148,18 @@ public final class Membership implements ClusterView {
     }
     if (result.ringChanged()) {
       Ring next = Ring.of(gossiper.view());
-      if (!next.equals(ring)) {
+      boolean changed = !next.equals(ring);
+      if (changed) {
         ring = next;
         log.info("ring now has {} owners and {} tokens", next.nodeCount(), next.tokenCount());
+      }
+      Ring future = futureRing(ring);
+      if (future != ring && !future.equals(futureRing)) {
+        log.info("members are joining or leaving: writes also go to their pending owners ({} owners after the"
+            + " change)", future.nodeCount());
+      }
+      futureRing = future;
+      if (changed) {
         for (Runnable l : ringListeners) {
           l.run();
         }
@@ -181,6 +218,26 @@ public final class Membership implements ClusterView {
     return ring.owners(key, n).contains(nodeId);
   }
 
+  /**
+   * Whether {@code nodeId} owns the key now or will own it once the joins and leaves under way are done:
+   * such a copy must be kept (hint delivery and cleanup drop only copies for which this is false).
+   */
+  public boolean keeps(String nodeId, byte[] key, int n) {
+    Ring now = ring;
+    Ring future = futureRing;
+    return now.owners(key, n).contains(nodeId) || (future != now && future.owners(key, n).contains(nodeId));
+  }
+
+  /** The ring after the joins and leaves under way; {@link #ring()} when there are none. */
+  public Ring futureRing() {
+    return futureRing;
+  }
+
+  /** Whether any member is JOINING or LEAVING (the ring is about to change). */
+  public boolean inTransition() {
+    return futureRing != ring;
+  }
+
   // ---------------------------------------------------------------- ClusterView
 
   @Override
@@ -200,6 +257,26 @@ public final class Membership implements ClusterView {
     List<ReplicaTarget> out = new ArrayList<>(pl.primaries().size());
     for (Replica r : pl.primaries()) {
       out.add(ReplicaTarget.primary(r.nodeId(), r.endpoint()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<ReplicaTarget> pending(byte[] key, int n) {
+    Ring now = ring;
+    Ring future = futureRing;
+    if (future == now) {
+      return List.of();
+    }
+    List<String> current = now.owners(key, n);
+    List<ReplicaTarget> out = new ArrayList<>(1);
+    for (String id : future.owners(key, n)) {
+      if (!current.contains(id)) {
+        Endpoint e = endpointIfAlive(id);
+        if (e != null) {
+          out.add(ReplicaTarget.primary(id, e));
+        }
+      }
     }
     return out;
   }

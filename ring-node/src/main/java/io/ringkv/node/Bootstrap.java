@@ -18,11 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bootstrap of a new node: it joins as JOINING (not an owner: reads and writes keep going to the old
- * owners), asks every owner to stream it the objects it will own once UP, and announces UP when all
- * streams are done. The owners' side ({@link #serve}) pushes those objects through {@link Handover}.
- * Writes that arrive during the stream go to the old owners only; the new owner gets them from those
- * replicas through anti-entropy.
+ * Bootstrap of a new node: it joins as JOINING (not an owner: reads keep going to the old owners),
+ * asks every owner to stream it the objects it will own once UP, and announces UP when all streams are
+ * done. The owners' side ({@link #serve}) pushes those objects through {@link Handover}. Writes that
+ * arrive meanwhile go to the old owners and to the joiner as a pending replica, with one more
+ * acknowledgement required ({@code ClusterView#pending}), so the joiner holds them when it goes UP.
+ * A marker file ({@link ServerNode#BOOTSTRAP_MARKER}) lives in the data dir until the node is UP: a node
+ * that crashed while JOINING comes back JOINING and streams again. Once it is UP, the former owners hand
+ * what they no longer own to the owners and drop it ({@link Cleanup}).
  */
 final class Bootstrap {
   private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);

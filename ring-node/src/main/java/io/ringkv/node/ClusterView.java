@@ -16,6 +16,15 @@ public interface ClusterView {
    */
   List<ReplicaTarget> targets(byte[] key, int n);
 
+  /**
+   * The key's pending replicas: alive nodes that will be among its {@code n} owners once the joins and
+   * leaves under way are done but are not owners now. A write goes to them too and needs one more
+   * acknowledgement per pending replica, so any read quorum of the ring after the change meets it.
+   */
+  default List<ReplicaTarget> pending(byte[] key, int n) {
+    return List.of();
+  }
+
   /** All {@code n} primaries of the key, alive or not, in ring order (for WHERE and verification). */
   List<ReplicaTarget> primaries(byte[] key, int n);
 

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands objects to other nodes as replica merges with a bound on merges in flight and a byte rate; the
- * streaming of both decommission (LEAVE) and bootstrap (a joining node's ranges). Runs on a caller's
+ * streaming of decommission (LEAVE), bootstrap (a joining node's ranges) and cleanup (copies a node no
+ * longer owns). Runs on a caller's
  * own thread (it blocks while the bound is reached); sends and callbacks run on the node's core thread.
  */
 final class Handover {
@@ -33,8 +34,19 @@ final class Handover {
 
   /** Sends {@code object} to {@code to}, waiting for room under the bounds first. */
   void send(Endpoint to, byte[] key, VersionedObject object) throws InterruptedException {
+    send(to, key, object, null);
+  }
+
+  /**
+   * As {@link #send(Endpoint, byte[], VersionedObject)}; {@code onAck}, when not null, is told once whether
+   * {@code to} acknowledged the object (on the core thread, or on the caller's when no room was found).
+   */
+  void send(Endpoint to, byte[] key, VersionedObject object, java.util.function.Consumer<Boolean> onAck)
+      throws InterruptedException {
+    java.util.function.Consumer<Boolean> outcome = onAck == null ? ok -> {} : onAck;
     if (!inFlight.tryAcquire(ACK_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
       failed.incrementAndGet();
+      outcome.accept(false);
       return;
     }
     bytes.addAndGet(object.valueBytes() + key.length);
@@ -45,6 +57,7 @@ final class Handover {
           done[0] = true;
           (reply instanceof ReplicaAck ? acked : failed).incrementAndGet();
           inFlight.release();
+          outcome.accept(reply instanceof ReplicaAck);
         }
       });
       node.core().schedule(ACK_TIMEOUT_MS, () -> {
@@ -53,6 +66,7 @@ final class Handover {
           node.forget(id);
           failed.incrementAndGet();
           inFlight.release();
+          outcome.accept(false);
         }
       });
     });

@@ -29,7 +29,8 @@ public record NodeConfig(
     int storageThreads,
     int storageQueueMax,
     int metricsPort,
-    boolean unsafeLastWriteWins) {
+    boolean unsafeLastWriteWins,
+    long cleanupSettleMs) {
 
   public NodeConfig {
     join = List.copyOf(join);
@@ -59,6 +60,9 @@ public record NodeConfig(
     if (storageThreads < 1 || storageQueueMax < 1) {
       throw new IllegalArgumentException("--storage-threads and --storage-queue-max must be >= 1");
     }
+    if (cleanupSettleMs < 0) {
+      throw new IllegalArgumentException("--cleanup-settle-ms must be >= 0, got " + cleanupSettleMs);
+    }
     if (metricsPort < 0 || metricsPort > 65535) {
       throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + metricsPort);
     }
@@ -80,6 +84,6 @@ public record NodeConfig(
   public NodeConfig withId(String newId) {
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
-        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins);
+        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs);
   }
 }

@@ -89,6 +89,11 @@ public final class NodeMain implements Callable<Integer> {
       description = "Port of the HTTP /metrics JSON endpoint; 0 = port + 1000 (default), -1 disables it.")
   int metricsPort;
 
+  @Option(names = "--cleanup-settle-ms", defaultValue = "10000",
+      description = "After the ring changed (a join, leave or removal), how long it must stay unchanged before the node"
+          + " hands the copies it no longer owns to their owners and drops them (default: ${DEFAULT-VALUE}).")
+  long cleanupSettleMs;
+
   @Option(names = "--unsafe-last-write-wins",
       description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
   boolean unsafeLastWriteWins;
@@ -143,7 +148,7 @@ public final class NodeMain implements Callable<Integer> {
     return new NodeConfig(id, host, port, bindHost == null ? host : bindHost, dataDir, clusterName, replicationFactor,
         r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
         storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
-        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins);
+        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins, cleanupSettleMs);
   }
 
   @Override

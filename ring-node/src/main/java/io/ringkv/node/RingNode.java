@@ -300,6 +300,19 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       return;
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
+    List<ReplicaTarget> pending = cluster.pending(key, n);
+    if (!pending.isEmpty()) {
+      // a joining (or a leaving node's successor) replica gets the write too, and it must not take the
+      // place of an owner's acknowledgement: W + pending acks (Cassandra's blockFor during range movement)
+      List<ReplicaTarget> all = new ArrayList<>(targets);
+      for (ReplicaTarget p : pending) {
+        if (ReplicaTarget.at(all, p.endpoint()) == null) {
+          all.add(p);
+          w++;
+        }
+      }
+      targets = all;
+    }
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
             settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
             .withWriteId(writeId),

@@ -72,12 +72,16 @@ public final class ServerNode implements AutoCloseable {
   private final MetricsEndpoint metricsEndpoint;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AntiEntropy antiEntropy;
+  private final Cleanup cleanup;
+  /** In the data dir while a bootstrap is unfinished: a node that crashed while JOINING joins again. */
+  static final String BOOTSTRAP_MARKER = "bootstrap.pending";
 
   private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
       NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
       Membership membership, RingNode node, HintedHandoff handoff, MetricRegistry metrics, JmxReporter jmx,
-      MetricsEndpoint metricsEndpoint, AntiEntropy antiEntropy) {
+      MetricsEndpoint metricsEndpoint, AntiEntropy antiEntropy, Cleanup cleanup) {
     this.handoff = handoff;
+    this.cleanup = cleanup;
     this.antiEntropy = antiEntropy;
     this.config = config;
     this.identity = identity;
@@ -145,7 +149,22 @@ public final class ServerNode implements AutoCloseable {
         config.keyFormat().wireName());
     GossipConfig gossipConfig = GossipConfig.defaults().withGossipIntervalMs(config.gossipIntervalMs());
     // a brand-new node joining a cluster bootstraps: JOINING until the owners streamed it its ranges
-    boolean bootstrapping = identity.generation() == 1 && !config.join().isEmpty();
+    // (or one whose bootstrap was cut short by a crash: the marker outlives the process until it is UP)
+    java.nio.file.Path bootstrapMarker = config.dataDir().resolve(BOOTSTRAP_MARKER);
+    boolean bootstrapping = (identity.generation() == 1 && !config.join().isEmpty())
+        || java.nio.file.Files.exists(bootstrapMarker);
+    if (bootstrapping) {
+      try {
+        if (java.nio.file.Files.exists(bootstrapMarker)) {
+          log.warn("the last bootstrap of {} did not finish ({} exists): joining again as JOINING",
+              identity.id(), bootstrapMarker);
+        } else {
+          java.nio.file.Files.write(bootstrapMarker, new byte[0]);
+        }
+      } catch (IOException e) {
+        throw new StartupException("cannot write " + bootstrapMarker + ": " + e.getMessage(), e);
+      }
+    }
     Member local = Member.of(identity.id(), self, identity.tokens(),
         bootstrapping ? MemberStatus.JOINING : MemberStatus.UP, identity.generation());
     Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
@@ -178,7 +197,7 @@ public final class ServerNode implements AutoCloseable {
       handoff = new HintedHandoff(identity.id(),
           ChronicleHintStore.open(config.dataDir(), HandoffConfig.DEFAULTS.hintsMax(), config.storageAverageKeyBytes()),
           storage, node, storageExecutor, HandoffConfig.DEFAULTS.withDeliveryIntervalMs(config.gossipIntervalMs()),
-          membership::endpointIfAlive, (nodeId, key) -> membership.isPrimary(nodeId, key, settings.replicationFactor()),
+          membership::endpointIfAlive, (nodeId, key) -> membership.keeps(nodeId, key, settings.replicationFactor()),
           metrics);
     } catch (IOException | RuntimeException e) {
       network.close();
@@ -191,7 +210,19 @@ public final class ServerNode implements AutoCloseable {
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
         storage, config.gossipIntervalMs());
-    node.setStatusLines(() -> decommission.progress() == null ? List.of() : List.of(decommission.progress()));
+    Cleanup cleanup = new Cleanup(identity.id(), config.replicationFactor(), node, membership, storage,
+        config.cleanupSettleMs(), metrics);
+    membership.addRingListener(cleanup::onRingChanged);
+    node.setStatusLines(() -> {
+      List<String> lines = new java.util.ArrayList<>(2);
+      if (decommission.progress() != null) {
+        lines.add(decommission.progress());
+      }
+      if (cleanup.progress() != null) {
+        lines.add(cleanup.progress());
+      }
+      return lines;
+    });
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
       @Override
@@ -256,21 +287,28 @@ public final class ServerNode implements AutoCloseable {
           bootstrap.join();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          return; // stopped while joining: the marker stays, the next start joins again
         } catch (RuntimeException e) {
           log.error("bootstrap failed; going UP (anti-entropy fills the ranges)", e);
           membership.setLocalStatus(MemberStatus.UP);
+        }
+        try {
+          java.nio.file.Files.deleteIfExists(bootstrapMarker);
+        } catch (IOException e) {
+          log.warn("cannot delete {}: the next start bootstraps again ({})", bootstrapMarker, e.getMessage());
         }
       }, "ringkv-bootstrap");
       joiner.setDaemon(true);
       joiner.start();
     }
     antiEntropy.start();
+    cleanup.start();
     log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
     return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
-        node, handoff, metrics, jmx, endpoint, antiEntropy);
+        node, handoff, metrics, jmx, endpoint, antiEntropy, cleanup);
   }
 
   /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
@@ -342,6 +380,7 @@ public final class ServerNode implements AutoCloseable {
     log.info("node {} stopping", identity.id());
     membership.stop();
     handoff.stop();
+    cleanup.close();
     antiEntropy.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();

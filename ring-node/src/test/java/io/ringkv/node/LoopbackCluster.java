@@ -21,10 +21,17 @@ final class LoopbackCluster implements AutoCloseable {
   final List<ServerNode> nodes = new ArrayList<>();
   final List<NodeConfig> configs = new ArrayList<>();
   final List<RingkvClient> clients = new ArrayList<>();
+  /** The nodes' --cleanup-settle-ms: long by default, so only the tests of cleanup see it run. */
+  final long cleanupSettleMs;
 
   LoopbackCluster(Path dir, int size, int replicationFactor) throws Exception {
+    this(dir, size, replicationFactor, 3_600_000);
+  }
+
+  LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs) throws Exception {
     this.dir = dir;
     this.replicationFactor = replicationFactor;
+    this.cleanupSettleMs = cleanupSettleMs;
     for (int i = 0; i < size; i++) {
       startNode();
     }
@@ -38,7 +45,7 @@ final class LoopbackCluster implements AutoCloseable {
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
     NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
         "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
-        false);
+        false, cleanupSettleMs);
     configs.add(c);
     nodes.add(ServerNode.start(c, reason -> {
       throw new AssertionError("rejected: " + reason);

@@ -65,6 +65,11 @@ public final class SimCluster {
     public AntiEntropy ae;
 
     SimNode(int index) {
+      this(index, MemberStatus.UP);
+    }
+
+    SimNode(int index, MemberStatus initialStatus) {
+      this.initialStatus = initialStatus;
       this.index = index;
       this.id = "n" + (index + 1);
       this.tokens = TokenAllocator.allocate(vnodes, new java.util.HashSet<>(), sim.random());
@@ -75,6 +80,7 @@ public final class SimCluster {
     }
 
     public Membership membership;
+    final MemberStatus initialStatus;
     HintedHandoff handoff;
     final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
     long generation;
@@ -83,7 +89,7 @@ public final class SimCluster {
       ClusterView view;
       generation++;
       if (gossip) {
-        Member self = Member.of(id, endpoint, tokens, MemberStatus.UP, generation);
+        Member self = Member.of(id, endpoint, tokens, generation == 1 ? initialStatus : MemberStatus.UP, generation);
         List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
         Gossiper gossiper = new Gossiper(self, new ClusterMetadata("sim", settings.replicationFactor(), "any"), seeds,
             GossipConfig.defaults(), new Random(sim.random().nextLong()));
@@ -109,7 +115,7 @@ public final class SimCluster {
         Membership m = membership;
         AntiEntropy a = ae;
         handoff = new HintedHandoff(id, hints, served, node, process.executor(), HandoffConfig.DEFAULTS,
-            m::endpointIfAlive, (nodeId, key) -> m.isPrimary(nodeId, key, settings.replicationFactor()), metrics);
+            m::endpointIfAlive, (nodeId, key) -> m.keeps(nodeId, key, settings.replicationFactor()), metrics);
         node.addReplicaListener(handoff);
         handoff.start();
         node.setOtherMessageHandler((from, message) -> {
@@ -274,6 +280,16 @@ public final class SimCluster {
       out.add(nodes.stream().filter(n -> n.id.equals(t.nodeId())).findFirst().orElseThrow());
     }
     return out;
+  }
+
+  /**
+   * Adds a node that gossips its tokens as {@code status} (JOINING: not an owner yet; the simulation
+   * streams nothing to it, so what it holds when it goes UP came from the writes sent to it).
+   */
+  public SimNode addNode(MemberStatus status) {
+    SimNode n = new SimNode(nodes.size(), status);
+    nodes.add(n);
+    return n;
   }
 
   public SimNode node(int i) {
