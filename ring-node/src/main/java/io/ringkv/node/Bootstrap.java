@@ -11,9 +11,7 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +31,16 @@ final class Bootstrap {
   static final long RING_WAIT_MS = 60_000;
   /** How long a joiner waits for all streams (each is throttled; ten minutes move about 9 GB). */
   static final long STREAM_WAIT_MS = 600_000;
+  /** A stream not answered this long is asked for again (an owner already streaming just answers later). */
+  static final long ASK_AGAIN_MS = 30_000;
 
   private final String selfId;
   private final int replicationFactor;
   private final RingNode node;
   private final Membership membership;
   private final StorageEngine storage;
+  /** Joiners this node streams to now, with the request ids to answer when done. */
+  private final java.util.Map<String, List<Long>> streaming = new java.util.HashMap<>();
 
   Bootstrap(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage) {
     this.selfId = selfId;
@@ -73,32 +75,62 @@ final class Bootstrap {
       log.info("bootstrap: no owner found through gossip in {} ms; going UP without streaming", RING_WAIT_MS);
     } else {
       log.info("bootstrap: JOINING, asking {} owners to stream this node's ranges", owners.size());
-      CountDownLatch done = new CountDownLatch(owners.size());
-      AtomicLong keys = new AtomicLong();
-      AtomicLong failed = new AtomicLong();
-      for (Member owner : owners) {
-        node.core().execute(() -> node.request(owner.endpoint(), id -> new StreamRequest(id, selfId), (from, reply) -> {
-          if (reply instanceof StreamReply r) {
-            keys.addAndGet(r.keys());
-            failed.addAndGet(r.failed());
-          } else {
-            failed.incrementAndGet();
+      // each owner's reply, by owner id; a request or reply lost (a connection torn by a restart) is asked
+      // again every ASK_AGAIN_MS: an owner already streaming to this node answers both when done
+      java.util.Map<String, StreamReply> replies = new java.util.concurrent.ConcurrentHashMap<>();
+      long streamDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STREAM_WAIT_MS);
+      while (replies.size() < owners.size() && System.nanoTime() < streamDeadline) {
+        for (Member owner : owners) {
+          if (!replies.containsKey(owner.id())) {
+            node.core().execute(() -> {
+              long id = node.request(owner.endpoint(), rid -> new StreamRequest(rid, selfId), (from, reply) ->
+                  replies.putIfAbsent(owner.id(), reply instanceof StreamReply r ? r : new StreamReply(0, 0, 1)));
+              node.core().schedule(ASK_AGAIN_MS, () -> node.forget(id));
+            });
           }
-          done.countDown();
-        }));
+        }
+        // ask again only after ASK_AGAIN_MS without any answer
+        int seen = replies.size();
+        long quietSince = System.nanoTime();
+        while (replies.size() < owners.size() && System.nanoTime() < streamDeadline
+            && System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(ASK_AGAIN_MS)) {
+          Thread.sleep(50);
+          if (replies.size() != seen) {
+            seen = replies.size();
+            quietSince = System.nanoTime();
+          }
+        }
       }
-      if (!done.await(STREAM_WAIT_MS, TimeUnit.MILLISECONDS)) {
+      long keys = 0;
+      long failed = 0;
+      for (StreamReply r : replies.values()) {
+        keys += r.keys();
+        failed += r.failed();
+      }
+      if (replies.size() < owners.size()) {
         log.warn("bootstrap: {} of {} streams did not finish in {} ms; anti-entropy will fill the rest",
-            done.getCount(), owners.size(), STREAM_WAIT_MS);
+            owners.size() - replies.size(), owners.size(), STREAM_WAIT_MS);
       }
-      log.info("bootstrap: received {} objects ({} handovers failed; anti-entropy repairs them)", keys.get(),
-          failed.get());
+      log.info("bootstrap: received {} objects ({} handovers failed; anti-entropy repairs them)", keys, failed);
     }
     membership.setLocalStatus(MemberStatus.UP);
   }
 
-  /** An owner's side: streams to {@code joiner} what it will own, on a thread of its own, then answers. */
+  /**
+   * An owner's side: streams to {@code joiner} what it will own, on a thread of its own, then answers.
+   * A request from a joiner this node is already streaming to is answered when that stream ends.
+   */
   void serve(Endpoint joiner, StreamRequest request) {
+    synchronized (streaming) {
+      List<Long> waiting = streaming.get(request.joinerId());
+      if (waiting != null) {
+        waiting.add(request.requestId());
+        return;
+      }
+      List<Long> ids = new ArrayList<>();
+      ids.add(request.requestId());
+      streaming.put(request.joinerId(), ids);
+    }
     Thread t = new Thread(() -> {
       long sent = 0;
       Handover handover = new Handover(node);
@@ -128,7 +160,13 @@ final class Bootstrap {
       } catch (InterruptedException | RuntimeException e) {
         log.warn("stream to {} failed: {}", request.joinerId(), e.toString());
       }
-      node.send(joiner, new StreamReply(request.requestId(), sent, handover.failed()));
+      List<Long> ids;
+      synchronized (streaming) {
+        ids = streaming.remove(request.joinerId());
+      }
+      for (long id : ids) {
+        node.send(joiner, new StreamReply(id, sent, handover.failed()));
+      }
     }, "ringkv-stream-to-" + request.joinerId());
     t.setDaemon(true);
     t.start();
