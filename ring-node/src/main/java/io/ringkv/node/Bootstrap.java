@@ -74,6 +74,9 @@ final class Bootstrap {
     if (owners.isEmpty()) {
       log.info("bootstrap: no owner found through gossip in {} ms; going UP without streaming", RING_WAIT_MS);
     } else {
+      // let JOINING spread first: coordinators that know it send new writes here too, so a write that
+      // lands on an owner after it streamed that key is here anyway
+      Thread.sleep(3 * membership.gossiper().config().gossipIntervalMs());
       log.info("bootstrap: JOINING, asking {} owners to stream this node's ranges", owners.size());
       // each owner's reply, by owner id; a request or reply lost (a connection torn by a restart) is asked
       // again every ASK_AGAIN_MS: an owner already streaming to this node answers both when done

@@ -64,6 +64,9 @@ final class Decommission {
       throw new IllegalStateException("this is the only node: there is nobody to hand its data to");
     }
     membership.setLocalStatus(MemberStatus.LEAVING);
+    // let LEAVING spread first: coordinators that know it send new writes to the new owners too, so a
+    // write that lands here after its key was streamed is on the new owner anyway
+    Thread.sleep(3 * gossipIntervalMs);
     long started = System.nanoTime();
     List<byte[]> keys = new ArrayList<>();
     storage.forEach((k, o) -> {
