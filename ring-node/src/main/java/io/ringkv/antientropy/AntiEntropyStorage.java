@@ -162,10 +162,16 @@ final class AntiEntropyStorage extends ForwardingStorageEngine {
    * records the batch durably first (one fsync), so no key is ever gone from storage without its guard;
    * if that fails nothing is removed (the tombstones stay for the next sweep). Returns the keys purged.
    */
-  int purge(List<byte[]> keys, List<VersionedObject> expected, long nowMs) {
-    List<VersionVector> contexts = new ArrayList<>(expected.size());
-    for (VersionedObject o : expected) {
-      contexts.add(o.context());
+  int purge(List<byte[]> candidates, List<VersionedObject> candidateObjects, long nowMs) {
+    List<byte[]> keys = new ArrayList<>(candidates.size());
+    List<VersionedObject> expected = new ArrayList<>(candidates.size());
+    List<VersionVector> contexts = new ArrayList<>(candidates.size());
+    for (int i = 0; i < candidates.size(); i++) {
+      if (candidates.get(i).length <= PurgeLogFile.KEY_BYTES_MAX) { // else its purge could never be recorded
+        keys.add(candidates.get(i));
+        expected.add(candidateObjects.get(i));
+        contexts.add(candidateObjects.get(i).context());
+      }
     }
     try {
       purged.prepare(keys, contexts, nowMs);

@@ -8,17 +8,20 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -172,12 +175,12 @@ final class PurgeLogFile implements AutoCloseable {
   }
 
   private static Entry decode(byte op, long purgedAtMs, byte[] body, int keyLength, int contextLength) {
-    byte[] key = java.util.Arrays.copyOfRange(body, 0, keyLength);
+    byte[] key = Arrays.copyOfRange(body, 0, keyLength);
     if (op == FORGET) {
       return Entry.forget(key);
     }
     try {
-      VersionedObject o = RecordCodec.decode(java.util.Arrays.copyOfRange(body, keyLength, keyLength + contextLength));
+      VersionedObject o = RecordCodec.decode(Arrays.copyOfRange(body, keyLength, keyLength + contextLength));
       return Entry.purge(key, o.context(), purgedAtMs);
     } catch (StorageException e) {
       return null;
@@ -200,7 +203,7 @@ final class PurgeLogFile implements AutoCloseable {
   }
 
   private static InputStream uncloseable(InputStream in) {
-    return new java.io.FilterInputStream(in) {
+    return new FilterInputStream(in) {
       @Override
       public void close() {
         // the channel stays open
@@ -298,7 +301,7 @@ final class PurgeLogFile implements AutoCloseable {
       out.force(true);
       synchronized (this) {
         if (closed) {
-          throw new java.nio.channels.ClosedChannelException();
+          throw new ClosedChannelException();
         }
         for (byte[] b : carried) {
           os.write(b);
