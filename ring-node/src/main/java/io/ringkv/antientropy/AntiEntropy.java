@@ -25,6 +25,8 @@ import io.ringkv.runtime.Scheduler;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.Sibling;
 import io.ringkv.storage.causality.VersionedObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -133,6 +135,28 @@ public final class AntiEntropy {
   public AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
       Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
       BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
+    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, pacing, sender, metrics,
+        new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs()));
+  }
+
+  /**
+   * As the constructor above, with the purge log kept in {@code dataDir} ({@value PurgeLogFile#FILE}),
+   * so a restarted node still refuses what it purged; null keeps it in memory.
+   *
+   * @throws IOException when the purge log cannot be opened or read (a damaged tail is cut off, not an error)
+   */
+  public AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics, Path dataDir) throws IOException {
+    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, pacing, sender, metrics,
+        dataDir == null ? new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs())
+            : PurgeLog.open(dataDir.resolve(PurgeLogFile.FILE), config.purgeLogEntriesMax(),
+                config.purgeLogRetentionMs(), clock.nowMs()));
+  }
+
+  private AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics, PurgeLog purgeLog) {
     this.localId = localId;
     this.n = replicationFactor;
     this.config = config;
@@ -148,8 +172,7 @@ public final class AntiEntropy {
     TreeLayout initial = raw.stats().keys() == 0
         ? TreeLayout.empty(ring.get(), n, localId, config.treeLevels())
         : TreeLayout.building(ring.get(), n, localId, config.treeLevels(), (int) Math.min(raw.stats().keys(), 1 << 24));
-    this.storage = new AntiEntropyStorage(raw, new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs()),
-        initial);
+    this.storage = new AntiEntropyStorage(raw, purgeLog, initial);
     String p = "ringkv.antientropy.";
     exchangesStarted = metrics.counter(p + "exchanges.started");
     exchangesCompleted = metrics.counter(p + "exchanges.completed");
@@ -170,20 +193,28 @@ public final class AntiEntropy {
 
   /**
    * Anti-entropy for a real node: storage work on its own daemon thread {@code ringkv-antientropy-<id>}
-   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread.
-   * {@link #close} stops it.
+   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread, the purge log in
+   * {@code dataDir}. {@link #close} stops the thread; closing {@link #storage()} closes the purge log.
+   *
+   * @throws IOException when the purge log cannot be opened or read
    */
   public static AntiEntropy forServer(String localId, int replicationFactor, AntiEntropyConfig config,
-      StorageEngine raw, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
-      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
+      StorageEngine raw, Path dataDir, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
+      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) throws IOException {
     ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
           Thread t = new Thread(r, "ringkv-antientropy-" + localId);
           t.setDaemon(true);
           return t;
         });
-    AntiEntropy ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
-        ScanPacing.SLEEP_IN_SCAN, sender, metrics);
+    AntiEntropy ae;
+    try {
+      ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
+          ScanPacing.SLEEP_IN_SCAN, sender, metrics, dataDir);
+    } catch (IOException | RuntimeException e) {
+      executor.shutdownNow();
+      throw e;
+    }
     ae.ownedExecutor = executor;
     return ae;
   }
@@ -354,6 +385,10 @@ public final class AntiEntropy {
       }
     }
     storage.purgeLog().expire(now);
+    if (storage.purgeLog().needsCompaction()) {
+      // on the work thread, where purges run: a rewrite never falls between a purge's record and its removal
+      submit(this::compactPurgeLog, () -> {});
+    }
     startNextExchange();
   }
 
@@ -733,6 +768,19 @@ public final class AntiEntropy {
     }, () -> gcRound = null);
   }
 
+  /** Rewrites the purge log file if it holds more than about twice the live entries. Work thread. */
+  private void compactPurgeLog() {
+    PurgeLog p = storage.purgeLog();
+    if (!p.needsCompaction()) {
+      return;
+    }
+    try {
+      p.compact();
+    } catch (IOException | RuntimeException e) {
+      log.warn("purge log compaction failed (the file keeps growing until the next attempt): {}", e.toString());
+    }
+  }
+
   /** A tombstone-only object (or a bare context) whose every tombstone is older than the grace. */
   static boolean purgeable(VersionedObject o, long horizonMs) {
     if (!o.isDeleted()) {
@@ -841,13 +889,14 @@ public final class AntiEntropy {
       }
       submit(() -> {
         long now = clock.nowMs();
-        int purged = 0;
+        List<byte[]> keys = new ArrayList<>(purge.size());
+        List<VersionedObject> expected = new ArrayList<>(purge.size());
         for (Key k : purge) {
-          if (storage.purge(k.bytes, candidates.get(k), now)) {
-            purged++;
-          }
+          keys.add(k.bytes);
+          expected.add(candidates.get(k));
         }
-        int count = purged;
+        int count = storage.purge(keys, expected, now);
+        compactPurgeLog();
         core.execute(() -> {
           tombstonesPurged.inc(count);
           gcRound = null;

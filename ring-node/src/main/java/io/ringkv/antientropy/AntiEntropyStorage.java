@@ -7,9 +7,12 @@ import io.ringkv.storage.WriteResult;
 import io.ringkv.storage.causality.Sibling;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link StorageEngine} the node runs on when anti-entropy is on: a decorator (like
@@ -20,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * makes it (replica writes, read repair, hinted handoff, anti-entropy, GC).
  */
 final class AntiEntropyStorage extends ForwardingStorageEngine {
+  private static final Logger log = LoggerFactory.getLogger(AntiEntropyStorage.class);
+
   /** Lock stripes (default 4,096: contention between two keys is 1 in 4,096; 64 KB of monitors). */
   static final int LOCK_STRIPES = 4096;
 
@@ -147,16 +152,62 @@ final class AntiEntropyStorage extends ForwardingStorageEngine {
     }
   }
 
-  /** Tombstone GC: removes the key if still {@code expected} and remembers its context. */
+  /** Tombstone GC of one key: {@link #purge(List, List, long)} of a batch of one. */
   boolean purge(byte[] key, VersionedObject expected, long nowMs) {
-    long kh = ObjectDigest.keyHash(key);
-    synchronized (lockOf(kh)) {
-      boolean removed = delegate.removeIfUnchanged(key, expected);
-      if (removed) {
-        account(key, kh, expected, null);
-        purged.record(key, expected.context(), nowMs);
+    return purge(List.of(key), List.of(expected), nowMs) == 1;
+  }
+
+  /**
+   * Tombstone GC: removes each key still {@code expected} and remembers its context. The purge log
+   * records the batch durably first (one fsync), so no key is ever gone from storage without its guard;
+   * if that fails nothing is removed (the tombstones stay for the next sweep). Returns the keys purged.
+   */
+  int purge(List<byte[]> candidates, List<VersionedObject> candidateObjects, long nowMs) {
+    List<byte[]> keys = new ArrayList<>(candidates.size());
+    List<VersionedObject> expected = new ArrayList<>(candidates.size());
+    List<VersionVector> contexts = new ArrayList<>(candidates.size());
+    for (int i = 0; i < candidates.size(); i++) {
+      if (candidates.get(i).length <= PurgeLogFile.KEY_BYTES_MAX) { // else its purge could never be recorded
+        keys.add(candidates.get(i));
+        expected.add(candidateObjects.get(i));
+        contexts.add(candidateObjects.get(i).context());
       }
-      return removed;
+    }
+    try {
+      purged.prepare(keys, contexts, nowMs);
+    } catch (IOException | RuntimeException e) {
+      log.error("tombstone GC: cannot record {} purges in the purge log, the tombstones stay: {}", keys.size(),
+          e.toString());
+      return 0;
+    }
+    int count = 0;
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] key = keys.get(i);
+      long kh = ObjectDigest.keyHash(key);
+      synchronized (lockOf(kh)) {
+        if (delegate.removeIfUnchanged(key, expected.get(i))) {
+          account(key, kh, expected.get(i), null);
+          purged.record(key, contexts.get(i), nowMs);
+          count++;
+        } else {
+          purged.cancel(key);
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Closes the store, then the purge log (after the store: the request path may forget keys until then). */
+  @Override
+  public void close() {
+    try {
+      delegate.close();
+    } finally {
+      try {
+        purged.close();
+      } catch (IOException e) {
+        log.warn("closing the purge log: {}", e.toString());
+      }
     }
   }
 

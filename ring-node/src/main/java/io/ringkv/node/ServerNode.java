@@ -170,8 +170,17 @@ public final class ServerNode implements AutoCloseable {
     Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
     Membership membership = new Membership(gossiper, clock, core,
         (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
-    AntiEntropy antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(),
-        AntiEntropyConfig.DEFAULTS, storage, membership::ring, membership::isAlive, clock, core, transport::send, metrics);
+    AntiEntropy antiEntropy;
+    try {
+      antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(), AntiEntropyConfig.DEFAULTS,
+          storage, config.dataDir(), membership::ring, membership::isAlive, clock, core, transport::send, metrics);
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      storage.close();
+      throw new StartupException("cannot open the purge log in " + config.dataDir() + ": " + e.getMessage(), e);
+    }
     storage = antiEntropy.storage();
     membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),

@@ -20,10 +20,12 @@ import io.ringkv.protocol.Reply;
 import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
 import io.ringkv.storage.causality.VersionedObject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Scenarios of anti-entropy and tombstone GC on a simulated cluster with real gossip. */
 class AntiEntropySimulationTest {
@@ -201,5 +203,96 @@ class AntiEntropySimulationTest {
     for (int via = 0; via < 3; via++) {
       assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1));
     }
+  }
+
+  /**
+   * Purges the key everywhere, restarts every node from its store and (if {@code dataRoot} is set) its
+   * purge log, then delivers a stale hint of the old value to every node. Returns the cluster and the old
+   * value after the delivery.
+   */
+  private Restarted purgeRestartAndDeliverAStaleHint(long seed, Path dataRoot) {
+    SimCluster c = new SimCluster(seed, 3, RequestSettings.defaults(3), SIM, 16, dataRoot);
+    String key = "key-0";
+    byte[] k = bytes(key);
+    put(c, 0, key, "old", 3);
+    c.sim.runFor(500);
+    VersionedObject oldValue = SimCluster.stored(c.node(1), k);
+    assertNotNull(oldValue);
+    delete(c, 0, key, 3);
+    c.sim.runUntil(() -> c.nodes.stream().allMatch(n -> SimCluster.stored(n, k) == null), 300_000);
+    c.sim.runFor(1_000);
+    assertEquals(3, c.nodes.stream().mapToLong(n -> SimCluster.counter(n, "tombstones.purged")).sum(),
+        "every replica purged its tombstone (seed " + seed + ")");
+
+    // a full restart (a rolling upgrade, a power cut): every node comes back from its data directory
+    for (int i = 0; i < 3; i++) {
+      c.kill(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      c.restart(i);
+    }
+    c.sim.runUntil(c::ringComplete, 60_000);
+    c.sim.runFor(10_000);
+
+    // a hint of the old value, delivered late (ReplicaMerge, as handoff and read repair send it)
+    for (SimCluster.SimNode n : c.nodes) {
+      n.node.onMessage(new Endpoint("10.0.0.99", 7000), new ReplicaMerge(ids.incrementAndGet(), k, oldValue, null));
+    }
+    c.sim.runFor(200); // merged; too soon for any anti-entropy exchange (every 1 s) to have undone it
+    return new Restarted(c, oldValue);
+  }
+
+  private record Restarted(SimCluster cluster, VersionedObject oldValue) {}
+
+  private static long purgeLogSize(SimCluster.SimNode n) {
+    return ((Number) n.metrics.getGauges().get("ringkv.antientropy.purgelog.size").getValue()).longValue();
+  }
+
+  /**
+   * (d) The purge log is durable: after the key is purged everywhere and every node restarts from its data
+   * directory, a stale hint of the old value is refused by every node, and a replica restored from a
+   * snapshot taken before the delete does not bring the key back. The same scenario with the log in
+   * memory (no data directory) resurrects the key: the restart forgot the purges.
+   */
+  @Test
+  void afterAFullRestartThePurgeLogStillRefusesAStaleHintAndARestoredReplica(@TempDir Path data) {
+    Restarted run = purgeRestartAndDeliverAStaleHint(41, data);
+    SimCluster c = run.cluster();
+    VersionedObject oldValue = run.oldValue();
+    String key = "key-0";
+    byte[] k = bytes(key);
+    for (SimCluster.SimNode n : c.nodes) {
+      assertNull(SimCluster.stored(n, k), n.id + " stored a stale hint after its restart");
+      assertEquals(1, purgeLogSize(n), n.id + " reloaded its purge log");
+    }
+    for (int via = 0; via < 3; via++) {
+      assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1));
+    }
+
+    // a replica restored from a snapshot that predates the delete, then exchanges with the others
+    c.kill(1);
+    c.node(1).storage.merge(k, oldValue);
+    c.restart(1);
+    c.sim.runFor(1_000);
+    for (int via : new int[] {0, 2}) {
+      assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1) + " resurrected the key");
+    }
+    c.sim.runFor(30_000);
+    for (SimCluster.SimNode n : c.nodes) {
+      VersionedObject o = SimCluster.stored(n, k);
+      assertTrue(o == null || o.liveSiblings().isEmpty(), n.id + " holds " + o);
+    }
+    for (int via = 0; via < 3; via++) {
+      assertEquals(0, get(c, via, key, 3).values().size(), "read via n" + (via + 1));
+    }
+
+    // the contrast: the same run with the purge log in memory resurrects the key
+    SimCluster v = purgeRestartAndDeliverAStaleHint(41, null).cluster();
+    for (SimCluster.SimNode n : v.nodes) {
+      assertEquals(0, purgeLogSize(n), n.id);
+      assertNotNull(SimCluster.stored(n, k), n.id + " kept the stale hint: its restart forgot the purge");
+    }
+    assertEquals(List.of("old"), get(v, 0, key, 3).values().stream()
+        .map(b -> new String(b, StandardCharsets.UTF_8)).toList(), "without the file the deleted value is back");
   }
 }

@@ -28,7 +28,10 @@ import io.ringkv.protocol.Request;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.storage.memory.InMemoryStorageEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -50,6 +53,8 @@ public final class SimCluster {
   /** Anti-entropy settings, or null for a cluster without anti-entropy. */
   final AntiEntropyConfig antiEntropy;
   final int vnodes;
+  /** Parent of the nodes' data directories, or null. */
+  final Path dataRoot;
 
   public final class SimNode {
     public final int index;
@@ -63,6 +68,8 @@ public final class SimCluster {
     public final MetricRegistry metrics = new MetricRegistry();
     public RingNode node;
     public AntiEntropy ae;
+    /** The node's data directory for the files anti-entropy keeps (its purge log), or null: in memory. */
+    public final Path dataDir;
 
     SimNode(int index) {
       this(index, MemberStatus.UP);
@@ -72,6 +79,7 @@ public final class SimCluster {
       this.initialStatus = initialStatus;
       this.index = index;
       this.id = "n" + (index + 1);
+      this.dataDir = dataRoot == null ? null : dataRoot.resolve(id);
       this.tokens = TokenAllocator.allocate(vnodes, new java.util.HashSet<>(), sim.random());
       this.endpoint = new Endpoint("10.0.0." + (index + 1), 7000);
       this.process = sim.process(id);
@@ -104,8 +112,17 @@ public final class SimCluster {
       ae = null;
       if (membership != null && antiEntropy != null) {
         Membership m = membership;
-        ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, sim,
-            process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport::send, metrics);
+        try {
+          if (dataDir != null) {
+            java.nio.file.Files.createDirectories(dataDir);
+          }
+          // the killed incarnation's purge log channel is dropped unclosed: its process runs no more tasks
+          ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, sim,
+              process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport::send, metrics,
+              dataDir);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
         m.addRingListener(ae::onRingChanged);
         served = ae.storage(); // as in ServerNode: every mutation goes through the trees
       }
@@ -233,16 +250,26 @@ public final class SimCluster {
    *     network; false: a fixed ring and an oracle that knows who is reachable
    */
   SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
-    this(seed, size, settings, gossip, null, 64);
+    this(seed, size, settings, gossip, null, 64, null);
   }
 
   /** A cluster with real gossip and anti-entropy, {@code vnodes} tokens per node. */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes) {
-    this(seed, size, settings, true, antiEntropy, vnodes);
+    this(seed, size, settings, true, antiEntropy, vnodes, null);
+  }
+
+  /**
+   * As above, each node keeping its anti-entropy files (the purge log) in {@code dataRoot/<node id>},
+   * which, like the store, survive a simulated kill and restart.
+   */
+  public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
+      Path dataRoot) {
+    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot);
   }
 
   private SimCluster(long seed, int size, RequestSettings settings, boolean gossip, AntiEntropyConfig antiEntropy,
-      int vnodes) {
+      int vnodes, Path dataRoot) {
+    this.dataRoot = dataRoot;
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
     this.vnodes = vnodes;
