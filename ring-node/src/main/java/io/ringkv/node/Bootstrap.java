@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Bootstrap of a new node: it joins as JOINING (not an owner: reads and writes keep going to the old
  * owners), asks every owner to stream it the objects it will own once UP, and announces UP when all
- * streams are done. The owners' side ({@link #serve}) pushes those objects through {@link Handover}.
+ * streams are done. The owners' side ({@link #serve}) pushes those objects through {@link Handover},
+ * its progress gossiped as the owner's activity ("streaming to n4: 42% ...", {@link Progress}).
  * Writes that arrive during the stream go to the old owners only; the new owner gets them from those
  * replicas through anti-entropy.
  */
@@ -114,14 +115,19 @@ final class Bootstrap {
           }
         });
         log.info("streaming {} keys to joining node {}", keys.size(), request.joinerId());
-        for (byte[] k : keys) {
-          VersionedObject o = storage.get(k);
-          if (o != null && !o.siblings().isEmpty()) {
-            handover.send(joiner, k, o);
-            sent++;
+        try (Progress progress = new Progress("streaming to " + request.joinerId(), keys.size(), node.clock(),
+            membership::setLocalActivity)) {
+          long done = 0;
+          for (byte[] k : keys) {
+            VersionedObject o = storage.get(k);
+            if (o != null && !o.siblings().isEmpty()) {
+              handover.send(joiner, k, o);
+              sent++;
+            }
+            progress.update(++done, handover.bytes());
           }
+          handover.finish();
         }
-        handover.finish();
       } catch (InterruptedException | RuntimeException e) {
         log.warn("stream to {} failed: {}", request.joinerId(), e.toString());
       }

@@ -191,7 +191,6 @@ public final class ServerNode implements AutoCloseable {
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
         storage, config.gossipIntervalMs());
-    node.setStatusLines(() -> decommission.progress() == null ? List.of() : List.of(decommission.progress()));
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
       @Override
