@@ -36,7 +36,8 @@ final class Progress implements AutoCloseable {
   private boolean closed;
 
   /**
-   * Starts showing progress; publishes the first line at once.
+   * Starts showing progress; publishes the first line at once unless there is nothing to do (an empty
+   * task would only flash "100%" in NODES for the rate limit's 2 s).
    *
    * @param label what the task is, e.g. "leaving" or "streaming to n4"
    * @param totalKeys the keys the task will go through
@@ -53,7 +54,9 @@ final class Progress implements AutoCloseable {
     this.startedMs = clock.nowMs();
     this.shownAtMs = startedMs;
     this.shown = line();
-    activity.accept(this, shown);
+    if (totalKeys > 0) {
+      activity.accept(this, shown);
+    }
   }
 
   /** Records that {@code keysDone} of the keys are done and {@code bytesDone} bytes moved; shows the line when due. */
