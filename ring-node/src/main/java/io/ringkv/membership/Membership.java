@@ -50,6 +50,8 @@ public final class Membership implements ClusterView {
   public static final long ACTIVITY_MIN_INTERVAL_MS = 2_000;
   /** Separates the lines of tasks that run at once (e.g. streams to two joining nodes). */
   static final String ACTIVITY_SEPARATOR = "; ";
+  /** Tasks whose lines are kept (default 32: the joined line is cut at 256 characters long before). */
+  static final int ACTIVITY_SOURCES_MAX = 32;
 
   private final Gossiper gossiper;
   private final Clock clock;
@@ -137,9 +139,11 @@ public final class Membership implements ClusterView {
   }
 
   /**
-   * Sets the activity line of one task ({@code source}, compared by identity of its key; "" when the
-   * task is done); safe from any thread, applied on the core thread. The node's gossiped activity is
-   * the lines of all tasks joined with {@code "; "}, cut to {@link Member#MAX_ACTIVITY_LENGTH}.
+   * Sets the activity line of one task ({@code source}, a key compared with equals; "" when the task
+   * is done); safe from any thread, applied on the core thread. The node's gossiped activity is the
+   * lines of all tasks joined with {@code "; "} in the order the tasks started, cut to
+   * {@link Member#MAX_ACTIVITY_LENGTH}; the lines of tasks beyond {@link #ACTIVITY_SOURCES_MAX} running
+   * at once are not kept (they would be cut anyway).
    *
    * <p>Rate-limited: the gossiped line changes at most once per {@link #ACTIVITY_MIN_INTERVAL_MS}. A
    * change within the interval is held, and when the interval is over the line as it is then goes out,
@@ -154,7 +158,7 @@ public final class Membership implements ClusterView {
     core.execute(() -> {
       if (activity.isEmpty()) {
         activities.remove(source);
-      } else {
+      } else if (activities.containsKey(source) || activities.size() < ACTIVITY_SOURCES_MAX) {
         activities.put(source, activity);
       }
       publishActivityWhenAllowed();

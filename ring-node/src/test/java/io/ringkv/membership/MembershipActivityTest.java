@@ -100,6 +100,17 @@ class MembershipActivityTest {
     runFor(2_000);
     assertEquals(Member.MAX_ACTIVITY_LENGTH, activity().length());
     assertTrue(activity().startsWith("task 0 xxx") && activity().endsWith("x..."), activity());
+    List<Object> many = new ArrayList<>();
+    for (int i = 0; i < Membership.ACTIVITY_SOURCES_MAX + 10; i++) {
+      Object task = new Object();
+      many.add(task);
+      membership.setLocalActivity(task, "t");
+    }
+    for (Object task : many) {
+      membership.setLocalActivity(task, "");
+    }
+    runFor(2_000);
+    assertTrue(activity().startsWith("task 0 xxx"), "setting and clearing many more tasks (past the bound) leaves the first ones' lines");
     assertThrows(IllegalArgumentException.class, () -> membership.setLocalActivity("a\nb"));
     assertThrows(IllegalArgumentException.class,
         () -> membership.setLocalActivity("y".repeat(Member.MAX_ACTIVITY_LENGTH + 1)));
