@@ -417,7 +417,8 @@ class ReplTest {
   @Test
   void leaveDecommissionsTheSessionsNode() {
     assertTrue(repl.run(new Script("LEAVE")));
-    assertEquals(List.of("Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
+    assertEquals(List.of(
+        "Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
         "Left the ring"), answers());
     assertEquals(1, client.calls("leave").size());
   }
@@ -442,7 +443,8 @@ class ReplTest {
     awaitOutput("leaving: 60%");
     client.pendingLeave.complete("Left the ring: handed 10 keys");
     session.join(10_000);
-    assertEquals(List.of("Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
+    assertEquals(List.of(
+        "Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
         "  leaving: 10% (1 of 10 keys, 1.0 KiB), ETA 9 s",
         "  leaving: 60% (6 of 10 keys, 6.0 KiB), ETA 1 s",
         "Left the ring: handed 10 keys"), answers(), "each line once, only the session's node");

@@ -90,7 +90,7 @@ final class Decommission {
     }
     membership.setLocalStatus(MemberStatus.LEFT);
     Thread.sleep(3 * gossipIntervalMs); // let LEFT spread before the node stops answering gossip
-    return "Left the ring: handed " + keys.size() + " keys (" + Progress.bytes(handover.bytes()) + ", " + handover.acked()
-        + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
+    return "Left the ring: handed " + keys.size() + " keys (" + Progress.bytes(handover.bytes()) + ", "
+        + handover.acked() + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
   }
 }

@@ -110,7 +110,8 @@ class MembershipActivityTest {
       membership.setLocalActivity(task, "");
     }
     runFor(2_000);
-    assertTrue(activity().startsWith("task 0 xxx"), "setting and clearing many more tasks (past the bound) leaves the first ones' lines");
+    assertTrue(activity().startsWith("task 0 xxx"),
+        "setting and clearing many more tasks (past the bound) leaves the first ones' lines");
     assertThrows(IllegalArgumentException.class, () -> membership.setLocalActivity("a\nb"));
     assertThrows(IllegalArgumentException.class,
         () -> membership.setLocalActivity("y".repeat(Member.MAX_ACTIVITY_LENGTH + 1)));
