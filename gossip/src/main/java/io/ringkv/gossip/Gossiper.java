@@ -38,7 +38,9 @@ import java.util.random.RandomGenerator;
  *   <li>on a gossip message from {@code from}: {@link #onMessage(Endpoint, GossipPayload, long)};</li>
  *   <li>send each {@link GossipResult#outbound()} message, log each event, and rebuild the ring from
  *       {@link #view()} when {@link GossipResult#ringChanged()};</li>
- *   <li>ask {@link #isAlive(String, long)} for preference lists and INFO.</li>
+ *   <li>ask {@link #isAlive(String, long)} for preference lists and INFO;</li>
+ *   <li>{@link #setLocalStatus} on lifecycle changes, {@link #setLocalActivity} (rate-limited by the
+ *       caller) to show what the node is busy with.</li>
  * </ul>
  *
  * <h2>Exchange</h2>
@@ -231,6 +233,23 @@ public final class Gossiper {
     local = local.withStatus(status);
     view = view.with(local);
     return new GossipResult(List.of(), List.of(new StatusChanged(local.id(), before, status)), true);
+  }
+
+  /**
+   * Sets the local member's activity line ("" when idle; see {@link Member#activity()}). A change is a
+   * heavy-state change: it travels whole to every peer, like a status change, so callers should not
+   * change it more often than every few gossip rounds. The ring is unaffected and no event is raised.
+   *
+   * @throws IllegalArgumentException when the line is too long or holds control characters
+   */
+  public GossipResult setLocalActivity(String activity) {
+    Member.checkActivity(local.id(), activity);
+    if (local.activity().equals(activity)) {
+      return GossipResult.EMPTY;
+    }
+    local = local.withActivity(activity);
+    view = view.with(local);
+    return GossipResult.EMPTY;
   }
 
   /**

@@ -16,20 +16,27 @@ import java.util.Objects;
  * @param status lifecycle status
  * @param generation grows on every restart (e.g. a persisted restart counter or start epoch seconds)
  * @param version heartbeat version within a generation, bumped every gossip round and on every change
- * @param stateVersion the version at which endpoint, tokens or status last changed ({@code <= version}).
- *     (generation, stateVersion) identifies the heavy part of the state, so a peer that already holds it
- *     is sent a digest-sized heartbeat instead of the whole member (Cassandra separates HeartBeatState
- *     from the application states for the same reason): with 1024 tokens a state is ~8 KB.
+ * @param stateVersion the version at which endpoint, tokens, status or activity last changed
+ *     ({@code <= version}). (generation, stateVersion) identifies the heavy part of the state, so a peer
+ *     that already holds it is sent a digest-sized heartbeat instead of the whole member (Cassandra
+ *     separates HeartBeatState from the application states for the same reason): with 1024 tokens a
+ *     state is ~8 KB.
+ * @param activity what the node is busy with, one line for operators (e.g. a LEAVE's streaming
+ *     progress), "" when idle; at most {@link #MAX_ACTIVITY_LENGTH} characters, no control characters.
+ *     Part of the heavy state: a change travels like a status change, so its publisher must rate-limit.
  */
 public record Member(
     String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version,
-    long stateVersion) {
+    long stateVersion, String activity) {
 
   /** Upper bound on tokens per member: 16x the vnode default, far above any sane setting. */
   public static final int MAX_TOKENS = 4096;
 
   /** Upper bound on id length; ids appear in every log line and hint. */
   public static final int MAX_ID_LENGTH = 128;
+
+  /** Upper bound on activity length: one line of a NODES listing, small next to the tokens. */
+  public static final int MAX_ACTIVITY_LENGTH = 256;
 
   /** Total order on states of one member: (generation, version), then content to break exact ties. */
   static final Comparator<Member> PRECEDENCE =
@@ -38,7 +45,8 @@ public record Member(
           .thenComparingLong(Member::stateVersion)
           .thenComparing(Member::status)
           .thenComparing(Member::endpoint)
-          .thenComparing(Member::tokens, Member::compareTokens);
+          .thenComparing(Member::tokens, Member::compareTokens)
+          .thenComparing(Member::activity);
 
   public Member {
     Objects.requireNonNull(id, "id");
@@ -52,6 +60,7 @@ public record Member(
       throw new IllegalArgumentException(
           "member " + id + " has " + tokens.size() + " tokens, more than Member.MAX_TOKENS=" + MAX_TOKENS);
     }
+    checkActivity(id, activity);
     tokens = List.copyOf(tokens);
     for (int i = 1; i < tokens.size(); i++) {
       if (tokens.get(i - 1) >= tokens.get(i)) {
@@ -68,21 +77,32 @@ public record Member(
     }
   }
 
-  /** A state whose heavy part is taken as changed at {@code version} (stateVersion = version). */
+  /** An idle state (no activity). */
+  public Member(String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version,
+      long stateVersion) {
+    this(id, endpoint, tokens, status, generation, version, stateVersion, "");
+  }
+
+  /** An idle state whose heavy part is taken as changed at {@code version} (stateVersion = version). */
   public Member(String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation, long version) {
-    this(id, endpoint, tokens, status, generation, version, version);
+    this(id, endpoint, tokens, status, generation, version, version, "");
   }
 
   /** A fresh member state: version 0 of the given generation. Tokens are sorted for you. */
   public static Member of(String id, Endpoint endpoint, List<Long> tokens, MemberStatus status, long generation) {
     List<Long> sorted = new ArrayList<>(tokens);
     sorted.sort(null);
-    return new Member(id, endpoint, sorted, status, generation, 0, 0);
+    return new Member(id, endpoint, sorted, status, generation, 0, 0, "");
   }
 
   /** This state with {@code status} and the version bumped. */
   public Member withStatus(MemberStatus newStatus) {
-    return new Member(id, endpoint, tokens, newStatus, generation, version + 1, version + 1);
+    return new Member(id, endpoint, tokens, newStatus, generation, version + 1, version + 1, activity);
+  }
+
+  /** This state with {@code newActivity} and the version bumped (a heavy-state change). */
+  public Member withActivity(String newActivity) {
+    return new Member(id, endpoint, tokens, status, generation, version + 1, version + 1, newActivity);
   }
 
   /** This state with the version bumped by one (a heartbeat); the heavy part is unchanged. */
@@ -92,7 +112,25 @@ public record Member(
 
   /** This state at heartbeat version {@code newVersion} (>= stateVersion), the heavy part unchanged. */
   public Member withVersion(long newVersion) {
-    return new Member(id, endpoint, tokens, status, generation, newVersion, stateVersion);
+    return new Member(id, endpoint, tokens, status, generation, newVersion, stateVersion, activity);
+  }
+
+  /**
+   * Throws unless {@code activity} is a valid activity line: at most {@link #MAX_ACTIVITY_LENGTH}
+   * characters and no control characters (it is printed as one line of a table).
+   */
+  public static void checkActivity(String id, String activity) {
+    Objects.requireNonNull(activity, "activity");
+    if (activity.length() > MAX_ACTIVITY_LENGTH) {
+      throw new IllegalArgumentException("member " + id + ": activity must be at most " + MAX_ACTIVITY_LENGTH
+          + " characters (Member.MAX_ACTIVITY_LENGTH), got " + activity.length());
+    }
+    for (int i = 0; i < activity.length(); i++) {
+      if (Character.isISOControl(activity.charAt(i))) {
+        throw new IllegalArgumentException("member " + id + ": activity must be one line without control"
+            + " characters, got one at index " + i);
+      }
+    }
   }
 
   public Digest digest() {
@@ -112,7 +150,7 @@ public record Member(
     return PRECEDENCE.compare(this, other) > 0;
   }
 
-  /** Whether the parts the ring is built from (endpoint, tokens, status) differ. */
+  /** Whether the parts the ring is built from (endpoint, tokens, status) differ; the activity is not one. */
   public boolean ringStateDiffers(Member other) {
     return !endpoint.equals(other.endpoint) || !tokens.equals(other.tokens) || status != other.status;
   }

@@ -199,6 +199,35 @@ class GossiperTest {
   }
 
   @Test
+  void localActivitySpreadsAsAWholeStateWithoutTouchingTheRing() {
+    GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
+    sim.rounds(2);
+    long before = sim.node(3).localMember().version();
+    GossipResult r = sim.node(3).setLocalActivity("leaving: 42% (42 of 100 keys, 4.2 KiB), ETA 3 s");
+    assertEquals(GossipResult.EMPTY, r, "no ring change, no event, nothing sent before the next round");
+    assertEquals(before + 1, sim.node(3).localMember().stateVersion());
+    assertEquals(GossipResult.EMPTY, sim.node(3).setLocalActivity("leaving: 42% (42 of 100 keys, 4.2 KiB), ETA 3 s"));
+    assertEquals(before + 1, sim.node(3).localMember().version(), "setting the same line again changes nothing");
+    sim.statesDelivered = 0;
+    sim.rounds(4);
+    assertTrue(sim.statesDelivered >= 4, "an activity change travels as a whole state: " + sim.statesDelivered);
+    for (int i = 1; i <= 5; i++) {
+      assertEquals("leaving: 42% (42 of 100 keys, 4.2 KiB), ETA 3 s",
+          sim.node(i).view().get("n3").orElseThrow().activity(), "at n" + i);
+      assertEquals(List.of(), ofType(sim.eventsOf(i), StatusChanged.class), "no status event at n" + i);
+    }
+    sim.node(3).setLocalActivity("");
+    sim.rounds(4);
+    for (int i = 1; i <= 5; i++) {
+      assertEquals("", sim.node(i).view().get("n3").orElseThrow().activity(), "cleared at n" + i);
+    }
+    sim.statesDelivered = 0;
+    sim.rounds(4);
+    assertEquals(0, sim.statesDelivered, "once spread, only heartbeats travel again");
+    assertThrows(IllegalArgumentException.class, () -> sim.node(3).setLocalActivity("two\nlines"));
+  }
+
+  @Test
   void removeMemberOnlyForDownMembersAndTheMarkSpreads() {
     GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
     assertThrows(IllegalStateException.class, () -> sim.node(1).removeMember("n5", sim.nowMs));

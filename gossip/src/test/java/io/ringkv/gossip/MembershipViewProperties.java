@@ -27,9 +27,10 @@ class MembershipViewProperties {
             Arbitraries.of(MemberStatus.class),
             Arbitraries.longs().between(0, 2),
             Arbitraries.longs().between(0, 2),
-            Arbitraries.longs().between(0, 2))
-        .as((id, port, tokens, status, gen, ver, stateVer) -> new Member(id, new Endpoint("10.0.0.1", port),
-            new ArrayList<>(new TreeSet<>(tokens)), status, gen, ver, Math.min(ver, stateVer)));
+            Arbitraries.longs().between(0, 2),
+            Arbitraries.of("", "leaving: 42%", "leaving: 43%"))
+        .as((id, port, tokens, status, gen, ver, stateVer, activity) -> new Member(id, new Endpoint("10.0.0.1", port),
+            new ArrayList<>(new TreeSet<>(tokens)), status, gen, ver, Math.min(ver, stateVer), activity));
     return member.list().ofMaxSize(6).map(MembershipView::of);
   }
 
@@ -104,5 +105,35 @@ class MembershipViewProperties {
     }
     assertThrows(IllegalArgumentException.class, () -> new Member("a", e, tooMany, MemberStatus.UP, 0, 0));
     assertEquals(List.of(1L, 2L, 3L), Member.of("a", e, List.of(3L, 1L, 2L), MemberStatus.UP, 0).tokens());
+  }
+
+  @Test
+  void memberValidatesActivity() {
+    Endpoint e = new Endpoint("h", 1);
+    String longest = "x".repeat(Member.MAX_ACTIVITY_LENGTH);
+    assertEquals(longest, new Member("a", e, List.of(), MemberStatus.UP, 0, 0, 0, longest).activity());
+    IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+        () -> new Member("a", e, List.of(), MemberStatus.UP, 0, 0, 0, longest + "x"));
+    assertTrue(tooLong.getMessage().contains("MAX_ACTIVITY_LENGTH"), tooLong.getMessage());
+    IllegalArgumentException twoLines = assertThrows(IllegalArgumentException.class,
+        () -> new Member("a", e, List.of(), MemberStatus.UP, 0, 0, 0, "one\ntwo"));
+    assertTrue(twoLines.getMessage().contains("index 3"), twoLines.getMessage());
+    assertThrows(NullPointerException.class, () -> new Member("a", e, List.of(), MemberStatus.UP, 0, 0, 0, null));
+  }
+
+  @Test
+  void anActivityChangeIsAHeavyStateChangeThatWinsTheMerge() {
+    Member idle = Member.of("a", new Endpoint("h", 1), List.of(1L), MemberStatus.LEAVING, 3).bumped().bumped();
+    Member busy = idle.withActivity("leaving: 10%");
+    assertEquals(List.of(idle.version() + 1, idle.version() + 1), List.of(busy.version(), busy.stateVersion()));
+    assertEquals(MemberStatus.LEAVING, busy.status());
+    assertEquals(busy, MembershipView.of(idle).with(busy).get("a").orElseThrow());
+    assertTrue(!busy.heavyStateMatches(idle.digest()), "a peer holding the idle state is sent the whole state");
+    assertEquals("leaving: 10%", busy.bumped().withStatus(MemberStatus.UP).activity(), "kept across other changes");
+    // same (generation, version, stateVersion, status, endpoint, tokens): the activity alone breaks the tie
+    Member other = new Member("a", busy.endpoint(), busy.tokens(), busy.status(), busy.generation(), busy.version(),
+        busy.stateVersion(), "leaving: 11%");
+    assertEquals(MembershipView.of(busy, other), MembershipView.of(other, busy));
+    assertEquals("leaving: 11%", MembershipView.of(busy, other).get("a").orElseThrow().activity());
   }
 }

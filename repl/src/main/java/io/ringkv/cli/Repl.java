@@ -49,6 +49,8 @@ public final class Repl {
   static final int RING_BAR_WIDTH = 40;
   /** WHERE shows at most this many characters of a value. */
   static final int WHERE_VALUE_MAX_CHARS = 60;
+  /** While LEAVE runs, how often the session looks for a new progress line in its node's heartbeat. */
+  static final long LEAVE_PROGRESS_POLL_MS = 500;
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
@@ -64,7 +66,8 @@ public final class Repl {
       "  VERIFY                  check that every key is held by its N owners, and only by them",
       "  REMOVE node-id          remove a dead node from the ring for good (asks to confirm)",
       "  LEAVE                   decommission the node this session is on: hand over its data, leave, stop",
-      "  NODES                   the cluster's nodes: id, address, status, tokens, ownership",
+      "  NODES                   the cluster's nodes: id, address, status, tokens, ownership,",
+      "                          and what busy nodes are doing (e.g. LEAVE's progress)",
       "  RING                    each node's share of the ring",
       "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
       "                          also CONSISTENCY ONE | QUORUM | ALL | DEFAULT",
@@ -265,16 +268,42 @@ public final class Repl {
       out.println("Not left");
       return;
     }
-    out.println("Leaving: " + node + " is handing over its data (progress in NODES warnings and its log) ...");
+    out.println("Leaving: " + node + " is handing over its data (progress here, in NODES and in its log) ...");
     out.flush();
     CompletableFuture<String> f = client.leave();
     try {
-      out.println(f.get());
+      String shown = "";
+      while (true) {
+        try {
+          out.println(f.get(LEAVE_PROGRESS_POLL_MS, TimeUnit.MILLISECONDS));
+          break;
+        } catch (TimeoutException e) {
+          String progress = activityOf(client.lastInfo(), node);
+          if (!progress.isEmpty() && !progress.equals(shown)) {
+            shown = progress;
+            out.println("  " + progress);
+            out.flush();
+          }
+        }
+      }
     } catch (ExecutionException e) {
       throw failure(e.getCause() == null ? e : e.getCause(), "leave");
     } catch (InterruptedException e) {
       throw new CommandFailed("interrupted; the node goes on leaving");
     }
+  }
+
+  /** The activity the heartbeat's {@code info} shows for the node at {@code endpoint}, "" when none. */
+  private static String activityOf(ClusterInfo info, Endpoint endpoint) {
+    if (info == null) {
+      return "";
+    }
+    for (ClusterInfo.Node n : info.nodes()) {
+      if (endpoint != null && endpoint.equals(n.endpoint())) {
+        return n.activity();
+      }
+    }
+    return "";
   }
 
   /** At a terminal, asks the operator to type yes; scripts and pipes (-e, stdin) go on without asking. */
@@ -319,6 +348,11 @@ public final class Repl {
           String.valueOf(node.tokens()), percent(node.ownership())});
     }
     printTable(rows);
+    for (ClusterInfo.Node node : info.nodes()) {
+      if (!node.activity().isEmpty()) {
+        out.println(node.id() + ": " + oneLine(node.activity()));
+      }
+    }
   }
 
   private void ring(String rest) {

@@ -47,13 +47,15 @@ final class FakeRingkvClient implements RingkvClient {
   private final Map<String, Queue<RuntimeException>> failures = new HashMap<>();
   private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
-  private Endpoint current;
-  private ClusterInfo info;
+  private volatile Endpoint current;
+  private volatile ClusterInfo info;
   boolean requireUuid4;
   int acks = 2;
   List<ClusterInfo.ReplicaState> whereAnswer = List.of();
   /** When set, get answers with this future (e.g. one that never completes). */
   CompletableFuture<GetResult> pendingGet;
+  /** When set, leave answers with this future (completed by the test when the node has "left"). */
+  volatile CompletableFuture<String> pendingLeave;
 
   FakeRingkvClient(Endpoint current, ClusterInfo info) {
     this.current = current;
@@ -93,6 +95,11 @@ final class FakeRingkvClient implements RingkvClient {
     current = now;
     info = newInfo;
     listeners.forEach(l -> l.onReconnected(now, newInfo));
+  }
+
+  /** A heartbeat brought {@code newInfo} (no listener fires: its warnings did not change). */
+  void heartbeat(ClusterInfo newInfo) {
+    info = newInfo;
   }
 
   void warningsChanged(List<String> warnings) {
@@ -188,6 +195,9 @@ final class FakeRingkvClient implements RingkvClient {
   public CompletableFuture<String> leave() {
     calls.add(new Call("leave", null, null, null, null));
     RuntimeException failure = failure("leave", null);
+    if (failure == null && pendingLeave != null) {
+      return pendingLeave;
+    }
     return failure != null ? CompletableFuture.failedFuture(failure)
         : CompletableFuture.completedFuture("Left the ring");
   }

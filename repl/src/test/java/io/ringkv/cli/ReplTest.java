@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class ReplTest {
@@ -378,6 +379,29 @@ class ReplTest {
   }
 
   @Test
+  void nodesShowsWhatBusyNodesAreDoingUnderTheTableAndRingDoesNot() {
+    ClusterInfo info = new ClusterInfo("n1", "demo", 2, 2, 2, "uuid4", List.of(
+        new ClusterInfo.Node("n1", N1, "UP", 256, 0.5, "streaming to n4: 7% (70 of 1,000 keys, 12.0 KiB), ETA 40 s"),
+        new ClusterInfo.Node("n2", N2, "UP", 256, 0.25),
+        new ClusterInfo.Node("n3", N3, "LEAVING", 256, 0.25,
+            "leaving: 42% (4,200 of 10,000 keys, 1.2 MiB), ETA 14 s")), List.of());
+    FakeRingkvClient c = new FakeRingkvClient(N1, info);
+    Repl session = new Repl(c, new PrintWriter(out), new PrintWriter(err));
+    assertTrue(session.run(new Script("NODES", "RING")));
+    List<String> lines = outLines();
+    assertEquals(List.of(
+        "ID  ADDRESS         STATUS   TOKENS  OWNS",
+        "n1  127.0.0.1:7001  UP       256     50.0%",
+        "n2  127.0.0.1:7002  UP       256     25.0%",
+        "n3  127.0.0.1:7003  LEAVING  256     25.0%",
+        "n1: streaming to n4: 7% (70 of 1,000 keys, 12.0 KiB), ETA 40 s",
+        "n3: leaving: 42% (4,200 of 10,000 keys, 1.2 MiB), ETA 14 s",
+        "n1  127.0.0.1:7001  50.0%  " + "#".repeat(20),
+        "n2  127.0.0.1:7002  25.0%  " + "#".repeat(10),
+        "n3  127.0.0.1:7003  25.0%  " + "#".repeat(10)), lines.subList(5, lines.size()));
+  }
+
+  @Test
   void verifyReportsTheCountsAndFailsWhenAnyKeyIsOffItsOwners() {
     client.verifyAnswer = new VerifyResult(1200, 0, 0, List.of(), false);
     assertTrue(repl.run(new Script("VERIFY")));
@@ -393,9 +417,48 @@ class ReplTest {
   @Test
   void leaveDecommissionsTheSessionsNode() {
     assertTrue(repl.run(new Script("LEAVE")));
-    assertEquals(List.of("Leaving: 127.0.0.1:7001 is handing over its data (progress in NODES warnings and its log) ...",
+    assertEquals(List.of(
+        "Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
         "Left the ring"), answers());
     assertEquals(1, client.calls("leave").size());
+  }
+
+  private static ClusterInfo withActivity(ClusterInfo info, String nodeId, String activity) {
+    List<ClusterInfo.Node> nodes = info.nodes().stream().map(n -> n.id().equals(nodeId)
+        ? new ClusterInfo.Node(n.id(), n.endpoint(), "LEAVING", n.tokens(), n.ownership(), activity) : n).toList();
+    return new ClusterInfo(info.nodeId(), info.clusterName(), info.replicationFactor(), info.defaultR(),
+        info.defaultW(), info.keyFormat(), nodes, info.warnings());
+  }
+
+  @Test
+  void whileLeaveRunsTheSessionPrintsEachNewProgressLineOfItsNode() throws Exception {
+    ClusterInfo idle = client.lastInfo();
+    client.pendingLeave = new CompletableFuture<>();
+    Thread session = new Thread(() -> repl.run(new Script("LEAVE")));
+    session.start();
+    client.heartbeat(withActivity(idle, "n2", "streaming to n9: 5% (1 of 20 keys, 10 B), ETA 9 s")); // not its node
+    client.heartbeat(withActivity(idle, "n1", "leaving: 10% (1 of 10 keys, 1.0 KiB), ETA 9 s"));
+    awaitOutput("leaving: 10%");
+    client.heartbeat(withActivity(idle, "n1", "leaving: 60% (6 of 10 keys, 6.0 KiB), ETA 1 s"));
+    awaitOutput("leaving: 60%");
+    client.pendingLeave.complete("Left the ring: handed 10 keys");
+    session.join(10_000);
+    assertEquals(List.of(
+        "Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
+        "  leaving: 10% (1 of 10 keys, 1.0 KiB), ETA 9 s",
+        "  leaving: 60% (6 of 10 keys, 6.0 KiB), ETA 1 s",
+        "Left the ring: handed 10 keys"), answers(), "each line once, only the session's node");
+  }
+
+  /** Waits (bounded) until the session, running on another thread, has printed {@code text}. */
+  private void awaitOutput(String text) throws InterruptedException {
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (!out.toString().contains(text)) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("no '" + text + "' within 10 s in:\n" + out);
+      }
+      Thread.sleep(10);
+    }
   }
 
   @Test

@@ -14,8 +14,20 @@ public record ClusterInfo(
     List<Node> nodes,
     List<String> warnings) {
 
-  /** A member as the answering node sees it; {@code status} is UP, DOWN, JOINING, LEAVING, ... */
-  public record Node(String id, Endpoint endpoint, String status, int tokens, double ownership) {}
+  /**
+   * A member as the answering node sees it; {@code status} is UP, DOWN, JOINING, LEAVING, ...;
+   * {@code activity} is one line saying what the member is busy with (streaming progress), "" when idle.
+   */
+  public record Node(String id, Endpoint endpoint, String status, int tokens, double ownership, String activity) {
+    public Node {
+      activity = activity == null ? "" : activity;
+    }
+
+    /** An idle member. */
+    public Node(String id, Endpoint endpoint, String status, int tokens, double ownership) {
+      this(id, endpoint, status, tokens, ownership, "");
+    }
+  }
 
   /**
    * One replica's copy of a key, read from it directly.

@@ -628,7 +628,8 @@ final class NettyRingkvClient implements RingkvClient {
   static ClusterInfo toClusterInfo(InfoReply r) {
     List<ClusterInfo.Node> nodes = new ArrayList<>();
     for (NodeInfo n : r.nodes() == null ? List.<NodeInfo>of() : r.nodes()) {
-      nodes.add(new ClusterInfo.Node(n.id(), endpointOrNull(n.host(), n.port()), n.status(), n.tokens(), n.ownership()));
+      nodes.add(new ClusterInfo.Node(n.id(), endpointOrNull(n.host(), n.port()), n.status(), n.tokens(), n.ownership(),
+          n.activity()));
     }
     List<String> warnings = r.warnings() == null ? List.of() : List.copyOf(r.warnings());
     return new ClusterInfo(r.nodeId(), r.clusterName(), r.replicationFactor(), r.defaultR(), r.defaultW(),

@@ -16,6 +16,7 @@ import io.ringkv.ring.Ring;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.Scheduler;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,11 +31,27 @@ import org.slf4j.LoggerFactory;
  * view, and answers the request path's questions ({@link ClusterView}) with the local failure
  * detector's opinion of who is alive. One log line per membership change, none per round.
  *
+ * <p>It also publishes this node's activity line ({@link Member#activity()}, shown by the REPL's
+ * NODES): long-running tasks (a LEAVE's or a bootstrap's stream) set theirs from their own threads;
+ * the lines of tasks that run at once are joined, and changes are rate-limited, because each one
+ * resends the node's whole gossip state (~8 KB with 1024 tokens) to every peer.
+ *
  * <p>Only the core thread calls the {@link ClusterView} methods and the gossip entry points; the
  * ring is also published through a volatile field for other threads (streaming, INFO in tests).
  */
 public final class Membership implements ClusterView {
   private static final Logger log = LoggerFactory.getLogger(Membership.class);
+
+  /**
+   * Least time between two activity changes this node gossips (default 2 s, two gossip rounds:
+   * progress stays fresh to a human while a 100-node cluster moves at most one 8 KB state per node
+   * and 2 s). A change that comes sooner is held, and the latest line goes out when the time is up.
+   */
+  public static final long ACTIVITY_MIN_INTERVAL_MS = 2_000;
+  /** Separates the lines of tasks that run at once (e.g. streams to two joining nodes). */
+  static final String ACTIVITY_SEPARATOR = "; ";
+  /** Tasks whose lines are kept (default 32: the joined line is cut at 256 characters long before). */
+  static final int ACTIVITY_SOURCES_MAX = 32;
 
   private final Gossiper gossiper;
   private final Clock clock;
@@ -52,6 +69,10 @@ public final class Membership implements ClusterView {
   private volatile Consumer<String> onFatalRejection = reason -> {};
   private boolean running;
   private long rounds;
+  /** Each running task's activity line, in the order the tasks started. Core thread only. */
+  private final Map<Object, String> activities = new LinkedHashMap<>();
+  private long activityPublishedAtMs = Long.MIN_VALUE / 2;
+  private boolean activityFlushScheduled;
 
   public Membership(Gossiper gossiper, Clock clock, Scheduler core, BiConsumer<Endpoint, GossipPayload> sender) {
     this.gossiper = gossiper;
@@ -123,9 +144,87 @@ public final class Membership implements ClusterView {
     core.execute(() -> apply(gossiper.onMessage(from, payload, clock.nowMs())));
   }
 
-  /** Changes this node's lifecycle status (JOINING, UP, LEAVING, ...); safe from any thread. */
+  /**
+   * Changes this node's lifecycle status (JOINING, UP, LEAVING, ...); safe from any thread. An activity
+   * line held back by the rate limit goes out with it (the state is resent anyway).
+   */
   public void setLocalStatus(MemberStatus status) {
-    core.execute(() -> apply(gossiper.setLocalStatus(status)));
+    core.execute(() -> {
+      String wanted = joinedActivity();
+      if (!wanted.equals(gossiper.localMember().activity())) {
+        publishActivity(wanted);
+      }
+      apply(gossiper.setLocalStatus(status));
+    });
+  }
+
+  /**
+   * Sets this node's activity line ("" when idle); safe from any thread. The same as
+   * {@link #setLocalActivity(Object, String)} with one fixed source.
+   */
+  public void setLocalActivity(String activity) {
+    setLocalActivity(Membership.class, activity);
+  }
+
+  /**
+   * Sets the activity line of one task ({@code source}, a key compared with equals; "" when the task
+   * is done); safe from any thread, applied on the core thread. The node's gossiped activity is the
+   * lines of all tasks joined with {@code "; "} in the order the tasks started, cut to
+   * {@link Member#MAX_ACTIVITY_LENGTH}; the lines of tasks beyond {@link #ACTIVITY_SOURCES_MAX} running
+   * at once are not kept (they would be cut anyway).
+   *
+   * <p>Rate-limited: the gossiped line changes at most once per {@link #ACTIVITY_MIN_INTERVAL_MS}. A
+   * change within the interval is held, and when the interval is over the line as it is then goes out,
+   * so the last change (the "" of a finished task) is never lost, only delayed.
+   *
+   * @throws IllegalArgumentException when the line is longer than {@link Member#MAX_ACTIVITY_LENGTH} or
+   *     holds control characters
+   */
+  public void setLocalActivity(Object source, String activity) {
+    java.util.Objects.requireNonNull(source, "source");
+    Member.checkActivity("this node", activity);
+    core.execute(() -> {
+      if (activity.isEmpty()) {
+        activities.remove(source);
+      } else if (activities.containsKey(source) || activities.size() < ACTIVITY_SOURCES_MAX) {
+        activities.put(source, activity);
+      }
+      publishActivityWhenAllowed();
+    });
+  }
+
+  private void publishActivityWhenAllowed() {
+    String wanted = joinedActivity();
+    if (wanted.equals(gossiper.localMember().activity())) {
+      return;
+    }
+    long waitMs = activityPublishedAtMs + ACTIVITY_MIN_INTERVAL_MS - clock.nowMs();
+    if (waitMs <= 0) {
+      publishActivity(wanted);
+    } else if (!activityFlushScheduled) {
+      activityFlushScheduled = true;
+      core.schedule(waitMs, () -> {
+        activityFlushScheduled = false;
+        publishActivityWhenAllowed();
+      });
+    }
+  }
+
+  private void publishActivity(String line) {
+    activityPublishedAtMs = clock.nowMs();
+    apply(gossiper.setLocalActivity(line));
+  }
+
+  private String joinedActivity() {
+    String joined = String.join(ACTIVITY_SEPARATOR, activities.values());
+    if (joined.length() <= Member.MAX_ACTIVITY_LENGTH) {
+      return joined;
+    }
+    int cut = Member.MAX_ACTIVITY_LENGTH - 3;
+    if (Character.isHighSurrogate(joined.charAt(cut - 1))) {
+      cut--;
+    }
+    return joined.substring(0, cut) + "...";
   }
 
   /** Marks a down member REMOVED; must run on the core thread. */
@@ -298,7 +397,7 @@ public final class Membership implements ClusterView {
       boolean alive = gossiper.isAlive(m.id(), now);
       String status = !alive ? "DOWN" : m.status().name();
       out.add(new NodeInfo(m.id(), m.endpoint().host(), m.endpoint().port(), status, m.tokens().size(),
-          ownership.getOrDefault(m.id(), 0.0)));
+          ownership.getOrDefault(m.id(), 0.0), m.activity()));
     }
     return out;
   }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Bootstrap of a new node: it joins as JOINING (not an owner: reads keep going to the old owners),
  * asks every owner to stream it the objects it will own once UP, and announces UP when all streams are
- * done. The owners' side ({@link #serve}) pushes those objects through {@link Handover}. Writes that
+ * done. The owners' side ({@link #serve}) pushes those objects through {@link Handover}, its progress
+ * gossiped as the owner's activity ("streaming to n4: 42% ...", {@link Progress}). Writes that
  * arrive meanwhile go to the old owners and to the joiner as a pending replica, with one more
  * acknowledgement required ({@code ClusterView#pending}), so the joiner holds them when it goes UP.
  * A marker file ({@link ServerNode#BOOTSTRAP_MARKER}) lives in the data dir until the node is UP: a node
@@ -136,39 +137,65 @@ final class Bootstrap {
     }
     Thread t = new Thread(() -> {
       long sent = 0;
+      long refused = 0;
       Handover handover = new Handover(node);
       try {
-        Ring future = Handover.onCore(node, () -> {
-          List<Member> members = new ArrayList<>();
-          for (Member m : membership.gossiper().view().members()) {
-            members.add(m.id().equals(request.joinerId()) ? m.withStatus(MemberStatus.UP) : m);
+        // the joiner's tokens come by gossip: until they are here it would seem to own nothing
+        Ring future = null;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RING_WAIT_MS);
+        while (future == null && System.nanoTime() < deadline) {
+          future = Handover.onCore(node, () -> {
+            List<Member> members = new ArrayList<>();
+            boolean known = false;
+            for (Member m : membership.gossiper().view().members()) {
+              if (m.id().equals(request.joinerId()) && !m.tokens().isEmpty() && !m.status().isGone()) {
+                known = true;
+                members.add(m.withStatus(MemberStatus.UP));
+              } else {
+                members.add(m);
+              }
+            }
+            return known ? Ring.of(members) : null;
+          });
+          if (future == null) {
+            Thread.sleep(100);
           }
-          return Ring.of(members);
-        });
+        }
+        if (future == null) {
+          throw new IllegalStateException("gossip has not brought " + request.joinerId() + "'s tokens here in "
+              + RING_WAIT_MS + " ms");
+        }
+        Ring ring = future;
         List<byte[]> keys = new ArrayList<>();
         storage.forEach((k, o) -> {
-          if (!o.siblings().isEmpty() && future.owners(k, replicationFactor).contains(request.joinerId())) {
+          if (!o.siblings().isEmpty() && ring.owners(k, replicationFactor).contains(request.joinerId())) {
             keys.add(k);
           }
         });
         log.info("streaming {} keys to joining node {}", keys.size(), request.joinerId());
-        for (byte[] k : keys) {
-          VersionedObject o = storage.get(k);
-          if (o != null && !o.siblings().isEmpty()) {
-            handover.send(joiner, k, o);
-            sent++;
+        try (Progress progress = new Progress("streaming to " + request.joinerId(), keys.size(), node.clock(),
+            membership::setLocalActivity)) {
+          long done = 0;
+          for (byte[] k : keys) {
+            VersionedObject o = storage.get(k);
+            if (o != null && !o.siblings().isEmpty()) {
+              handover.send(joiner, k, o);
+              sent++;
+            }
+            progress.update(++done, handover.bytes());
           }
+          handover.finish();
         }
-        handover.finish();
       } catch (InterruptedException | RuntimeException e) {
         log.warn("stream to {} failed: {}", request.joinerId(), e.toString());
+        refused = 1;
       }
       List<Long> ids;
       synchronized (streaming) {
         ids = streaming.remove(request.joinerId());
       }
       for (long id : ids) {
-        node.send(joiner, new StreamReply(id, sent, handover.failed()));
+        node.send(joiner, new StreamReply(id, sent, handover.failed() + refused));
       }
     }, "ringkv-stream-to-" + request.joinerId());
     t.setDaemon(true);

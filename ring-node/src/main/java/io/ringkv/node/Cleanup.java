@@ -61,7 +61,6 @@ final class Cleanup {
   private long ringChangedAtNanos = System.nanoTime();
   private boolean due = true;
   private volatile boolean closed;
-  private volatile String progress;
   private Thread thread;
 
   Cleanup(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage,
@@ -74,11 +73,6 @@ final class Cleanup {
     this.settleMs = settleMs;
     this.droppedCounter = metrics.counter("ringkv.cleanup.dropped");
     this.keptCounter = metrics.counter("ringkv.cleanup.kept");
-  }
-
-  /** The running pass's progress line, or null. */
-  String progress() {
-    return progress;
   }
 
   /** Called on every ring change: a pass becomes due once the ring has settled. */
@@ -185,72 +179,64 @@ final class Cleanup {
     Handover handover = new Handover(node);
     long dropped = 0;
     long kept = 0;
-    long lastLog = System.nanoTime();
-    for (int from = 0; from < keys.size(); from += BATCH) {
-      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
-      ConcurrentLinkedQueue<Object[]> handed = new ConcurrentLinkedQueue<>();
-      int sent = 0;
-      for (byte[] k : batch) {
-        VersionedObject o = storage.get(k);
-        if (o == null || o.siblings().isEmpty()) {
-          continue;
-        }
-        List<Endpoint> to = new ArrayList<>();
-        for (String owner : snap.ring().owners(k, replicationFactor)) {
-          Endpoint e = snap.alive().get(owner);
-          if (e != null) {
-            to.add(e);
+    try (Progress progress = new Progress("cleanup of keys no longer owned",
+        keys.size(), node.clock(), membership::setLocalActivity)) {
+      for (int from = 0; from < keys.size(); from += BATCH) {
+        List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
+        ConcurrentLinkedQueue<Object[]> handed = new ConcurrentLinkedQueue<>();
+        int sent = 0;
+        for (byte[] k : batch) {
+          VersionedObject o = storage.get(k);
+          if (o == null || o.siblings().isEmpty()) {
+            continue;
+          }
+          List<Endpoint> to = new ArrayList<>();
+          for (String owner : snap.ring().owners(k, replicationFactor)) {
+            Endpoint e = snap.alive().get(owner);
+            if (e != null) {
+              to.add(e);
+            }
+          }
+          if (to.size() < snap.ring().owners(k, replicationFactor).size()) {
+            kept++; // an owner is down: keep the copy (it may be the one the owner needs back)
+            continue;
+          }
+          sent++;
+          AtomicInteger remaining = new AtomicInteger(to.size());
+          AtomicBoolean failed = new AtomicBoolean();
+          for (Endpoint e : to) {
+            handover.send(e, k, o, ok -> {
+              if (!ok) {
+                failed.set(true);
+              }
+              if (remaining.decrementAndGet() == 0 && !failed.get()) {
+                handed.add(new Object[] {k, o});
+              }
+            });
           }
         }
-        if (to.size() < snap.ring().owners(k, replicationFactor).size()) {
-          kept++; // an owner is down: keep the copy (it may be the one the owner needs back)
-          continue;
+        handover.finish();
+        // the ring may have moved while the batch was handed over: drop nothing this node owns again
+        Snapshot now = snapshot();
+        if (now == null || !now.ring().equals(snap.ring())) {
+          log.info("cleanup: the ring changed during the pass; stopping it (dropped {} copies so far)", dropped);
+          record(dropped, kept);
+          return new Result(keys.size(), dropped, kept, true, more[0]);
         }
-        sent++;
-        AtomicInteger remaining = new AtomicInteger(to.size());
-        AtomicBoolean failed = new AtomicBoolean();
-        for (Endpoint e : to) {
-          handover.send(e, k, o, ok -> {
-            if (!ok) {
-              failed.set(true);
-            }
-            if (remaining.decrementAndGet() == 0 && !failed.get()) {
-              handed.add(new Object[] {k, o});
-            }
-          });
+        for (Object[] h : handed) {
+          byte[] k = (byte[]) h[0];
+          if (!membership.keeps(selfId, k, replicationFactor)
+              && storage.removeIfUnchanged(k, (VersionedObject) h[1])) {
+            dropped++;
+          } else {
+            kept++;
+          }
         }
-      }
-      handover.finish();
-      // the ring may have moved while the batch was handed over: drop nothing this node owns again
-      Snapshot now = snapshot();
-      if (now == null || !now.ring().equals(snap.ring())) {
-        log.info("cleanup: the ring changed during the pass; stopping it (dropped {} copies so far)", dropped);
-        record(dropped, kept);
-        progress = null;
-        return new Result(keys.size(), dropped, kept, true, more[0]);
-      }
-      for (Object[] h : handed) {
-        byte[] k = (byte[]) h[0];
-        if (!membership.keeps(selfId, k, replicationFactor)
-            && storage.removeIfUnchanged(k, (VersionedObject) h[1])) {
-          dropped++;
-        } else {
-          kept++;
-        }
-      }
-      kept += sent - handed.size(); // a handover not acknowledged: the next pass retries the key
-      int done = Math.min(keys.size(), from + BATCH);
-      if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(2) || done == keys.size()) {
-        lastLog = System.nanoTime();
-        double share = done / (double) keys.size();
-        long etaS = (long) (handover.elapsedSeconds() * (1 - share) / share);
-        progress = String.format("%s cleanup: %.0f%% (%d of %d keys no longer owned handed over, %d dropped, "
-            + "%d bytes), ETA %d s", selfId, share * 100, done, keys.size(), dropped, handover.bytes(), etaS);
-        log.info(progress);
+        kept += sent - handed.size(); // a handover not acknowledged: the next pass retries the key
+        progress.update(Math.min(keys.size(), from + BATCH), handover.bytes());
       }
     }
     record(dropped, kept);
-    progress = null;
     log.info("cleanup: dropped {} copies this node no longer owns; kept {} (an owner down, a handover not"
         + " acknowledged, or the copy changed meanwhile: the next pass retries them)", dropped, kept);
     return new Result(keys.size(), dropped, kept, false, more[0]);

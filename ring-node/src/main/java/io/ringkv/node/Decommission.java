@@ -9,7 +9,6 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Decommission (LEAVE): the node announces LEAVING (it still serves and owns its ranges), streams every
  * object it stores to the key's owners in the ring without it, and once each of them acknowledged,
  * announces LEFT and lets the process stop. Throttled by {@link Handover} (merges in flight, byte rate);
- * progress (percent, keys, bytes, ETA) is logged and shown in INFO's warnings. If any key cannot be
- * handed over, the node goes back to UP and the LEAVE fails with the count: nothing is dropped.
+ * progress (percent, keys, bytes, ETA) is logged and gossiped as the node's activity ({@link Progress}),
+ * which the REPL's NODES shows. If any key cannot be handed over, the node goes back to UP and the LEAVE
+ * fails with the count: nothing is dropped.
  *
  * <p>Writes that arrive while it streams still reach the leaving node and the other old replicas; the
  * new owner gets them from those replicas through anti-entropy.
@@ -32,7 +32,6 @@ final class Decommission {
   private final Membership membership;
   private final StorageEngine storage;
   private final long gossipIntervalMs;
-  private volatile String progress;
 
   Decommission(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage,
       long gossipIntervalMs) {
@@ -42,11 +41,6 @@ final class Decommission {
     this.membership = membership;
     this.storage = storage;
     this.gossipIntervalMs = gossipIntervalMs;
-  }
-
-  /** The current progress line, or null when not leaving. */
-  String progress() {
-    return progress;
   }
 
   /** Streams and leaves; blocks the calling (non-core) thread; returns the line to show the operator. */
@@ -67,7 +61,6 @@ final class Decommission {
     // let LEAVING spread first: coordinators that know it send new writes to the new owners too, so a
     // write that lands here after its key was streamed is on the new owner anyway
     Thread.sleep(3 * gossipIntervalMs);
-    long started = System.nanoTime();
     List<byte[]> keys = new ArrayList<>();
     storage.forEach((k, o) -> {
       if (!o.siblings().isEmpty()) {
@@ -76,39 +69,31 @@ final class Decommission {
     });
     log.info("leaving: streaming {} keys to the ring without {}", keys.size(), selfId);
     Handover handover = new Handover(node);
-    long lastLog = System.nanoTime();
-    for (int i = 0; i < keys.size(); i++) {
-      byte[] key = keys.get(i);
-      VersionedObject o = storage.get(key);
-      if (o == null || o.siblings().isEmpty()) {
-        continue;
-      }
-      for (String owner : without.owners(key, replicationFactor)) {
-        Endpoint to = without.endpointOf(owner).orElse(null);
-        if (!owner.equals(selfId) && to != null) {
-          handover.send(to, key, o);
+    // closed before the status changes below, so the cleared activity travels with the new status
+    try (Progress progress = new Progress("leaving", keys.size(), node.clock(), membership::setLocalActivity)) {
+      for (int i = 0; i < keys.size(); i++) {
+        byte[] key = keys.get(i);
+        VersionedObject o = storage.get(key);
+        if (o != null && !o.siblings().isEmpty()) {
+          for (String owner : without.owners(key, replicationFactor)) {
+            Endpoint to = without.endpointOf(owner).orElse(null);
+            if (!owner.equals(selfId) && to != null) {
+              handover.send(to, key, o);
+            }
+          }
         }
+        progress.update(i + 1, handover.bytes());
       }
-      if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(2) || i == keys.size() - 1) {
-        lastLog = System.nanoTime();
-        double done = (i + 1) / (double) keys.size();
-        long etaS = (long) ((System.nanoTime() - started) / 1e9 * (1 - done) / done);
-        progress = String.format("%s is leaving: %.0f%% streamed (%d of %d keys, %d bytes), ETA %d s", selfId,
-            done * 100, i + 1, keys.size(), handover.bytes(), etaS);
-        log.info(progress);
-      }
+      handover.finish();
     }
-    handover.finish();
     if (handover.failed() > 0) {
       membership.setLocalStatus(MemberStatus.UP);
-      progress = null;
       throw new IllegalStateException(handover.failed() + " of " + (handover.acked() + handover.failed())
           + " handovers were not acknowledged; the node stays UP with its data (try LEAVE again)");
     }
     membership.setLocalStatus(MemberStatus.LEFT);
     Thread.sleep(3 * gossipIntervalMs); // let LEFT spread before the node stops answering gossip
-    progress = null;
-    return "Left the ring: handed " + keys.size() + " keys (" + handover.bytes() + " bytes, " + handover.acked()
-        + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
+    return "Left the ring: handed " + keys.size() + " keys (" + Progress.bytes(handover.bytes()) + ", "
+        + handover.acked() + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
   }
 }

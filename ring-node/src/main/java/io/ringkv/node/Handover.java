@@ -19,6 +19,11 @@ final class Handover {
   static final int IN_FLIGHT_MAX = 256;
   /** Stream rate (default 16 MiB/s: 1 GB moves in about a minute without starving clients). */
   static final long BYTES_PER_SECOND = 16L << 20;
+  /**
+   * The rate of the streams started from now on in this JVM; {@link #BYTES_PER_SECOND} but for tests
+   * that need a stream slow enough to watch.
+   */
+  static volatile long bytesPerSecond = BYTES_PER_SECOND;
   static final long ACK_TIMEOUT_MS = 10_000;
 
   private final RingNode node;
@@ -27,6 +32,7 @@ final class Handover {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
   private final long started = System.nanoTime();
+  private final long rate = bytesPerSecond;
 
   Handover(RingNode node) {
     this.node = node;
@@ -70,7 +76,7 @@ final class Handover {
         }
       });
     });
-    long aheadMs = bytes.get() * 1000 / BYTES_PER_SECOND - (System.nanoTime() - started) / 1_000_000;
+    long aheadMs = bytes.get() * 1000 / rate - (System.nanoTime() - started) / 1_000_000;
     if (aheadMs > 0) {
       Thread.sleep(aheadMs);
     }

@@ -222,16 +222,6 @@ public final class ServerNode implements AutoCloseable {
     Cleanup cleanup = new Cleanup(identity.id(), config.replicationFactor(), node, membership, storage,
         config.cleanupSettleMs(), metrics);
     membership.addRingListener(cleanup::onRingChanged);
-    node.setStatusLines(() -> {
-      List<String> lines = new java.util.ArrayList<>(2);
-      if (decommission.progress() != null) {
-        lines.add(decommission.progress());
-      }
-      if (cleanup.progress() != null) {
-        lines.add(cleanup.progress());
-      }
-      return lines;
-    });
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
       @Override

@@ -108,6 +108,7 @@ public final class GossipMessages {
     out.writeVarLong(m.generation(), true);
     out.writeVarLong(m.version(), true);
     out.writeVarLong(m.stateVersion(), true);
+    WireSerializers.writeString(out, m.activity());
   }
 
   private static Member readMember(Input in) {
@@ -119,7 +120,29 @@ public final class GossipMessages {
       tokens.add(in.readLong());
     }
     MemberStatus status = readStatus(in);
-    return new Member(id, endpoint, tokens, status, in.readVarLong(true), in.readVarLong(true), in.readVarLong(true));
+    long generation = in.readVarLong(true);
+    long version = in.readVarLong(true);
+    long stateVersion = in.readVarLong(true);
+    // a UTF-16 char takes at most 3 UTF-8 bytes; Member checks the characters themselves
+    String activity = readBoundedString(in, 3 * Member.MAX_ACTIVITY_LENGTH, "Member.activity");
+    return new Member(id, endpoint, tokens, status, generation, version, stateVersion, activity);
+  }
+
+  /** A string written by {@link WireSerializers#writeString}, refused before reading when over {@code maxBytes}. */
+  private static String readBoundedString(Input in, int maxBytes, String what) {
+    int lengthPlusOne = in.readVarInt(true);
+    if (lengthPlusOne == 0) {
+      return null;
+    }
+    long length = Integer.toUnsignedLong(lengthPlusOne) - 1;
+    if (length > maxBytes) {
+      throw new KryoException(what + ": " + length + " bytes is over its bound " + maxBytes);
+    }
+    if (length > WireSerializers.remaining(in)) {
+      throw new KryoException(what + " of " + length + " bytes is longer than the " + WireSerializers.remaining(in)
+          + " bytes left in the frame");
+    }
+    return new String(in.readBytes((int) length), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static MemberStatus readStatus(Input in) {

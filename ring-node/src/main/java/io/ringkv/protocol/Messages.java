@@ -68,8 +68,11 @@ import java.util.List;
  * all methods are thread-safe.
  */
 public final class Messages {
-  /** The protocol version this build speaks; sent in {@link ClientMessages.Hello}. */
-  public static final int PROTOCOL_VERSION = 1;
+  /**
+   * The protocol version this build speaks; sent in {@link ClientMessages.Hello}. 2: gossip's Member and
+   * INFO's NodeInfo carry the node's activity line.
+   */
+  public static final int PROTOCOL_VERSION = 2;
 
   public static final int GOSSIP_ID_FIRST = 60;
   public static final int GOSSIP_ID_LAST = 79;

@@ -136,6 +136,15 @@ class NettyRingkvClientTest {
   }
 
   @Test
+  void aNodesActivityIsMappedAndAMissingOneIsIdle() {
+    ClusterInfo info = NettyRingkvClient.toClusterInfo(new io.ringkv.protocol.ClientMessages.InfoReply(1, "n1", "c",
+        3, 2, 2, "any", List.of(
+            new io.ringkv.protocol.ClientMessages.NodeInfo("n1", "h", 1, "LEAVING", 8, 0.5, "leaving: 3%"),
+            new io.ringkv.protocol.ClientMessages.NodeInfo("n2", "h", 2, "UP", 8, 0.5, null)), List.of()));
+    assertEquals(List.of("leaving: 3%", ""), info.nodes().stream().map(ClusterInfo.Node::activity).toList());
+  }
+
+  @Test
   void infoAndWhereAreMapped() {
     handler.warnings = List.of("cluster size (1) is smaller than replication factor (3)");
     RingkvClient c = connect(ClientConfig.of(node.endpoint()));

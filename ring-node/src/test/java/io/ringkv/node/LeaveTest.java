@@ -5,15 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ringkv.client.BlockingRingkvClient;
 import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClusterInfo;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.VerifyResult;
 import io.ringkv.gossip.MemberStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** LEAVE on real nodes: the leaving node hands its data over, and the remaining ring holds every key. */
+/**
+ * LEAVE on real nodes: the leaving node hands its data over, the remaining ring holds every key, and
+ * the stream's progress shows in the other nodes' INFO (the REPL's NODES) while it runs.
+ */
 class LeaveTest {
   @TempDir
   Path dir;
@@ -44,6 +51,43 @@ class LeaveTest {
       for (int i = 0; i < 200; i++) {
         assertEquals(1, writer.get(b("k" + i), new RequestOptions(2, 0, 0)).values().size(), "k" + i);
       }
+    }
+  }
+
+  @Test
+  void aLeavingNodesProgressShowsInAnotherNodesInfoWhileItStreamsAndIsClearedAfterwards() throws Exception {
+    try (LoopbackCluster cluster = new LoopbackCluster(dir, 3, 2)) {
+      BlockingRingkvClient writer = cluster.client(0).blocking();
+      byte[] value = b("v".repeat(200));
+      for (int i = 0; i < 300; i++) {
+        writer.put(b("k" + i), value, CausalContext.NONE, new RequestOptions(0, 2, 0));
+      }
+      // n3 holds ~200 of the keys, and hands each to two owners (~80 KB): at 16 KiB/s its stream takes
+      // ~5 s, long enough to watch (the stream reads the rate when it starts)
+      Handover.bytesPerSecond = 16 << 10;
+      CompletableFuture<String> leaving;
+      try {
+        leaving = cluster.client(2).leave();
+        String[] seen = {null};
+        LoopbackCluster.awaitCondition(() -> {
+          Optional<ClusterInfo.Node> n3 = writer.info().nodes().stream().filter(n -> n.id().equals("n3")).findFirst();
+          if (n3.isPresent() && n3.get().activity().matches("leaving: [1-9][0-9]?% \\(.*")) {
+            seen[0] = n3.get().status() + " " + n3.get().activity();
+          }
+          return seen[0] != null;
+        }, 20_000, "n1's INFO shows n3's progress past 0% and before 100%");
+        assertTrue(seen[0].matches("LEAVING leaving: \\d+% \\([\\d,]+ of [\\d,]+ keys, [\\d.]+ (B|KiB)\\), ETA \\d+ s"),
+            seen[0]);
+      } finally {
+        Handover.bytesPerSecond = Handover.BYTES_PER_SECOND;
+      }
+      String left = leaving.get(60, TimeUnit.SECONDS);
+      assertTrue(left.startsWith("Left the ring"), left);
+      // the cleared activity went out with LEFT, and LEFT reached n1 before n3 stopped
+      LoopbackCluster.awaitCondition(() -> cluster.nodes.get(0).membership().gossiper().view().get("n3")
+          .orElseThrow().status() == MemberStatus.LEFT, 10_000, "n1 sees n3 LEFT");
+      assertEquals("", cluster.nodes.get(0).membership().gossiper().view().get("n3").orElseThrow().activity());
+      assertTrue(writer.info().nodes().stream().allMatch(n -> n.activity().isEmpty()), writer.info().toString());
     }
   }
 }

@@ -46,8 +46,13 @@ class GossipMessagesTest {
   }
 
   private static Member member(String id, int vnodes, MemberStatus status) {
+    return member(id, vnodes, status, "");
+  }
+
+  private static Member member(String id, int vnodes, MemberStatus status, String activity) {
     List<Long> tokens = vnodes == 0 ? List.of() : TokenAllocator.allocate(vnodes, Set.of(), new Random(id.hashCode()));
-    return new Member(id, new Endpoint("198.18.0." + id.length(), 7000), tokens, status, 1_700_000_000L, 123_456, 99);
+    return new Member(id, new Endpoint("198.18.0." + id.length(), 7000), tokens, status, 1_700_000_000L, 123_456, 99,
+        activity);
   }
 
   @Test
@@ -58,7 +63,10 @@ class GossipMessagesTest {
         new GossipSyn(new GossipPayload.Syn("a", META, List.of())),
         new GossipAck(new GossipPayload.Ack("b", List.of(member("a", 3, MemberStatus.UP),
             member("bb", 0, MemberStatus.JOINING), member("ccc", 1, MemberStatus.REMOVED)), digests, digests)),
-        new GossipAck2(new GossipPayload.Ack2("a", List.of(member("dddd", 256, MemberStatus.LEAVING)), digests)),
+        new GossipAck2(new GossipPayload.Ack2("a", List.of(member("dddd", 256, MemberStatus.LEAVING,
+            "leaving: 42% (4,200 of 10,000 keys, 1.2 MiB), ETA 14 s")), digests)),
+        member("é", 1, MemberStatus.UP, "streaming to n4: 3% — ünïcödé ✓"),
+        member("w", 1, MemberStatus.UP, "\u20ac".repeat(Member.MAX_ACTIVITY_LENGTH)), // 3 UTF-8 bytes each
         new GossipReject(new GossipPayload.Reject("b", "replication factor mismatch: this node has 2, cluster 'ringkv' has 3")),
         new GossipPayload.Syn("a", META, digests),
         member("x", 2, MemberStatus.LEFT),
@@ -138,8 +146,51 @@ class GossipMessagesTest {
     out.writeVarLong(0, true);
     out.writeVarLong(0, true);
     out.writeVarLong(0, true);
+    WireSerializers.writeString(out, "");
     KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(out.toBytes())));
     assertTrue(e.getMessage().contains("strictly ascending"), e.getMessage());
+  }
+
+  /** A member with no tokens, written field by field up to its activity. */
+  private static Output memberUpToActivity(Kryo kryo) {
+    Output out = new Output(64, -1);
+    kryo.writeClass(out, Member.class);
+    WireSerializers.writeString(out, "a");
+    WireSerializers.writeString(out, "h");
+    out.writeVarInt(1, true);
+    out.writeVarInt(0, true);
+    out.writeVarInt(1, true);
+    out.writeVarLong(0, true);
+    out.writeVarLong(0, true);
+    out.writeVarLong(0, true);
+    return out;
+  }
+
+  @Test
+  void anActivityIsReadOnlyWithinItsBound() {
+    Kryo kryo = kryo();
+    Output ok = memberUpToActivity(kryo);
+    WireSerializers.writeString(ok, "leaving: 1%");
+    assertEquals("leaving: 1%", ((Member) kryo.readClassAndObject(new Input(ok.toBytes()))).activity());
+
+    Output huge = memberUpToActivity(kryo); // a claimed length over the bound: refused before reading
+    huge.writeVarInt(1 << 30, true);
+    KryoException e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(huge.toBytes())));
+    assertTrue(e.getMessage().contains("Member.activity: 1073741823 bytes is over its bound 768"), e.getMessage());
+
+    Output tooLong = memberUpToActivity(kryo); // within the byte bound, over the character bound
+    WireSerializers.writeString(tooLong, "x".repeat(Member.MAX_ACTIVITY_LENGTH + 1));
+    e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(tooLong.toBytes())));
+    assertTrue(e.getMessage().contains("MAX_ACTIVITY_LENGTH"), e.getMessage());
+
+    Output twoLines = memberUpToActivity(kryo);
+    WireSerializers.writeString(twoLines, "a\nb");
+    e = assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(twoLines.toBytes())));
+    assertTrue(e.getMessage().contains("control"), e.getMessage());
+
+    Output missing = memberUpToActivity(kryo);
+    WireSerializers.writeString(missing, null);
+    assertThrows(KryoException.class, () -> kryo.readClassAndObject(new Input(missing.toBytes())));
   }
 
   @Test

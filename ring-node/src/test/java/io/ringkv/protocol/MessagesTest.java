@@ -58,7 +58,9 @@ class MessagesTest {
     assertEquals(null, put.context());
 
     InfoReply info = new InfoReply(3, "n1", "prod", 3, 2, 2, "utf8",
-        List.of(new NodeInfo("n1", "h", 1, "UP", 256, 0.5)), List.of("cluster size (1) is smaller than N (3)"));
+        List.of(new NodeInfo("n1", "h", 1, "UP", 256, 0.5, ""),
+            new NodeInfo("n2", "h", 2, "LEAVING", 256, 0.5, "leaving: 42% (4,200 of 10,000 keys, 1.2 MiB), ETA 14 s")),
+        List.of("cluster size (1) is smaller than N (3)"));
     assertEquals(info, roundTrip(info));
 
     WhereReply where = (WhereReply) roundTrip(new WhereReply(4,

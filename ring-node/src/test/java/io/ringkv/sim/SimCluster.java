@@ -220,7 +220,7 @@ public final class SimCluster {
       List<NodeInfo> out = new ArrayList<>();
       for (SimNode s : nodes) {
         out.add(new NodeInfo(s.id, s.endpoint.host(), s.endpoint.port(), reachable(s) ? "UP" : "DOWN", 1,
-            1.0 / nodes.size()));
+            1.0 / nodes.size(), ""));
       }
       return out;
     }

@@ -163,7 +163,8 @@ class NettyServerBadInputTest {
     try (Raw raw = new Raw()) {
       raw.send(new Hello(99, null, null, 0, null));
       ErrorReply error = raw.readError();
-      assertEquals("protocol version 99 is not supported; this node speaks 1", error.message());
+      assertEquals("protocol version 99 is not supported; this node speaks " + Messages.PROTOCOL_VERSION,
+          error.message());
       raw.assertClosed();
     }
     assertAFreshClientStillReads();

@@ -21,7 +21,7 @@ public final class TestNodes {
     }
 
     public NodeInfo nodeInfo(String id) {
-      return new NodeInfo(id, "127.0.0.1", server.boundPort(), "UP", 256, 0.5);
+      return new NodeInfo(id, "127.0.0.1", server.boundPort(), "UP", 256, 0.5, "");
     }
 
     @Override
