@@ -48,9 +48,13 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   private final BiPredicate<String, byte[]> isPrimary;
 
   private final Set<String> delivering = new HashSet<>();
+  /** Owners that left the ring for good (REMOVED, LEFT): their hints can never be delivered. */
+  private volatile java.util.function.Predicate<String> gone = id -> false;
+  private final Set<String> retiring = new HashSet<>();
   private final Counter stored;
   private final Counter dropped;
   private final Counter delivered;
+  private final Counter retired;
   private long lastDropLogMs = Long.MIN_VALUE;
   private boolean running;
   /** Set by {@link #close}: storage-thread tasks queued before it find the hint store gone and do nothing. */
@@ -70,6 +74,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     this.stored = metrics.counter("ringkv.hints.stored");
     this.dropped = metrics.counter("ringkv.hints.dropped");
     this.delivered = metrics.counter("ringkv.hints.delivered");
+    this.retired = metrics.counter("ringkv.hints.retired");
     metrics.gauge("ringkv.hints.pending", () -> (Gauge<Long>) hints::size);
   }
 
@@ -83,6 +88,17 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
 
   public void stop() {
     node.core().execute(() -> running = false);
+  }
+
+  /**
+   * Tells which owners are gone for good (REMOVED or LEFT; asked on the core thread). Their hints are
+   * retired: deleted without delivery, at most a batch per owner a round. The stand-in's copy stays in
+   * storage: if the stand-in owns the key now anti-entropy keeps it in step, else {@code Cleanup} hands
+   * it to the owners before dropping it. Without this, hints for a removed node would stay pending
+   * forever and fill the store.
+   */
+  public void retireHintsFor(java.util.function.Predicate<String> goneOwners) {
+    this.gone = goneOwners;
   }
 
   public long pending() {
@@ -127,6 +143,12 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
       Set<String> owners = hints.owners();
       node.core().execute(() -> {
         for (String owner : owners) {
+          if (gone.test(owner)) {
+            if (retiring.add(owner)) {
+              storageExecutor.execute(() -> retire(owner));
+            }
+            continue;
+          }
           Endpoint to = aliveEndpoint.apply(owner);
           if (to != null && !delivering.contains(owner)) {
             delivering.add(owner);
@@ -139,6 +161,23 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   }
 
   private record Delivery(byte[] key, VersionedObject object) {}
+
+  /** Storage thread: deletes a batch of the hints for an owner that is gone. */
+  private void retire(String owner) {
+    int n = 0;
+    if (!closed) {
+      for (byte[] key : hints.keysFor(owner, config.batchMax())) {
+        hints.remove(owner, key);
+        n++;
+      }
+    }
+    retired.inc(n);
+    if (n > 0) {
+      log.info("retired {} hints for {}, which left the ring (its keys' owners get them by anti-entropy and"
+          + " cleanup)", n, owner);
+    }
+    node.core().execute(() -> retiring.remove(owner));
+  }
 
   /** Storage thread: reads a batch of hinted objects within the byte budget of one round. */
   private void loadBatch(String owner, Endpoint to) {

@@ -312,6 +312,11 @@ public final class Membership implements ClusterView {
     return gossiper.view().get(id).map(Member::endpoint).orElse(null);
   }
 
+  /** Whether the member left the ring for good (REMOVED or LEFT). Core thread only. */
+  public boolean isGone(String id) {
+    return gossiper.view().get(id).map(m -> m.status().isGone()).orElse(false);
+  }
+
   /** Whether {@code nodeId} is one of the key's {@code n} primaries on the current ring. */
   public boolean isPrimary(String nodeId, byte[] key, int n) {
     return ring.owners(key, n).contains(nodeId);

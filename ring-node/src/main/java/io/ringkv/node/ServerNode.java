@@ -216,6 +216,7 @@ public final class ServerNode implements AutoCloseable {
       throw new StartupException("cannot open the hint store in " + config.dataDir() + ": " + e.getMessage(), e);
     }
     node.addReplicaListener(handoff);
+    handoff.retireHintsFor(membership::isGone);
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
         storage, config.gossipIntervalMs());

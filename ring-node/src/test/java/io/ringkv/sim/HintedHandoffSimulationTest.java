@@ -96,6 +96,31 @@ class HintedHandoffSimulationTest {
   }
 
   @Test
+  void hintsForANodeRemovedFromTheRingAreRetiredAndTheStandInsKeepTheirCopies() {
+    SimCluster c = new SimCluster(23, 5, RequestSettings.defaults(3));
+    SimCluster.SimNode owner = c.node(4);
+    List<String> keys = keysOwnedBy(c, owner, 30);
+    c.kill(owner.index);
+    c.sim.runFor(15_000);
+    writeAll(c, 0, keys);
+    assertEquals(keys.size(), pendingHints(c), "one hint per write for the down owner");
+
+    c.node(0).node.core().execute(() -> c.node(0).membership.removeMember(owner.id));
+    c.sim.runUntil(() -> pendingHints(c) == 0, 60_000);
+    assertEquals(0, pendingHints(c), "hints for a removed node can never be delivered");
+    // the writes are still on three nodes: the two live owners and the stand-in (AE and cleanup take it on)
+    for (String k : keys) {
+      int copies = 0;
+      for (SimCluster.SimNode n : c.nodes) {
+        if (n != owner && n.storage.get(bytes(k)) != null) {
+          copies++;
+        }
+      }
+      assertEquals(3, copies, k + " (seed " + c.sim.seed() + ")");
+    }
+  }
+
+  @Test
   void aStandInRestartedWithUndeliveredHintsStillHandsThemOff() {
     SimCluster c = new SimCluster(22, 5, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(3);

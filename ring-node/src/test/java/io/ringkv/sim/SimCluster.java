@@ -134,6 +134,7 @@ public final class SimCluster {
         handoff = new HintedHandoff(id, hints, served, node, process.executor(), HandoffConfig.DEFAULTS,
             m::endpointIfAlive, (nodeId, key) -> m.keeps(nodeId, key, settings.replicationFactor()), metrics);
         node.addReplicaListener(handoff);
+        handoff.retireHintsFor(m::isGone);
         handoff.start();
         node.setOtherMessageHandler((from, message) -> {
           if (a != null && a.onMessage(from, message)) {
