@@ -136,6 +136,9 @@ final class Cleanup {
 
   private record Snapshot(Ring ring, Map<String, Endpoint> alive) {}
 
+  /** A copy every owner acknowledged: dropped if it is still the stored object. */
+  private record Handed(byte[] key, VersionedObject object) {}
+
   /** The ring and the live owners' endpoints, or null while the ring is changing or this node is not UP. */
   private Snapshot snapshot() throws InterruptedException {
     return Handover.onCore(node, () -> {
@@ -183,7 +186,7 @@ final class Cleanup {
         keys.size(), node.clock(), membership::setLocalActivity)) {
       for (int from = 0; from < keys.size(); from += BATCH) {
         List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
-        ConcurrentLinkedQueue<Object[]> handed = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Handed> handed = new ConcurrentLinkedQueue<>();
         int sent = 0;
         for (byte[] k : batch) {
           VersionedObject o = storage.get(k);
@@ -210,7 +213,7 @@ final class Cleanup {
                 failed.set(true);
               }
               if (remaining.decrementAndGet() == 0 && !failed.get()) {
-                handed.add(new Object[] {k, o});
+                handed.add(new Handed(k, o));
               }
             });
           }
@@ -223,10 +226,9 @@ final class Cleanup {
           record(dropped, kept);
           return new Result(keys.size(), dropped, kept, true, more[0]);
         }
-        for (Object[] h : handed) {
-          byte[] k = (byte[]) h[0];
-          if (!membership.keeps(selfId, k, replicationFactor)
-              && storage.removeIfUnchanged(k, (VersionedObject) h[1])) {
+        for (Handed h : handed) {
+          if (!membership.keeps(selfId, h.key(), replicationFactor)
+              && storage.removeIfUnchanged(h.key(), h.object())) {
             dropped++;
           } else {
             kept++;
