@@ -48,6 +48,26 @@ final class ScaleOutReport {
     if (r.error() != null) {
       b.append(" (aborted: `").append(r.error()).append("`)");
     }
+    List<String> failures = new ArrayList<>();
+    Check[] checks = {r.afterConvergence(), r.afterRepair(), r.gc() == null ? null : r.gc().after(),
+        r.gc() == null ? null : r.gc().afterLeave()};
+    for (Check c : checks) {
+      if (c != null && c.count(Verdict.MISSING) + c.count(Verdict.RESURRECTED) + c.count(Verdict.UNKNOWN_VALUE)
+          + c.unreadable() > 0) {
+        failures.add(String.format(Locale.ROOT, "%s: %,d missing writes, %,d resurrected deletes, %,d unknown values,"
+            + " %,d unreadable", c.when(), c.count(Verdict.MISSING), c.count(Verdict.RESURRECTED),
+            c.count(Verdict.UNKNOWN_VALUE), c.unreadable()));
+      }
+    }
+    if (r.underCleanMs() < 0) {
+      failures.add("VERIFY never reached 0 under-replicated keys after the writer stopped");
+    }
+    if (r.repair() != null && r.repair().repairedMs() < 0) {
+      failures.add("the wiped replica was not repaired within the bound");
+    }
+    if (!failures.isEmpty()) {
+      b.append(" (").append(String.join("; ", failures)).append(')');
+    }
     b.append("\n\n");
     b.append("Command: `").append(o.command()).append("` (bench/README.md). Nodes: real `NodeMain` processes on loopback, N=")
         .append(N).append(", default R=W=2, gossip 1 s, each node `-Xmx").append(o.nodeHeap()).append("`, ")

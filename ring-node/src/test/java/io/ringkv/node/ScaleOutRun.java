@@ -59,7 +59,11 @@ import picocli.CommandLine.Option;
  *   <li>one node is stopped (SIGTERM), its object store deleted (identity and dot lease kept), and
  *       restarted; with no client reads, the time until anti-entropy alone has refilled it (VERIFY's
  *       under-replicated count back to 0) is measured, then a WHERE sample reads its copies and the
- *       whole ledger is read again.
+ *       whole ledger is read again;
+ *   <li>with {@code --gc-wait-s}: tombstone GC is awaited until every owner purged every deleted key's
+ *       tombstone, the ledger is read again, every node but n1 is restarted (their purge logs live in
+ *       memory) and n1, a former owner that kept copies of the ranges it handed to n4 and n5, LEAVEs;
+ *       the ledger is read a last time.
  * </ol>
  *
  * <p>It reports figures (Markdown); {@link ScaleOutProcessTest} runs it small and asserts on the
@@ -83,14 +87,14 @@ public final class ScaleOutRun implements Callable<Integer> {
   record Options(int keys, int valueBytes, int loadThreads, int churnThreads, int churnOpsPerSecond,
       long writesBeforeChangesMs, long settleMs, boolean killRemove, long verifyIntervalMs, long underBoundMs,
       long misplacedBoundMs, long repairBoundMs, int whereSample, String nodeHeap, Path runDir, boolean keepData,
-      long seed, String command, long gcWaitMs) {
+      long seed, String command, long gcWaitMs, boolean restartAfterGc) {
     /**
      * The CI size: 3,000 keys, 200 writer ops/s, VERIFY every 2 s. {@code misplacedBoundMs} is how long to
      * wait for misplaced keys to go once none is under-replicated (0 while the build keeps them).
      */
     static Options ci(Path runDir, long misplacedBoundMs) {
       return new Options(3_000, 100, 3, 2, 200, 2_000, 2_000, false, 2_000, 120_000, misplacedBoundMs, 120_000, 200,
-          "256m", runDir, false, new Random().nextLong(), "ScaleOutProcessTest (CI size)", 0);
+          "256m", runDir, false, new Random().nextLong(), "ScaleOutProcessTest (CI size)", 0, false);
     }
   }
 
@@ -138,6 +142,10 @@ public final class ScaleOutRun implements Callable<Integer> {
   @Option(names = "--gc-wait-s", defaultValue = "0", description = "At the end, wait up to this long for tombstone GC"
       + " (grace 10 min) to purge every deleted key's tombstones, then read every key again (default: ${DEFAULT-VALUE}: skip).")
   long gcWaitS;
+  @Option(names = "--no-restart-after-gc", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "After GC, restart every node but n1 before n1 LEAVEs (their purge logs, in memory, are lost)"
+          + " (default: restart).")
+  boolean restartAfterGc;
 
   public static void main(String[] args) {
     System.setProperty("chronicle.analytics.disable", "true");
@@ -158,10 +166,11 @@ public final class ScaleOutRun implements Callable<Integer> {
     String command = "bin/ringkv scale-out-run --keys " + keys + " --value-bytes " + valueBytes + " --load-threads "
         + loadThreads + " --churn-threads " + churnThreads + " --churn-ops-per-second " + churnOpsPerSecond
         + (killRemove ? " --kill-remove" : "") + " --verify-interval-ms " + verifyIntervalMs + " --node-heap " + nodeHeap
-        + (gcWaitS > 0 ? " --gc-wait-s " + gcWaitS : "") + " --seed " + seed;
+        + (gcWaitS > 0 ? " --gc-wait-s " + gcWaitS + (restartAfterGc ? "" : " --no-restart-after-gc") : "")
+        + " --seed " + seed;
     Options o = new Options(keys, valueBytes, loadThreads, churnThreads, churnOpsPerSecond, 5_000, 5_000, killRemove,
         verifyIntervalMs, underBoundS * 1000, misplacedBoundS * 1000, repairBoundS * 1000, whereSampleKeys, nodeHeap,
-        runDir, keepData, seed, command, gcWaitS * 1000);
+        runDir, keepData, seed, command, gcWaitS * 1000, restartAfterGc);
     ScaleOutRun run = new ScaleOutRun(o);
     Result r = run.run();
     Files.createDirectories(reportFile.toAbsolutePath().getParent());
@@ -1048,12 +1057,15 @@ public final class ScaleOutRun implements Callable<Integer> {
     // the copies it kept of ranges it handed to n4 and n5 included.
     List<String> restarts = new ArrayList<>();
     for (Node n : running()) {
-      if (!n.id.equals("n1")) {
+      if (!n.id.equals("n1") && o.restartAfterGc()) {
         restarts.add(restart(n));
       }
     }
+    if (restarts.isEmpty()) {
+      restarts.add("no restarts (--no-restart-after-gc): the purge logs are intact");
+    }
     Change leave = leave(node("n1"));
-    Check afterLeave = checkAll("after restarts and LEAVE of n1");
+    Check afterLeave = checkAll(o.restartAfterGc() ? "after restarts and LEAVE of n1" : "after LEAVE of n1");
     return new Gc(expected, purged, waited, progress, v, after, restarts, leave, afterLeave);
   }
 
