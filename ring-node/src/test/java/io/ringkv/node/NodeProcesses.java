@@ -12,25 +12,40 @@ import java.util.concurrent.TimeUnit;
 /** Starts {@code NodeMain} in child JVMs for real-process tests, and kills every one it started. */
 final class NodeProcesses implements AutoCloseable {
   private final Path logDir;
+  private final String heap;
   private final List<Process> processes = new ArrayList<>();
 
   NodeProcesses(Path logDir) {
-    this.logDir = logDir;
+    this(logDir, "256m");
   }
 
-  /** Starts a node with the test classpath; its output goes to {@code node-<i>.log}. */
+  /** {@code heap} is each node's -Xmx (the object store is off-heap; the heap holds trees and queues). */
+  NodeProcesses(Path logDir, String heap) {
+    this.logDir = logDir;
+    this.heap = heap;
+  }
+
+  /**
+   * Starts a node with the test classpath; its output goes to {@code node-<i>.log}. {@code args} may
+   * set {@code --storage-entries} and {@code --metrics-port}, which default to 20,000 and off.
+   */
   Process start(int port, Path dataDir, List<String> args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-Dchronicle.analytics.disable=true"));
+        "-Xmx" + heap, "-XX:+UseSerialGC", "-Dchronicle.analytics.disable=true"));
     for (String opt : System.getProperty("ringkv.jvm.opens", "").split(" ")) {
       if (!opt.isBlank()) {
         cmd.add(opt);
       }
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-        "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--storage-entries", "20000",
-        "--metrics-port", "-1"));
+        "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
+    if (!args.contains("--storage-entries")) {
+      cmd.addAll(List.of("--storage-entries", "20000"));
+    }
+    if (!args.contains("--metrics-port")) {
+      cmd.addAll(List.of("--metrics-port", "-1"));
+    }
     cmd.addAll(args);
     File log = logFile(processes.size());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
