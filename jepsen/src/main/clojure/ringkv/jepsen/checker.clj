@@ -188,6 +188,46 @@
       :max-after-heal-ms (last times)
       :results  (into (sorted-map) (take 50 results))})))
 
+;; ------------------------------------------------------------ placement
+
+(defn placement-checker
+  "After the heal the harness asks one node to VERIFY the ring every 2 s
+  (:f :verify ops whose :value is {:keys :under-replicated :misplaced
+  :unanswered :truncated}, RingkvClient.verify) until every key is on exactly
+  its N owners or the bound passes. Reports when (ms after the heal) the
+  first poll found no key under-replicated (:replicated-after-ms) and none
+  misplaced either (:clean-after-ms); a poll counts only if every node
+  answered and none was truncated. :placement says what :valid? requires:
+  :strict, a clean poll within :placement-bound-ms; :replicas, no
+  under-replicated key within the bound (misplaced copies only reported);
+  :off, nothing (the checker informs)."
+  ([history] (placement-checker history {}))
+  ([history {:keys [placement placement-bound-ms] :or {placement :strict placement-bound-ms 60000}}]
+   (let [heal (h/final-heal-time history)
+         polls (filter #(and (= :verify (:f %)) (= :ok (:type %)) (h/client-op? %)) history)
+         complete? (fn [v] (and (empty? (:unanswered v)) (not (:truncated v))))
+         replicated? (fn [v] (and (complete? v) (zero? (:under-replicated v))))
+         clean? (fn [v] (and (replicated? v) (zero? (:misplaced v))))
+         after-heal (fn [op] (when (and op heal) (quot (- (:time op) heal) 1000000)))
+         first-replicated (first (filter (comp replicated? :value) polls))
+         first-clean (first (filter (comp clean? :value) polls))
+         in-bound? (fn [op] (boolean (and op (<= (after-heal op) placement-bound-ms))))
+         verdict (fn [op] (cond (nil? heal) :unknown
+                                (empty? polls) :unknown
+                                :else (in-bound? op)))]
+     {:valid? (case placement
+                :off true
+                :replicas (verdict first-replicated)
+                :strict (verdict first-clean))
+      :placement placement
+      :bound-ms placement-bound-ms
+      :polls (count polls)
+      :failed-polls (count (filter #(and (= :verify (:f %)) (h/client-op? %) (#{:fail :info} (:type %))) history))
+      :replicated-after-ms (after-heal first-replicated)
+      :clean-after-ms (after-heal first-clean)
+      :first (:value (first polls))
+      :last (:value (last polls))})))
+
 ;; --------------------------------------------------------- availability
 
 (defn availability-checker
@@ -250,11 +290,13 @@
    :delete   {:resurrection resurrection-checker}})
 
 (defn check
-  "Runs the workload's checker plus convergence, availability and latency.
-  :valid? is true only if every checker's :valid? is true."
+  "Runs the workload's checker plus convergence, placement, availability and
+  latency. :valid? is true only if every checker's :valid? is true (the
+  placement checker's :valid? is true when opts :placement is :off)."
   [workload history opts]
   (let [cs (merge (get workload-checkers workload)
                   {:convergence  #(convergence-checker % opts)
+                   :placement    #(placement-checker % (merge {:placement :off} opts))
                    :availability #(availability-checker % opts)
                    :latency      latency-checker})
         rs (into (sorted-map) (for [[k c] cs]
