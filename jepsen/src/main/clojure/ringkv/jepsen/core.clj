@@ -303,7 +303,7 @@
                   :else (do (Thread/sleep 1000) (recur)))))))))
 
 (defn- poll-placement!
-  "After the final reads: VERIFY from one node every 2 s until every key is on
+  "After the replicas agree: VERIFY from one node every 2 s until every key is on
   exactly its owners (and every node answered) or the placement bound, counted
   from the heal, passes; at least one poll. The placement checker reads the
   :verify ops."
@@ -320,8 +320,8 @@
 
 (defn run-phases!
   "The test proper, on hosts already up: workers and the nemesis schedule until
-  the time limit, the final heal, the quiet period, the final reads and the
-  replica polls, and the placement polls. `sys` is the nemesis's effect map
+  the time limit, the final heal, the replica polls, the placement polls, the
+  rest of the quiet period and the final reads. `sys` is the nemesis's effect map
   (its :cluster, an atom, is the membership model; without one every node is
   a member); tests pass fakes, and a :client-factory (fn [worker-id] client)
   in test replaces the real client."
@@ -345,7 +345,7 @@
     (log "running" (:workload test) "for" (:time-limit test) "s with faults" (sort (:nemesis test)))
     (doseq [w workers] @w)
     @nemesis
-    (log "final heal; replica polls, at least" (:quiet test) "s quiet, then final reads")
+    (log "final heal; replica polls, placement polls, at least" (:quiet test) "s quiet, then final reads")
     (nem/heal-all! sys #(h/record! rec %))
     (if (:dummy-nodes test)
       (do (Thread/sleep (* 1000 (:quiet test))) (log "dummy nodes: no final reads"))
@@ -353,12 +353,12 @@
             {:keys [client do-op!]} (final-client test rec hosts (+ 1000000 (:concurrency test)))]
         (try
           (poll-convergence! test rec do-op!)
+          (log "placement: VERIFY until every key is on exactly its owners, at most" (:placement-bound test) "s from the heal")
+          (poll-placement! test rec do-op! healed)
           (let [left-ms (- (* 1000 (:quiet test)) (/ (- (h/now rec) healed) 1e6))]
             (when (pos? left-ms) (Thread/sleep (long left-ms))))
           (log "final reads at R=" (:replication-factor test))
           (final-reads! test do-op!)
-          (log "placement: VERIFY until every key is on exactly its owners, at most" (:placement-bound test) "s from the heal")
-          (poll-placement! test rec do-op! healed)
           (finally (.close ^java.lang.AutoCloseable client)))))))
 
 (defn placement-mode

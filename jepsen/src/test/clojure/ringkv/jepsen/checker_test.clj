@@ -198,3 +198,33 @@
     (is (true? (:valid? (c/check :set base {:placement :replicas}))))
     (is (false? (:valid? (c/check :set base {:placement :strict}))))
     (is (= 4 (get-in (c/check :set base {}) [:placement :last :misplaced])))))
+
+(deftest resurrection-checker-excuses-writes-still-in-flight
+  (testing "the delete run of 2026-11-22: a write still in flight when the delete began may come back after it"
+    ;; write 1495 invoked, delete reads it and is acknowledged, then the write is acknowledged, then a read sees it
+    (let [h (hist [0 :invoke :write [:k 1495]]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [1495]]
+                  [0 :ok :write [:k 1495] :seen []]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [1495]]])
+          r (c/resurrection-checker h)]
+      (is (true? (:valid? r)))
+      (is (= 0 (:resurrected-count r)))
+      (is (= 1 (:concurrent-count r)))
+      (is (= #{1495} (:values (first (:concurrent r)))))))
+  (testing "an indeterminate (:info) write is in flight for good"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :info :write [:k 7] :error :timeout]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])]
+      (is (true? (:valid? (c/resurrection-checker h))))))
+  (testing "a write acknowledged before the delete began is not excused"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :ok :write [:k 7] :seen []]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])
+          r (c/resurrection-checker h)]
+      (is (false? (:valid? r)))
+      (is (= 0 (:concurrent-count r)))))
+  (testing "nor a failed one"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :fail :write [:k 7] :error :unavailable]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])]
+      (is (false? (:valid? (c/resurrection-checker h)))))))
