@@ -261,6 +261,33 @@
         (db/start! d node {:join (vec (remove #{node} (m/members @cluster)))}))
       (assoc answer :removed-after-ms (elapsed-ms t0)))))
 
+(defn- verify-after
+  "Adds to a membership change's result :verify, what VERIFY says right after
+  it (asked of :via, or of another running member when :via is the node that
+  left or was removed): {:keys :under-replicated :misplaced :unanswered}. It
+  shows what the change itself left behind before anti-entropy repairs it:
+  a bootstrap or LEAVE stream that missed keys, a REMOVE's lost copies."
+  [test n d cluster {:keys [node via]} result]
+  (let [asked (first (filter #(and (db/alive? d %) (not= % node) (db/port-open? ((:ip n) %) (:port test) 500))
+                             (cons via (m/members @cluster))))]
+    (if-not asked
+      result
+      (assoc result :verify
+             (with-node-client test n asked
+               (fn [^io.ringkv.client.RingkvClient c]
+                 (try (let [^io.ringkv.client.VerifyResult r (.get (.verify c) wl/verify-timeout-ms
+                                                                   java.util.concurrent.TimeUnit/MILLISECONDS)]
+                        {:by asked :keys (.keys r) :under-replicated (.underReplicated r) :misplaced (.misplaced r)
+                         :unanswered (vec (.unanswered r))})
+                      (catch Throwable t {:by asked :error (message t)}))))))))
+
+(defn- await-members!
+  "Before a membership change: lets members restarted by a kill fault finish
+  starting (up to 60 s each), so the change does not meet a node still booting."
+  [d cluster]
+  (doseq [x (m/members @cluster) :when (db/alive? d x)]
+    (try (db/await-port! d x 60000) (catch Throwable t (log "member" x "not listening:" (.getMessage t))))))
+
 (defn- system
   "The nemesis's effect functions over the real network and processes.
   `cluster` is the membership model the nemesis keeps (ringkv.jepsen.membership):
@@ -274,9 +301,9 @@
      :pause! (fn [node] (db/pause! d node) (swap! paused conj node))
      :resume! (fn [node] (db/resume! d node) (swap! paused disj node))
      :alive? (fn [node] (db/alive? d node))
-     :leave! (fn [p] (leave! test n d p))
-     :join! (fn [p] (join! test n d p))
-     :remove! (fn [p] (remove! test n d cluster p))
+     :leave! (fn [p] (await-members! d cluster) (verify-after test n d cluster p (leave! test n d p)))
+     :join! (fn [p] (await-members! d cluster) (verify-after test n d cluster p (join! test n d p)))
+     :remove! (fn [p] (await-members! d cluster) (verify-after test n d cluster p (remove! test n d cluster p)))
      :heal-all! (fn []
                   (net/heal! n)
                   (doseq [x @paused] (db/resume! d x))
