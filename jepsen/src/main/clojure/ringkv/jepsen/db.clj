@@ -1,7 +1,8 @@
 (ns ringkv.jepsen.db
   "Node processes: one `ringkv node` JVM per namespace, started, SIGKILLed and
-  restarted on the same data directory, SIGSTOPped and SIGCONTed. Each node's
-  stdout and stderr are appended to <store>/<node>.log across restarts."
+  restarted on the same data directory, SIGSTOPped and SIGCONTed. A namespace
+  (slot) may later run a brand-new node under another id (membership nemesis).
+  Each node's stdout and stderr are appended to <store>/<id>.log across restarts."
   (:require [clojure.java.io :as io]
             [clojure.string :as str]
             [ringkv.jepsen.net :as net]))
