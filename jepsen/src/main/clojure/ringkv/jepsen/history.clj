@@ -76,9 +76,30 @@
             (recur (rest ops) open out))))
       out)))
 
+(def membership-fs
+  "Nemesis :f values of membership changes (Jepsen's membership packages use the same)."
+  #{:leave :join :remove})
+
+(defn membership-windows
+  "A membership change (:leave, :join, :remove) is a fault window from its
+  invocation to its completion plus the :settle-ms its completion's :value
+  names (the fault period in which the cluster streams and repairs), cut at a
+  later :heal-all. Returns [{:fault :leave :start t0 :end t1 :value v}]."
+  [history]
+  (let [nem (partition 2 (filter nemesis-op? history))
+        heals (keep (fn [[_ c]] (when (= :heal-all (:f c)) (:time c))) nem)
+        end-time (or (:time (last history)) 0)]
+    (vec (for [[inv c] nem
+               :when (membership-fs (:f c))
+               :let [settled (+ (:time c) (* 1000000 (or (:settle-ms (:value c)) 0)))
+                     heal (first (filter #(>= % (:time c)) heals))]]
+           {:fault (:f c) :start (:time inv) :end (min settled (or heal end-time))
+            :value (:value c)}))))
+
 (defn fault-windows
   "Fault windows from nemesis ops: each :start-X completion opens a window that
-  the next :stop-X (or :heal-all) completion closes. Returns
+  the next :stop-X (or :heal-all) completion closes; a membership change is a
+  window of its own (membership-windows). Returns
   [{:fault :partition :start t0 :end t1 :value v}], times in ns; a window never
   closed ends at the last op's time."
   [history]
@@ -103,7 +124,8 @@
                       [{} (into done (map #(assoc % :end (:time op)) (vals open)))]
                       :else [open done])))
                 [{} []] nem)]
-    (vec (sort-by :start (into done (map #(assoc % :end end-time) (vals open)))))))
+    (vec (sort-by :start (concat (into done (map #(assoc % :end end-time) (vals open)))
+                                 (membership-windows history))))))
 
 (defn final-heal-time
   "The :time of the final :heal-all nemesis completion, or nil."

@@ -3,8 +3,14 @@
   fault periods, then heals everything. The schedule drives a `system` map of
   effect functions, so it runs against real namespaces and processes or a fake.
 
-  A grudge is {node #{nodes whose packets it drops}}, as in jepsen.nemesis."
-  (:require [clojure.set :as set]))
+  A grudge is {node #{nodes whose packets it drops}}, as in jepsen.nemesis.
+
+  Faults act on the current members (ringkv.jepsen.membership): a partition
+  splits them, kill and pause take a minority of them. The membership fault
+  changes who they are; it is not undone at the end of its period, the
+  cluster keeps its new shape."
+  (:require [clojure.set :as set]
+            [ringkv.jepsen.membership :as m]))
 
 (defn majority [n] (inc (quot n 2)))
 
@@ -90,25 +96,62 @@
                (catch Throwable t {:error (str t) :value value}))]
     (record! {:type :info :process :nemesis :f f :value v})))
 
+(def membership-effects
+  "The system function that carries out each membership change."
+  {:leave :leave! :join :join! :remove :remove!})
+
+(defn membership-change!
+  "Plans one membership change on the model in `cluster` (an atom), records
+  it as Jepsen does (an :info invocation and an :info completion, :f :leave,
+  :join or :remove), runs it through the system's :leave!, :join! or
+  :remove! (which get the plan's :value and return a map of what happened,
+  merged into the completion's :value), and updates the model from that and
+  from (:alive? system). Returns the completion, or nil when no change keeps
+  the cluster at >= n members. The completion's :value also has :members
+  (the member slots after the change), :settle-ms (the fault period that
+  follows, in which the cluster streams and repairs) and, when other members
+  stopped along with a leaving node, :collateral."
+  [system record! cluster {:keys [^java.util.Random rng replication-factor same-id? fault-ms]}]
+  (when-let [p (m/plan rng @cluster replication-factor same-id?)]
+    (let [f (:f p)
+          v (dissoc p :f)]
+      (record! {:type :info :process :nemesis :f f :value v})
+      (let [result (try ((get system (membership-effects f)) v)
+                        (catch Throwable t {:error (str t)}))
+            before @cluster
+            after (swap! cluster m/after p result (:alive? system))
+            collateral (vec (sort (disj (set/difference (:members before) (:members after)) (:node p))))]
+        (record! {:type :info :process :nemesis :f f
+                  :value (cond-> (merge v result {:members (m/members after) :settle-ms (or fault-ms 0)})
+                           (seq collateral) (assoc :collateral collateral))})))))
+
 (defn run-schedule!
   "Alternates calm and fault periods until (deadline-reached?) is true; then
   undoes the fault in progress. `sleep!` is an input so tests can fake time.
-  opts: :faults (set of :partition :kill :pause), :calm-ms, :fault-ms, :rng."
-  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done?]}]
+  opts: :faults (set of :partition :kill :pause :membership), :calm-ms,
+  :fault-ms, :rng; for :membership also :cluster (an atom holding the
+  membership model; by default every node is a member and there is no spare),
+  :replication-factor (never fewer members) and :same-id?."
+  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done? cluster] :as opts}]
   ;; Kinds take turns (from a random one) so that even a short run sees each
   ;; enabled kind once: a 60 s smoke with partition,kill has both.
   (let [kinds (vec (sort faults))
-        offset (.nextInt rng (count kinds))]
+        offset (.nextInt rng (count kinds))
+        cluster (or cluster (atom (m/cluster nodes (count nodes))))]
   (loop [i 0]
     (when-not (done?)
       (sleep! calm-ms)
       (when-not (done?)
-        (let [op (fault-op rng nodes (kinds (mod (+ offset i) (count kinds))))
-              start-f (keyword (str "start-" (name (:fault op))))
-              stop-f (keyword (str "stop-" (name (:fault op))))]
-          (nemesis-op! record! start-f (:value op) #(start-fault! system op))
-          (sleep! fault-ms)
-          (nemesis-op! record! stop-f (:value op) #(stop-fault! system op))
+        (let [kind (kinds (mod (+ offset i) (count kinds)))]
+          (if (= kind :membership)
+            (do (membership-change! system record! cluster (assoc opts :rng rng))
+                (sleep! fault-ms))
+            (let [op (fault-op rng (m/members @cluster) kind)
+                  start-f (keyword (str "start-" (name (:fault op))))
+                  stop-f (keyword (str "stop-" (name (:fault op))))]
+              (nemesis-op! record! start-f (:value op) #(start-fault! system op))
+              (sleep! fault-ms)
+              (nemesis-op! record! stop-f (:value op) #(stop-fault! system op))))
           (recur (inc i))))))))
 
 (defn heal-all!

@@ -8,7 +8,8 @@
             [ringkv.jepsen.history :as h]
             [ringkv.jepsen.net :as net]))
 
-(def fault-colours {:partition "#f4c7c3" :kill "#c6dafc" :pause "#fce8b2"})
+(def fault-colours {:partition "#f4c7c3" :kill "#c6dafc" :pause "#fce8b2"
+                    :leave "#d9ead3" :join "#b6d7a8" :remove "#d9d2e9"})
 
 (defn availability-series
   "[[second ok-share]] over one-second buckets of client completions."
@@ -29,7 +30,7 @@
                          (inc i) (/ (:start w) 1e9) (/ (:end w) 1e9) (fault-colours (:fault w) "#dddddd")))
                windows)
         xmax (max 1.0 (/ (or (:time (last history)) 0) 1e9))
-        legend "partition red, kill blue, pause yellow"]
+        legend "partition red, kill blue, pause yellow, leave light green, join green, remove lilac"]
     (str/join
      "\n"
      (concat

@@ -12,7 +12,7 @@
   (:require [clojure.edn :as edn]
             [clojure.string :as str])
   (:import (io.ringkv.client RingkvClient ClientConfig RequestOptions CausalContext GetResult
-                             RingkvException ClusterInfo$ReplicaState NoNodeReachableException)
+                             RingkvException ClusterInfo$ReplicaState NoNodeReachableException VerifyResult)
            (io.ringkv.gossip Endpoint)
            (io.ringkv.protocol ErrorCode)
            (java.nio.charset StandardCharsets)
@@ -61,6 +61,10 @@
         [(if (= code ErrorCode/TIMEOUT) :info :fail)
          (keyword (str/lower-case (str code)))])
       :else [:info (keyword (.getSimpleName (class t)))])))
+
+(def verify-timeout-ms
+  "How long a VERIFY may take: the client's own bound (it scans every node's store)."
+  70000)
 
 (defn- await! [^CompletableFuture f timeout-ms]
   (.get f (long (+ timeout-ms 1000)) TimeUnit/MILLISECONDS))
@@ -143,6 +147,14 @@
                                                     :role (.role r)
                                                     :values (vec (sort-by str (map decode (.values r))))
                                                     :tombstones (.tombstones r)}]))]))
+           (catch Throwable t (let [[ty e] (classify t)] (assoc op :type ty :error e))))
+
+      ;; VERIFY, an admin call over the whole ring (not a key): the placement checker's input
+      :verify
+      (try (let [^VerifyResult r (.get (.verify c) verify-timeout-ms TimeUnit/MILLISECONDS)]
+             (assoc op :type :ok
+                    :value {:keys (.keys r) :under-replicated (.underReplicated r) :misplaced (.misplaced r)
+                            :unanswered (vec (sort (.unanswered r))) :truncated (.truncated r)}))
            (catch Throwable t (let [[ty e] (classify t)] (assoc op :type ty :error e)))))))
 
 ;; ---------------------------------------------------------- generators

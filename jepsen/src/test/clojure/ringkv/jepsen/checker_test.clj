@@ -137,3 +137,94 @@
     (is (true? (:valid? (c/check :set good {}))))
     (is (false? (:valid? (c/check :set lossy {}))))
     (is (= {:a #{1}} (get-in (c/check :set lossy {}) [:set :lost])))))
+
+(defn verify [under misplaced & {:keys [unanswered truncated] :or {unanswered [] truncated false}}]
+  {:keys 30 :under-replicated under :misplaced misplaced :unanswered unanswered :truncated truncated})
+
+(defn placement-history
+  "A heal at 1 ms, then VERIFY polls one ms apart (hist's clock)."
+  [& polls]
+  (apply hist [:nemesis :info :heal-all nil] [:nemesis :info :heal-all nil]
+         (mapcat (fn [v] [[9 :invoke :verify nil :final? true] [9 :ok :verify v :final? true]]) polls)))
+
+(deftest placement-checker-cases
+  (testing "every key on exactly its owners: valid in every mode, with the time from the heal"
+    (let [h (placement-history (verify 2 5) (verify 0 5) (verify 0 0))]
+      (doseq [mode [:strict :replicas :off]]
+        (is (true? (:valid? (c/placement-checker h {:placement mode})))))
+      (let [r (c/placement-checker h)]
+        (is (= 4 (:replicated-after-ms r)) "first poll with no under-replicated key ends at 5 ms, the heal at 1 ms")
+        (is (= 6 (:clean-after-ms r)))
+        (is (= 3 (:polls r)))
+        (is (= (verify 2 5) (:first r))))))
+  (testing "misplaced copies that stay: only --check-placement (:strict) fails"
+    (let [h (placement-history (verify 0 7) (verify 0 7))]
+      (is (false? (:valid? (c/placement-checker h {:placement :strict}))))
+      (is (true? (:valid? (c/placement-checker h {:placement :replicas}))))
+      (is (true? (:valid? (c/placement-checker h {:placement :off}))))
+      (is (nil? (:clean-after-ms (c/placement-checker h))))
+      (is (= 2 (:replicated-after-ms (c/placement-checker h))))))
+  (testing "under-replicated keys that stay fail :replicas and :strict"
+    (let [h (placement-history (verify 3 0) (verify 1 0))]
+      (is (false? (:valid? (c/placement-checker h {:placement :replicas}))))
+      (is (false? (:valid? (c/placement-checker h {:placement :strict}))))
+      (is (true? (:valid? (c/placement-checker h {:placement :off}))))
+      (is (= (verify 1 0) (:last (c/placement-checker h))))))
+  (testing "a poll some node did not answer, or a truncated one, proves nothing"
+    (is (false? (:valid? (c/placement-checker (placement-history (verify 0 0 :unanswered ["n3"]))))))
+    (is (false? (:valid? (c/placement-checker (placement-history (verify 0 0 :truncated true)))))))
+  (testing "clean only after the bound is invalid"
+    (let [h (placement-history (verify 1 1) (verify 1 1) (verify 0 0))]
+      (is (false? (:valid? (c/placement-checker h {:placement-bound-ms 3}))))
+      (is (true? (:valid? (c/placement-checker h {:placement-bound-ms 6}))))))
+  (testing "no poll or no heal: unknown unless informative"
+    (is (= :unknown (:valid? (c/placement-checker (placement-history)))))
+    (is (= :unknown (:valid? (c/placement-checker (hist [9 :invoke :verify nil] [9 :ok :verify (verify 0 0)])))))
+    (is (true? (:valid? (c/placement-checker (placement-history) {:placement :off})))))
+  (testing "failed polls are counted, not used"
+    (let [h (conj (placement-history (verify 0 0))
+                  {:index 99 :time 99000000 :process 9 :type :invoke :f :verify :value nil}
+                  {:index 100 :time 100000000 :process 9 :type :info :f :verify :value nil :error :timeout})]
+      (is (= 1 (:failed-polls (c/placement-checker h))))
+      (is (= 1 (:polls (c/placement-checker h)))))))
+
+(deftest check-counts-placement-by-mode
+  (let [base (hist [0 :invoke :add [:a 1]] [0 :ok :add [:a 1]]
+                   [:nemesis :info :heal-all nil] [:nemesis :info :heal-all nil]
+                   [1 :invoke :read [:a nil]] [1 :ok :read [:a [1]] :final? true]
+                   [2 :invoke :replicas [:a nil]] [2 :ok :replicas [:a replicas-same]]
+                   [2 :invoke :verify nil] [2 :ok :verify (verify 0 4) :final? true])]
+    (is (true? (:valid? (c/check :set base {}))) "no :placement option: informative")
+    (is (true? (:valid? (c/check :set base {:placement :replicas}))))
+    (is (false? (:valid? (c/check :set base {:placement :strict}))))
+    (is (= 4 (get-in (c/check :set base {}) [:placement :last :misplaced])))))
+
+(deftest resurrection-checker-excuses-writes-still-in-flight
+  (testing "the delete run of 2026-11-22: a write still in flight when the delete began may come back after it"
+    ;; write 1495 invoked, delete reads it and is acknowledged, then the write is acknowledged, then a read sees it
+    (let [h (hist [0 :invoke :write [:k 1495]]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [1495]]
+                  [0 :ok :write [:k 1495] :seen []]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [1495]]])
+          r (c/resurrection-checker h)]
+      (is (true? (:valid? r)))
+      (is (= 0 (:resurrected-count r)))
+      (is (= 1 (:concurrent-count r)))
+      (is (= #{1495} (:values (first (:concurrent r)))))))
+  (testing "an indeterminate (:info) write is in flight for good"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :info :write [:k 7] :error :timeout]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])]
+      (is (true? (:valid? (c/resurrection-checker h))))))
+  (testing "a write acknowledged before the delete began is not excused"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :ok :write [:k 7] :seen []]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])
+          r (c/resurrection-checker h)]
+      (is (false? (:valid? r)))
+      (is (= 0 (:concurrent-count r)))))
+  (testing "nor a failed one"
+    (let [h (hist [0 :invoke :write [:k 7]] [0 :fail :write [:k 7] :error :unavailable]
+                  [1 :invoke :delete [:k nil]] [1 :ok :delete [:k nil] :seen [7]]
+                  [2 :invoke :read [:k nil]] [2 :ok :read [:k [7]]])]
+      (is (false? (:valid? (c/resurrection-checker h)))))))

@@ -6,7 +6,7 @@
   the way --unsafe-last-write-wins breaks a node on purpose."
   (:require [clojure.edn :as edn])
   (:import (io.ringkv.client RingkvClient CausalContext GetResult PutResult DeleteResult
-                             ClusterInfo$ReplicaState)
+                             ClusterInfo$ReplicaState VerifyResult)
            (io.ringkv.gossip Endpoint)
            (java.nio.charset StandardCharsets)
            (java.util.concurrent CompletableFuture)))
@@ -51,4 +51,7 @@
             state (fn [n] (ClusterInfo$ReplicaState. n (Endpoint. "198.18.0.11" 7001) "primary" true
                                                      (vec (keep :value sibs)) (count (remove :value sibs))))]
         (CompletableFuture/completedFuture (mapv state ["n1" "n2" "n3"]))))
+    (verify [_]
+      ;; one store holds everything: every key is on exactly its owners
+      (CompletableFuture/completedFuture (VerifyResult. (count @data) 0 0 [] false)))
     (close [_])))

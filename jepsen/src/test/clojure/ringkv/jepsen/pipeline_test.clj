@@ -7,23 +7,38 @@
             [ringkv.jepsen.checker :as checker]
             [ringkv.jepsen.core :as core]
             [ringkv.jepsen.fake-store :as fake]
-            [ringkv.jepsen.history :as h]))
+            [ringkv.jepsen.history :as h]
+            [ringkv.jepsen.membership :as m]))
 
 (def noop-system
   (into {} (for [k [:partition! :heal! :heal-all!]] [k (fn [& _])]))
   )
 
-(defn run [workload lww?]
-  (let [s (fake/store lww?)
-        rec (h/recorder)
-        test {:workload workload :concurrency 5 :rate 500.0 :time-limit 3 :seed 7
-              :nemesis #{:partition} :calm 1 :fault 1 :quiet 0 :op-timeout-ms 1000
-              :replication-factor 3 :convergence-bound 5 :key-count 1
-              :client-factory (fn [_] (fake/client s))}]
-    (core/run-phases! test rec ["h1" "h2" "h3"] ["n1" "n2" "n3"]
-                      (merge noop-system {:kill! (fn [_]) :start! (fn [_]) :pause! (fn [_]) :resume! (fn [_])}))
-    (let [history (h/ops rec)]
-      {:history history :results (checker/check workload history {:bound-ms 5000})})))
+(defn membership-system
+  "Membership effects over a process table in an atom; the model starts with
+  n1..n3 members and n4 spare."
+  []
+  (let [procs (atom #{"n1" "n2" "n3"})]
+    {:cluster (atom (m/cluster ["n1" "n2" "n3" "n4"] 3))
+     :alive? #(contains? @procs %)
+     :leave! (fn [p] (swap! procs disj (:node p)) {:exit 0})
+     :join! (fn [p] (swap! procs conj (:node p)) {:up-after-ms 1})
+     :remove! (fn [p] (swap! procs disj (:node p)) {:removed? true})}))
+
+(defn run
+  ([workload lww?] (run workload lww? #{:partition}))
+  ([workload lww? faults]
+   (let [s (fake/store lww?)
+         rec (h/recorder)
+         test {:workload workload :concurrency 5 :rate 500.0 :time-limit 3 :seed 7
+               :nemesis faults :calm 1 :fault 1 :quiet 0 :op-timeout-ms 1000
+               :replication-factor 2 :convergence-bound 5 :placement-bound 5 :key-count 1
+               :client-factory (fn [_] (fake/client s))}]
+     (core/run-phases! test rec ["h1" "h2" "h3"] ["n1" "n2" "n3"]
+                       (merge noop-system {:kill! (fn [_]) :start! (fn [_]) :pause! (fn [_]) :resume! (fn [_])}
+                              (when (faults :membership) (membership-system))))
+     (let [history (h/ops rec)]
+       {:history history :results (checker/check workload history (core/check-opts test history))}))))
 
 (defn well-formed?
   "Jepsen's invariants: indices in order, one op in flight per process,
@@ -64,4 +79,14 @@
   (let [{:keys [history results]} (run :delete false)]
     (is (well-formed? history))
     (is (pos? (get-in results [:resurrection :acknowledged-deletes])))
+    (is (true? (:valid? results)) (pr-str (core/summarize results)))))
+
+(deftest membership-changes-end-to-end
+  (let [{:keys [history results]} (run :set false #{:membership})]
+    (is (well-formed? history))
+    (is (some #(h/membership-fs (:f %)) (filter h/nemesis-op? history)) "the membership nemesis ran")
+    (is (= :replicas (get-in results [:placement :placement])) "membership runs count under-replication")
+    (is (<= 1 (get-in results [:placement :polls])))
+    (is (<= 0 (get-in results [:placement :clean-after-ms] -1) 5000) "the fake is clean at the first poll")
+    (is (= 1 (get-in results [:placement :polls])))
     (is (true? (:valid? results)) (pr-str (core/summarize results)))))

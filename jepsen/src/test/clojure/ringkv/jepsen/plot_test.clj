@@ -25,3 +25,11 @@
     (if (:error r)
       (println "SKIP png check:" (:error r))
       (is (pos? (.length (io/file (:file r))))))))
+
+(deftest membership-changes-are-shaded-in-their-own-colour
+  (let [s (plot/script (conj history
+                             {:index 8 :time 3000000000 :process :nemesis :type :info :f :leave :value {:node "n2"}}
+                             {:index 9 :time 3500000000 :process :nemesis :type :info :f :leave
+                              :value {:node "n2" :settle-ms 1000}}))]
+    (is (str/includes? s "rect from 3.000, graph 0 to 3.500, graph 1 fc rgb '#d9ead3'")
+        "cut at the last op: the settle period would end at 4.5 s")))

@@ -8,6 +8,7 @@
   '[ringkv.jepsen.history-test
     ringkv.jepsen.checker-test
     ringkv.jepsen.nemesis-test
+    ringkv.jepsen.membership-test
     ringkv.jepsen.workload-test
     ringkv.jepsen.plot-test
     ringkv.jepsen.pipeline-test

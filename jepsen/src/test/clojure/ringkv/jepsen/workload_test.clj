@@ -47,3 +47,30 @@
     (is (= [30 3 4 true] ((juxt :time-limit :nodes :concurrency :unsafe-last-write-wins) options)))
     (is (= "ringkv-register-kill+partition+pause-lww" (core/test-name options))))
   (is (seq (:errors (clojure.tools.cli/parse-opts ["--nemesis" "meteor"] core/cli-options)))))
+
+(deftest cli-membership-and-placement-options
+  (let [parse #(clojure.tools.cli/parse-opts % core/cli-options)
+        {:keys [options errors]} (parse ["--workload" "delete" "--nemesis" "membership,partition,kill"
+                                         "--spare-nodes" "2" "--placement-bound" "90"])]
+    (is (nil? errors))
+    (is (= #{:membership :partition :kill} (:nemesis options)))
+    (is (= [2 90 120] ((juxt :spare-nodes :placement-bound :membership-timeout) options)))
+    (is (= "ringkv-delete-kill+membership+partition" (core/test-name options)))
+    (testing "placement counts by default for under-replication only, and only when membership changes"
+      (is (nil? (:check-placement options)))
+      (is (= :replicas (core/placement-mode options [])))
+      (is (= :off (core/placement-mode (:options (parse [])) [])))
+      (is (= :replicas (core/placement-mode (:options (parse [])) [{:process :nemesis :type :info :f :leave}]))
+          "a rechecked history with membership ops")
+      (is (= :strict (core/placement-mode (:options (parse ["--check-placement"])) [])))
+      (is (= :off (core/placement-mode (:options (parse ["--nemesis" "membership" "--no-check-placement"])) []))))
+    (is (= {:bound-ms 30000 :min-availability 0.0 :strict? nil :placement :replicas :placement-bound-ms 90000}
+           (core/check-opts options [])))))
+
+(deftest verify-becomes-a-placement-op
+  (let [c (reify io.ringkv.client.RingkvClient
+            (verify [_] (java.util.concurrent.CompletableFuture/completedFuture
+                         (io.ringkv.client.VerifyResult. 12 1 3 ["n4" "n2"] false))))]
+    (is (= {:f :verify :value {:keys 12 :under-replicated 1 :misplaced 3 :unanswered ["n2" "n4"] :truncated false}
+            :type :ok}
+           (wl/invoke! c {:op-timeout-ms 1000} :set {:f :verify :value nil})))))
