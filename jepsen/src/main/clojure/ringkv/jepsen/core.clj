@@ -414,19 +414,20 @@
 (defn placement-mode
   "How the placement checker counts: :strict with --check-placement (misplaced
   and under-replicated keys fail the run), :off with --no-check-placement
-  (it only reports). By default :replicas when the run changes membership
-  (its nemesis has membership, or a rechecked history has :leave/:join/:remove
-  ops): an under-replicated key fails the run, since LEAVE, bootstrap and
-  REMOVE promise N copies after they finish; a misplaced copy only reports,
-  since former owners keep what a join took from them until the cleanup
-  lands. Otherwise :off: runs without membership changes keep their verdicts."
+  (it only reports).
+  By default :strict when the run changes membership (its nemesis has
+  membership, or a rechecked history has :leave/:join/:remove ops): LEAVE,
+  bootstrap and REMOVE promise N copies after they finish, and former owners
+  hand over, then drop, what they no longer own (the node's cleanup, after
+  --cleanup-settle-ms). Otherwise :off: runs without membership changes keep
+  their verdicts."
   [opts history]
   (let [flag (:check-placement opts)
         membership? (or (contains? (set (:nemesis opts)) :membership)
                         (some #(h/membership-fs (:f %)) (filter h/nemesis-op? history)))]
     (cond (true? flag) :strict
           (false? flag) :off
-          membership? :replicas
+          membership? :strict
           :else :off)))
 
 (defn check-opts

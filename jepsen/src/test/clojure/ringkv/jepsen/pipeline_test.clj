@@ -85,7 +85,7 @@
   (let [{:keys [history results]} (run :set false #{:membership})]
     (is (well-formed? history))
     (is (some #(h/membership-fs (:f %)) (filter h/nemesis-op? history)) "the membership nemesis ran")
-    (is (= :replicas (get-in results [:placement :placement])) "membership runs count under-replication")
+    (is (= :strict (get-in results [:placement :placement])) "membership runs count misplaced and under-replicated keys")
     (is (<= 1 (get-in results [:placement :polls])))
     (is (<= 0 (get-in results [:placement :clean-after-ms] -1) 5000) "the fake is clean at the first poll")
     (is (= 1 (get-in results [:placement :polls])))

@@ -58,13 +58,13 @@
     (is (= "ringkv-delete-kill+membership+partition" (core/test-name options)))
     (testing "placement counts by default for under-replication only, and only when membership changes"
       (is (nil? (:check-placement options)))
-      (is (= :replicas (core/placement-mode options [])))
+      (is (= :strict (core/placement-mode options [])))
       (is (= :off (core/placement-mode (:options (parse [])) [])))
-      (is (= :replicas (core/placement-mode (:options (parse [])) [{:process :nemesis :type :info :f :leave}]))
+      (is (= :strict (core/placement-mode (:options (parse [])) [{:process :nemesis :type :info :f :leave}]))
           "a rechecked history with membership ops")
       (is (= :strict (core/placement-mode (:options (parse ["--check-placement"])) [])))
       (is (= :off (core/placement-mode (:options (parse ["--nemesis" "membership" "--no-check-placement"])) []))))
-    (is (= {:bound-ms 30000 :min-availability 0.0 :strict? nil :placement :replicas :placement-bound-ms 90000}
+    (is (= {:bound-ms 30000 :min-availability 0.0 :strict? nil :placement :strict :placement-bound-ms 90000}
            (core/check-opts options [])))))
 
 (deftest verify-becomes-a-placement-op

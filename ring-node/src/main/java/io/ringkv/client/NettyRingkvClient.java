@@ -222,8 +222,15 @@ final class NettyRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<String> leave() {
-    // streaming a node's data takes as long as it takes: wait up to an hour, never retry elsewhere
-    return call(id -> new LeaveRequest(id), 3_600_000, AdminReply.class, AdminReply::message);
+    // LEAVE decommissions the node that receives it: only the node this session is on, never another one
+    // after a failover or a retry (that would take a second node out of the ring); streaming a node's
+    // data takes as long as it takes, so wait up to an hour
+    Connection c = current;
+    if (c == null || c.dead) {
+      return CompletableFuture.failedFuture(new RingkvException(ErrorCode.UNAVAILABLE,
+          "not connected to a node; LEAVE decommissions the node this session is on, so it is not sent to another"));
+    }
+    return call(id -> new LeaveRequest(id), 3_600_000, AdminReply.class, AdminReply::message, c);
   }
 
   @Override
@@ -295,8 +302,14 @@ final class NettyRingkvClient implements RingkvClient {
   /** Sends a request built with a fresh id and maps its reply; ErrorReply becomes a RingkvException. */
   private <R extends Reply, T> CompletableFuture<T> call(LongFunction<Request> build, long timeoutMs,
       Class<R> replyType, Function<R, T> map) {
+    return call(build, timeoutMs, replyType, map, null);
+  }
+
+  /** As above; with {@code on} not null, only on that connection and never retried (see {@link #send}). */
+  private <R extends Reply, T> CompletableFuture<T> call(LongFunction<Request> build, long timeoutMs,
+      Class<R> replyType, Function<R, T> map, Connection on) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    send(build.apply(requestIds.incrementAndGet()), timeoutMs, null).whenComplete((reply, error) -> {
+    send(build.apply(requestIds.incrementAndGet()), timeoutMs, on).whenComplete((reply, error) -> {
       if (error != null) {
         result.completeExceptionally(unwrap(error));
       } else if (reply instanceof ErrorReply e) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.GetReply;
 import io.ringkv.protocol.ClientMessages.GetRequest;
+import io.ringkv.protocol.ErrorCode;
 import io.ringkv.transport.InMemoryClientHandler;
 import io.ringkv.transport.TransportConfig;
 import io.ringkv.transport.netty.TestNodes;
@@ -93,6 +94,20 @@ class ClientFailoverTest {
     assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     retried.reply().accept(new GetReply(atN2.requestId(), List.of(b("from n2")), null, 1));
     assertArrayEquals(b("from n2"), pending.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS).values().get(0));
+  }
+
+  @Test
+  void aLeaveInFlightWhenItsNodeDiesFailsAndIsNeverSentToAnotherNode() throws Exception {
+    CompletableFuture<String> leave = client.leave();
+    assertInstanceOf(io.ringkv.protocol.ClientMessages.LeaveRequest.class,
+        h1.hung.poll(EVENTUALLY_MS, TimeUnit.MILLISECONDS).request());
+    n1.close();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> leave.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ErrorCode.UNAVAILABLE, assertInstanceOf(RingkvException.class, e.getCause()).code());
+    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    // the session is on n2 now, but the LEAVE meant for n1 must not decommission n2
+    Thread.sleep(500);
+    assertEquals(null, h2.hung.poll(), "LEAVE was re-sent to another node");
   }
 
   @Test

@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * any other write adds a sibling, as a blind write does in ringkv.
  *
  * <p>Scripted keys: {@code "hang..."} is never answered (and its request is offered to {@link #hung}),
- * {@code "big..."} is refused with LIMIT_EXCEEDED. {@link #hangInfo} makes INFO go unanswered.
+ * {@code "big..."} is refused with LIMIT_EXCEEDED, LEAVE is never answered (offered to {@link #hung}). {@link #hangInfo} makes INFO go unanswered.
  */
 public final class InMemoryClientHandler implements ClientRequestHandler {
   private record Entry(List<byte[]> values, long version) {}
@@ -98,6 +98,8 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
       reply.accept(new WhereReply(w.requestId(),
           List.of(new ReplicaView(nodeId, "127.0.0.1", 1, "primary", true, values, 0),
               new ReplicaView("down-node", "127.0.0.1", 2, "fallback for n9", false, List.of(), 0))));
+    } else if (request instanceof io.ringkv.protocol.ClientMessages.LeaveRequest) {
+      hung.add(new Hung(request, reply)); // a decommission streams for a while: the test answers by hand
     } else {
       reply.accept(new ErrorReply(request.requestId(), ErrorCode.BAD_REQUEST, "unexpected " + request));
     }
