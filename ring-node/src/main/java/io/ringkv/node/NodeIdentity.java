@@ -61,8 +61,14 @@ public record NodeIdentity(String id, String clusterName, int replicationFactor,
     return v.trim();
   }
 
-  public NodeIdentity nextGeneration() {
-    return new NodeIdentity(id, clusterName, replicationFactor, generation + 1, tokens);
+  /**
+   * The identity of the next start: its generation is the start time in epoch seconds, or one more than
+   * the last when the clock is behind it (as Cassandra's generation). A node that comes back with the
+   * same id but a wiped data dir (a rejoin after LEAVE or REMOVE) thus outranks the departed node's
+   * state in every peer's view, where a restart counter would start again at 1 and lose to it.
+   */
+  public NodeIdentity nextGeneration(long nowEpochSeconds) {
+    return new NodeIdentity(id, clusterName, replicationFactor, Math.max(generation + 1, nowEpochSeconds), tokens);
   }
 
   public NodeIdentity withTokens(List<Long> newTokens) {

@@ -113,6 +113,7 @@ public final class ServerNode implements AutoCloseable {
   public static ServerNode start(NodeConfig config, Consumer<String> onRejected, Runnable onLeft)
       throws StartupException {
     System.setProperty("chronicle.analytics.disable", "true");
+    boolean freshIdentity = !java.nio.file.Files.exists(config.dataDir().resolve(NodeIdentity.FILE));
     NodeIdentity identity = identity(config);
     config = config.withId(identity.id());
     StorageEngine storage;
@@ -151,7 +152,7 @@ public final class ServerNode implements AutoCloseable {
     // a brand-new node joining a cluster bootstraps: JOINING until the owners streamed it its ranges
     // (or one whose bootstrap was cut short by a crash: the marker outlives the process until it is UP)
     java.nio.file.Path bootstrapMarker = config.dataDir().resolve(BOOTSTRAP_MARKER);
-    boolean bootstrapping = (identity.generation() == 1 && !config.join().isEmpty())
+    boolean bootstrapping = (freshIdentity && !config.join().isEmpty())
         || java.nio.file.Files.exists(bootstrapMarker);
     if (bootstrapping) {
       try {
@@ -335,7 +336,7 @@ public final class ServerNode implements AutoCloseable {
         }
         id = stored;
       }
-      NodeIdentity next = id.nextGeneration();
+      NodeIdentity next = id.nextGeneration(System.currentTimeMillis() / 1000);
       next.store(config.dataDir());
       return next;
     } catch (IOException e) {

@@ -36,6 +36,10 @@ class LeaveTest {
       for (int i = 0; i < 200; i++) {
         writer.put(b("k" + i), b("v" + i), CausalContext.NONE, new RequestOptions(0, 2, 0));
       }
+      // a restart first: the departed n3's state then has a later generation than its first start
+      cluster.stop(2);
+      cluster.restart(2);
+      LoopbackCluster.awaitCondition(cluster::ringComplete, 30_000, "n3 is back");
       String left = cluster.client(2).blocking().leave();
       assertTrue(left.startsWith("Left the ring"), left);
       LoopbackCluster.awaitCondition(() -> cluster.nodes.get(0).membership().ring().nodeCount() == 2
@@ -51,6 +55,15 @@ class LeaveTest {
       for (int i = 0; i < 200; i++) {
         assertEquals(1, writer.get(b("k" + i), new RequestOptions(2, 0, 0)).values().size(), "k" + i);
       }
+
+      // the same id can come back as a new node (wiped data dir): its generation outranks the LEFT state
+      int again = cluster.startNode("n3", dir.resolve("n3-again"));
+      LoopbackCluster.awaitCondition(() -> cluster.nodes.get(0).membership().ring().nodeCount() == 3
+              && cluster.nodes.get(1).membership().ring().nodeCount() == 3
+              && cluster.nodes.get(again).membership().ring().nodeCount() == 3,
+          30_000, "every node has the new n3 UP in its ring");
+      VerifyResult after = writer.verify();
+      assertEquals(0, after.underReplicated(), after.toString());
     }
   }
 

@@ -41,9 +41,15 @@ final class LoopbackCluster implements AutoCloseable {
   /** Starts one more node, joined through the first; returns its index. */
   int startNode() throws Exception {
     int i = configs.size();
+    return startNode("n" + (i + 1), dir.resolve("n" + (i + 1)));
+  }
+
+  /** Starts one more node with this id and data dir, joined through the first; returns its index. */
+  int startNode(String id, Path dataDir) throws Exception {
+    int i = configs.size();
     int port = freePort();
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
-    NodeConfig c = new NodeConfig("n" + (i + 1), "127.0.0.1", port, "127.0.0.1", dir.resolve("n" + (i + 1)),
+    NodeConfig c = new NodeConfig(id, "127.0.0.1", port, "127.0.0.1", dataDir,
         "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
         false, cleanupSettleMs);
     configs.add(c);
