@@ -142,10 +142,9 @@ public final class ScaleOutRun implements Callable<Integer> {
   @Option(names = "--gc-wait-s", defaultValue = "0", description = "At the end, wait up to this long for tombstone GC"
       + " (grace 10 min) to purge every deleted key's tombstones, then read every key again (default: ${DEFAULT-VALUE}: skip).")
   long gcWaitS;
-  @Option(names = "--no-restart-after-gc", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "After GC, restart every node but n1 before n1 LEAVEs (their purge logs, in memory, are lost)"
-          + " (default: restart).")
-  boolean restartAfterGc;
+  @Option(names = "--no-restart-after-gc", description = "After GC, do not restart the nodes before n1 LEAVEs"
+      + " (by default every node but n1 is restarted, which loses their purge logs: they are in memory).")
+  boolean noRestartAfterGc;
 
   public static void main(String[] args) {
     System.setProperty("chronicle.analytics.disable", "true");
@@ -166,11 +165,11 @@ public final class ScaleOutRun implements Callable<Integer> {
     String command = "bin/ringkv scale-out-run --keys " + keys + " --value-bytes " + valueBytes + " --load-threads "
         + loadThreads + " --churn-threads " + churnThreads + " --churn-ops-per-second " + churnOpsPerSecond
         + (killRemove ? " --kill-remove" : "") + " --verify-interval-ms " + verifyIntervalMs + " --node-heap " + nodeHeap
-        + (gcWaitS > 0 ? " --gc-wait-s " + gcWaitS + (restartAfterGc ? "" : " --no-restart-after-gc") : "")
+        + (gcWaitS > 0 ? " --gc-wait-s " + gcWaitS + (noRestartAfterGc ? " --no-restart-after-gc" : "") : "")
         + " --seed " + seed;
     Options o = new Options(keys, valueBytes, loadThreads, churnThreads, churnOpsPerSecond, 5_000, 5_000, killRemove,
         verifyIntervalMs, underBoundS * 1000, misplacedBoundS * 1000, repairBoundS * 1000, whereSampleKeys, nodeHeap,
-        runDir, keepData, seed, command, gcWaitS * 1000, restartAfterGc);
+        runDir, keepData, seed, command, gcWaitS * 1000, !noRestartAfterGc);
     ScaleOutRun run = new ScaleOutRun(o);
     Result r = run.run();
     Files.createDirectories(reportFile.toAbsolutePath().getParent());
