@@ -264,13 +264,17 @@ public final class Repl {
   private void leave(String rest) {
     noArguments("LEAVE", rest);
     Endpoint node = client.currentNode();
-    if (!confirmed("LEAVE decommissions " + node + ": it hands its data to the other nodes, leaves the ring and stops.")) {
+    ClusterInfo info = client.lastInfo();
+    String nodeId = info == null ? null : info.nodeId();
+    String named = nodeId == null ? String.valueOf(node) : nodeId + " (" + node + ")";
+    if (!confirmed("LEAVE decommissions " + named + ": it hands its data to the other nodes, leaves the ring and stops.")) {
       out.println("Not left");
       return;
     }
     out.println("Leaving: " + node + " is handing over its data (progress here, in NODES and in its log) ...");
     out.flush();
-    CompletableFuture<String> f = client.leave();
+    // by id: if the session failed over meanwhile, the other node refuses instead of leaving too
+    CompletableFuture<String> f = nodeId == null ? client.leave() : client.leave(nodeId);
     try {
       String shown = "";
       while (true) {

@@ -193,7 +193,12 @@ final class FakeRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<String> leave() {
-    calls.add(new Call("leave", null, null, null, null));
+    return leave(null);
+  }
+
+  @Override
+  public CompletableFuture<String> leave(String nodeId) {
+    calls.add(new Call("leave", nodeId, null, null, null));
     RuntimeException failure = failure("leave", null);
     if (failure == null && pendingLeave != null) {
       return pendingLeave;
@@ -239,6 +244,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public VerifyResult verify() { return async.verify().join(); }
       @Override public String removeNode(String id) { return async.removeNode(id).join(); }
       @Override public String leave() { return async.leave().join(); }
+      @Override public String leave(String nodeId) { return async.leave(nodeId).join(); }
     };
   }
 

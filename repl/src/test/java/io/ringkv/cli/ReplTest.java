@@ -421,6 +421,8 @@ class ReplTest {
         "Leaving: 127.0.0.1:7001 is handing over its data (progress here, in NODES and in its log) ...",
         "Left the ring"), answers());
     assertEquals(1, client.calls("leave").size());
+    // by the id the session showed: a node the client failed over to would refuse it
+    assertEquals(client.lastInfo().nodeId(), client.calls("leave").get(0).key());
   }
 
   private static ClusterInfo withActivity(ClusterInfo info, String nodeId, String activity) {

@@ -23,4 +23,6 @@ public interface BlockingRingkvClient {
   String removeNode(String nodeId);
 
   String leave();
+
+  String leave(String nodeId);
 }

@@ -222,6 +222,11 @@ final class NettyRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<String> leave() {
+    return leave(null);
+  }
+
+  @Override
+  public CompletableFuture<String> leave(String nodeId) {
     // LEAVE decommissions the node that receives it: only the node this session is on, never another one
     // after a failover or a retry (that would take a second node out of the ring); streaming a node's
     // data takes as long as it takes, so wait up to an hour
@@ -230,7 +235,7 @@ final class NettyRingkvClient implements RingkvClient {
       return CompletableFuture.failedFuture(new RingkvException(ErrorCode.UNAVAILABLE,
           "not connected to a node; LEAVE decommissions the node this session is on, so it is not sent to another"));
     }
-    return call(id -> new LeaveRequest(id), 3_600_000, AdminReply.class, AdminReply::message, c);
+    return call(id -> new LeaveRequest(id, nodeId), 3_600_000, AdminReply.class, AdminReply::message, c);
   }
 
   @Override
@@ -833,6 +838,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public String leave() {
       return await(NettyRingkvClient.this.leave());
+    }
+
+    @Override
+    public String leave(String nodeId) {
+      return await(NettyRingkvClient.this.leave(nodeId));
     }
 
     private <T> T await(CompletableFuture<T> future) {

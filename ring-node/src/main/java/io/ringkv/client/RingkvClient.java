@@ -55,6 +55,12 @@ public interface RingkvClient extends AutoCloseable {
    */
   CompletableFuture<String> leave();
 
+  /**
+   * As {@link #leave()}, but only if the node this client is connected to is {@code nodeId}: any other
+   * node refuses (BAD_REQUEST). Use it when the node was chosen by its id (the REPL asks to confirm it).
+   */
+  CompletableFuture<String> leave(String nodeId);
+
   /** The node this client is talking to now. */
   Endpoint currentNode();
 

@@ -240,6 +240,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
           refuse(reply, remove.requestId(), ErrorCode.BAD_REQUEST, e.getMessage());
         }
       } else if (request instanceof LeaveRequest leave) {
+        if (leave.nodeId() != null && !leave.nodeId().equals(nodeId)) {
+          refuse(reply, leave.requestId(), ErrorCode.BAD_REQUEST, "this is " + nodeId + ", not " + leave.nodeId()
+              + ": LEAVE not done (the client may have failed over; connect to " + leave.nodeId() + " itself)");
+          return;
+        }
         admin.leave().whenComplete((message, error) -> {
           if (error == null) {
             reply.accept(new AdminReply(leave.requestId(), message));

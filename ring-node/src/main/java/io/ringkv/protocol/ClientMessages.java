@@ -131,9 +131,10 @@ public final class ClientMessages {
 
   /**
    * Decommissions the node that receives it: it streams its data to the owners of the ring without it,
-   * leaves the ring and stops. Answered when the node has left.
+   * leaves the ring and stops. Answered when the node has left. {@code nodeId}, when not null, names the
+   * node meant: any other node refuses (a client that failed over must not decommission its new node).
    */
-  public record LeaveRequest(long requestId) implements Request {}
+  public record LeaveRequest(long requestId, String nodeId) implements Request {}
 
   /** An admin action done; {@code message} says what happened, one line. */
   public record AdminReply(long requestId, String message) implements Reply {}

@@ -36,11 +36,17 @@ class LeaveTest {
       for (int i = 0; i < 200; i++) {
         writer.put(b("k" + i), b("v" + i), CausalContext.NONE, new RequestOptions(0, 2, 0));
       }
+      // a LEAVE meant for another node (the client failed over) is refused, and nothing leaves
+      java.util.concurrent.ExecutionException wrong = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class, () -> cluster.client(0).leave("n3").get(30, TimeUnit.SECONDS));
+      assertTrue(wrong.getCause().getMessage().contains("this is n1, not n3"), wrong.getCause().getMessage());
+      assertEquals(MemberStatus.UP, cluster.nodes.get(0).membership().gossiper().localMember().status());
+
       // a restart first: the departed n3's state then has a later generation than its first start
       cluster.stop(2);
       cluster.restart(2);
       LoopbackCluster.awaitCondition(cluster::ringComplete, 30_000, "n3 is back");
-      String left = cluster.client(2).blocking().leave();
+      String left = cluster.client(2).blocking().leave("n3");
       assertTrue(left.startsWith("Left the ring"), left);
       LoopbackCluster.awaitCondition(() -> cluster.nodes.get(0).membership().ring().nodeCount() == 2
           && cluster.nodes.get(1).membership().ring().nodeCount() == 2, 30_000, "the others drop n3 from the ring");
