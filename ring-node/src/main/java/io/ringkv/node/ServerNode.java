@@ -114,7 +114,13 @@ public final class ServerNode implements AutoCloseable {
       throws StartupException {
     System.setProperty("chronicle.analytics.disable", "true");
     boolean freshIdentity = !java.nio.file.Files.exists(config.dataDir().resolve(NodeIdentity.FILE));
+    boolean storeExisted = java.nio.file.Files.exists(config.dataDir().resolve("objects.dat"));
     NodeIdentity identity = identity(config);
+    if (!freshIdentity && !storeExisted) {
+      log.warn("{} has an identity but no object store in {} (deleted or lost): it serves its ranges empty"
+          + " until anti-entropy has refilled them from the other replicas (quorum reads still see every"
+          + " acknowledged write; R=1 reads from this node may not)", identity.id(), config.dataDir());
+    }
     config = config.withId(identity.id());
     StorageEngine storage;
     try {
