@@ -150,18 +150,24 @@ final class ScaleOutReport {
     b.append(String.format(Locale.ROOT, "In all: %,d writes and %,d deletes acknowledged, %,d writes and %,d deletes"
             + " failed (their keys retired: either outcome is accepted).%n%n",
         ledger.ackedPuts.sum(), ledger.ackedDeletes.sum(), ledger.failedPuts.sum(), ledger.failedDeletes.sum()));
-    b.append("| check | keys | live | deleted | retired | OK | missing writes | resurrected deletes | unknown values | stale siblings | unreadable | took |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    b.append(String.format(Locale.ROOT, "The writers' clients failed over %d times; %,d writes were in flight"
+        + " around a failover and may have been sent twice (a retried write's second copy left beside what"
+        + " came after it is counted apart, as a retried-write sibling).%n%n", r.clientFailovers(),
+        r.writesMaybeSentTwice()));
+    b.append("| check | keys | live | deleted | retired | OK | missing writes | resurrected deletes | unknown values"
+        + " | stale siblings | retried-write siblings | unreadable | took |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     Check afterGc = r.gc() == null ? null : r.gc().after();
     Check afterLeave = r.gc() == null ? null : r.gc().afterLeave();
     for (Check c : new Check[] {r.afterConvergence(), r.afterRepair(), afterGc, afterLeave}) {
       if (c == null) {
         continue;
       }
-      b.append(String.format(Locale.ROOT, "| read at R=%d %s | %,d | %,d | %,d | %,d | %,d | **%,d** | **%,d** | %,d | %,d | %,d | %s |\n",
+      b.append(String.format(Locale.ROOT, "| read at R=%d %s | %,d | %,d | %,d | %,d | %,d | **%,d** | **%,d** | %,d"
+              + " | %,d | %,d | %,d | %s |\n",
           N, c.when(), c.keys(), c.liveKeys(), c.deletedKeys(), c.retiredKeys(), c.count(Verdict.OK),
           c.count(Verdict.MISSING), c.count(Verdict.RESURRECTED), c.count(Verdict.UNKNOWN_VALUE),
-          c.count(Verdict.STALE), c.unreadable(), ms(c.tookMs())));
+          c.count(Verdict.STALE), c.count(Verdict.RETRIED_SIBLING), c.unreadable(), ms(c.tookMs())));
     }
     for (Check c : new Check[] {r.afterConvergence(), r.afterRepair(), afterGc, afterLeave}) {
       if (c != null && !c.examples().isEmpty()) {
@@ -276,8 +282,9 @@ final class ScaleOutReport {
 
   private static void where(StringBuilder b, WhereCheck w) {
     b.append(String.format(Locale.ROOT, "WHERE %s: %,d keys, %,d copies read from the replicas directly: **%d not as"
-            + " acknowledged**, %d unanswered, %d keys without %d primaries.%n", w.when(), w.keys(), w.replicasChecked(),
-        w.mismatches(), w.notAnswered(), w.wrongOwnerCount(), N));
+            + " acknowledged**, %d with an extra (stale or retried-write) sibling, %d unanswered, %d keys without %d"
+            + " primaries.%n", w.when(), w.keys(), w.replicasChecked(), w.mismatches(), w.extraSiblings(),
+        w.notAnswered(), w.wrongOwnerCount(), N));
     w.examples().forEach(e -> b.append("* `").append(e).append("`\n"));
   }
 

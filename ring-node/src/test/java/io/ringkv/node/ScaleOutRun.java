@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringkv.client.BlockingRingkvClient;
 import io.ringkv.client.ClientConfig;
+import io.ringkv.client.ClientListener;
 import io.ringkv.client.ClusterInfo;
 import io.ringkv.client.GetResult;
 import io.ringkv.client.RequestOptions;
@@ -224,6 +225,76 @@ public final class ScaleOutRun implements Callable<Integer> {
   record Change(String what, long servingMs, long joiningSeenMs, long upAtSeedMs, long upEverywhereMs,
       long doneMs, String detail) {}
 
+  /**
+   * The writes one client had in flight around each of its failovers. The client retries a request
+   * that was in flight on a connection it lost once on the new node, so such a write may have been
+   * minted twice (two dots, one value); {@link WriteLedger.Verdict#RETRIED_SIBLING} accounts for that.
+   * A write counts when it started before the failover and ended at most {@link #WINDOW_MS} before it
+   * (the retried one ends after the switch; the listener hears of the switch a little later).
+   */
+  static final class InFlightLog implements ClientListener {
+    static final long WINDOW_MS = 2_000;
+    private static final int RECENT_MAX = 20_000;
+
+    private record Op(KeyState key, int seq, long startNanos, long endNanos) {}
+
+    private final String name;
+    private final java.util.function.Consumer<String> events;
+    private final java.util.ArrayDeque<Op> recent = new java.util.ArrayDeque<>();
+    private final List<Long> failovers = new ArrayList<>();
+    private int marked;
+
+    InFlightLog(String name, java.util.function.Consumer<String> events) {
+      this.name = name;
+      this.events = events;
+    }
+
+    @Override
+    public void onReconnected(Endpoint now, ClusterInfo info) {
+      int before;
+      int after;
+      synchronized (this) {
+        long f = System.nanoTime();
+        failovers.add(f);
+        before = marked;
+        for (Op op : recent) {
+          mark(op, f);
+        }
+        after = marked;
+      }
+      events.accept(name + "'s client failed over to " + now + "; " + (after - before)
+          + " writes around it may have been sent twice");
+    }
+
+    /** A write of {@code key}'s operation {@code seq}, started at {@code startNanos}, has just ended. */
+    synchronized void done(KeyState key, int seq, long startNanos) {
+      Op op = new Op(key, seq, startNanos, System.nanoTime());
+      recent.addLast(op);
+      if (recent.size() > RECENT_MAX) {
+        recent.removeFirst();
+      }
+      for (long f : failovers) {
+        mark(op, f);
+      }
+    }
+
+    private void mark(Op op, long failoverNanos) {
+      if (op.startNanos <= failoverNanos && op.endNanos >= failoverNanos - TimeUnit.MILLISECONDS.toNanos(WINDOW_MS)
+          && op.key.retriedSeq < op.seq) {
+        op.key.retriedSeq = op.seq;
+        marked++;
+      }
+    }
+
+    synchronized int failovers() {
+      return failovers.size();
+    }
+
+    synchronized int marked() {
+      return marked;
+    }
+  }
+
   /** Writes acknowledged and failed in one phase of the run. */
   static final class PhaseOps {
     final LongAdder acked = new LongAdder();
@@ -245,7 +316,7 @@ public final class ScaleOutRun implements Callable<Integer> {
 
   /** WHERE on a sample of keys: each owner's own copy, judged against the ledger. */
   record WhereCheck(String when, int keys, int replicasChecked, int notAnswered, int wrongOwnerCount,
-      int mismatches, List<String> examples) {}
+      int mismatches, int extraSiblings, List<String> examples) {}
 
   /** The wiped replica: what was deleted, how long anti-entropy took, what it moved. */
   record Repair(String node, List<String> deleted, List<String> kept, long ownedKeysBefore, long stopMs,
@@ -260,7 +331,8 @@ public final class ScaleOutRun implements Callable<Integer> {
   record Result(int keysLoaded, long loadMs, List<Change> changes, Map<String, PhaseOps> phases, List<Sample> samples,
       long writerStoppedAtMs, long underCleanMs, long cleanMs, Sample last, Map<String, Long> keysPerNode,
       Check afterConvergence,
-      WhereCheck where, Repair repair, Check afterRepair, long tombstonesPurged, Gc gc, List<String> loadAverages,
+      WhereCheck where, Repair repair, Check afterRepair, long tombstonesPurged, Gc gc, int clientFailovers,
+      int writesMaybeSentTwice, List<String> loadAverages,
       List<String> events, String error) {
     /** The done-when: no write lost, no delete undone, VERIFY clean (misplaced too when {@code misplacedToo}). */
     boolean passed(boolean misplacedToo) {
@@ -289,6 +361,7 @@ public final class ScaleOutRun implements Callable<Integer> {
   private long runStart;
   private long churnStart;
   private volatile String phase = "load";
+  private final List<InFlightLog> inFlightLogs = Collections.synchronizedList(new ArrayList<>());
 
   ScaleOutRun(Options options) {
     this.o = options;
@@ -433,7 +506,9 @@ public final class ScaleOutRun implements Callable<Integer> {
     }
     loadAverage("end");
     return new Result(loaded, loadMs, changes, phases, new ArrayList<>(samples), writerStoppedAt, convergence[0],
-        convergence[1], converged, keysPerNode, afterConvergence, where, repair, afterRepair, purged, gc, new ArrayList<>(loadAverages),
+        convergence[1], converged, keysPerNode, afterConvergence, where, repair, afterRepair, purged, gc,
+        inFlightLogs.stream().mapToInt(InFlightLog::failovers).sum(),
+        inFlightLogs.stream().mapToInt(InFlightLog::marked).sum(), new ArrayList<>(loadAverages),
         new ArrayList<>(events), error);
   }
 
@@ -689,6 +764,9 @@ public final class ScaleOutRun implements Callable<Integer> {
       int first = t;
       Node home = originals.get(t % originals.size());
       RingkvClient c = RingkvClient.connect(ClientConfig.of(home.endpoint()));
+      InFlightLog log = new InFlightLog("loader " + t, this::event);
+      inFlightLogs.add(log);
+      c.addListener(log);
       clients.add(c);
       Thread th = new Thread(() -> {
         Semaphore inFlight = new Semaphore(LOAD_IN_FLIGHT);
@@ -698,6 +776,7 @@ public final class ScaleOutRun implements Callable<Integer> {
             inFlight.acquire();
             long t1 = System.nanoTime();
             ledger.writeAsync(c, s, WRITE).whenComplete((outcome, e) -> {
+              log.done(s, 0, t1);
               record(ops, outcome, false, t1);
               if (outcome.acked()) {
                 acked.increment();
@@ -777,6 +856,9 @@ public final class ScaleOutRun implements Callable<Integer> {
         }
       }
       RingkvClient client = RingkvClient.connect(new ClientConfig(seeds, 2000, 5000, 1000, 1024));
+      InFlightLog log = new InFlightLog("writer " + t, this::event);
+      inFlightLogs.add(log);
+      client.addListener(log);
       Random random = new Random(o.seed() + t);
       Thread th = new Thread(() -> {
         List<KeyState> mine = live.get(me);
@@ -792,6 +874,7 @@ public final class ScaleOutRun implements Callable<Integer> {
               // new keys follow the loaded ones; writer i creates those whose index is i modulo the writer count
               KeyState s = ledger.key(o.keys() + me + o.churnThreads() * created++);
               WriteLedger.Outcome outcome = ledger.write(c, s, WRITE);
+              log.done(s, s.nextSeq - 1, t1);
               record(ops, outcome, false, t1);
               if (outcome.acked()) {
                 mine.add(s);
@@ -801,6 +884,7 @@ public final class ScaleOutRun implements Callable<Integer> {
               KeyState s = mine.get(pick);
               boolean delete = r < 0.35;
               WriteLedger.Outcome outcome = delete ? ledger.delete(c, s, WRITE) : ledger.write(c, s, WRITE);
+              log.done(s, s.nextSeq - 1, t1);
               record(ops, outcome, delete, t1);
               if (!s.live()) {
                 mine.set(pick, mine.get(mine.size() - 1)); // deleted or retired: never touched again
@@ -815,6 +899,7 @@ public final class ScaleOutRun implements Callable<Integer> {
               next = System.nanoTime(); // fell behind (a stall): no burst to catch up
             }
           }
+          Thread.sleep(InFlightLog.WINDOW_MS); // a failover around the last write is still heard of
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -975,6 +1060,7 @@ public final class ScaleOutRun implements Callable<Integer> {
     int notAnswered = 0;
     int wrongCount = 0;
     int mismatches = 0;
+    int extraSiblings = 0;
     List<String> examples = new ArrayList<>();
     int attempts = 0;
     while (keysChecked < count && attempts < count * 20 && !all.isEmpty()) {
@@ -1012,7 +1098,11 @@ public final class ScaleOutRun implements Callable<Integer> {
         }
         Verdict v = WriteLedger.check(s, r.values());
         if (v != Verdict.OK) {
-          mismatches++;
+          if (v == Verdict.STALE || v == Verdict.RETRIED_SIBLING) {
+            extraSiblings++;
+          } else {
+            mismatches++;
+          }
           if (examples.size() < 10) {
             examples.add(v + " on " + r.nodeId() + " (" + r.role() + ", " + r.tombstones() + " tombstones): "
                 + WriteLedger.describe(s, r.values()));
@@ -1020,9 +1110,11 @@ public final class ScaleOutRun implements Callable<Integer> {
         }
       }
     }
-    WhereCheck w = new WhereCheck(when, keysChecked, replicas, notAnswered, wrongCount, mismatches, examples);
+    WhereCheck w = new WhereCheck(when, keysChecked, replicas, notAnswered, wrongCount, mismatches, extraSiblings,
+        examples);
     event("WHERE " + when + ": " + keysChecked + " keys, " + replicas + " copies read, " + mismatches
-        + " not as acknowledged, " + notAnswered + " unanswered, " + wrongCount + " without " + N + " primaries");
+        + " not as acknowledged, " + extraSiblings + " with an extra sibling, " + notAnswered + " unanswered, "
+        + wrongCount + " without " + N + " primaries");
     return w;
   }
 

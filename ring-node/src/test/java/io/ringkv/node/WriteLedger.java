@@ -46,7 +46,14 @@ final class WriteLedger {
     /** A value no operation of this run wrote for this key. */
     UNKNOWN_VALUE,
     /** The acknowledged value is there, but so is an older acknowledged value its write replaced. */
-    STALE
+    STALE,
+    /**
+     * The value of a write that was in flight when the writer's client failed over to another node is
+     * there beside the acknowledged state (or instead of a delete): the client retried that write on
+     * the other node, so it may exist under two dots, and the next operation's context (from the
+     * retried write's reply) covered only one (ARCHITECTURE.md, "Idempotent retries": both siblings stay).
+     */
+    RETRIED_SIBLING
   }
 
   /** One key's history. Mutated only by the one writer thread that owns the key at the time. */
@@ -64,6 +71,8 @@ final class WriteLedger {
     /** The failed operation that retired the key, -1 while none. */
     int failedSeq = -1;
     boolean failedDelete;
+    /** A write that was in flight while the writer's client failed over (it may have been sent twice), -1 if none. */
+    int retriedSeq = -1;
 
     KeyState(int index) {
       this.index = index;
@@ -216,7 +225,8 @@ final class WriteLedger {
 
   /**
    * Judges what a converged read (or one converged replica) holds for the key: the live values it
-   * returned. The worst finding wins: unknown, then resurrected or missing, then stale.
+   * returned. The worst finding wins: unknown, then resurrected or missing, then stale, then a retried
+   * write's sibling.
    */
   static Verdict check(KeyState s, List<byte[]> values) {
     Set<Integer> seen = new HashSet<>();
@@ -234,21 +244,34 @@ final class WriteLedger {
     if (s.failedSeq >= 0 && !s.failedDelete) {
       allowed.add(s.failedSeq);
     }
+    // a retried write's second copy, left beside what came after it
+    Set<Integer> retried = new HashSet<>();
+    if (s.retriedSeq >= 0 && s.retriedSeq != s.ackedSeq) {
+      retried.add(s.retriedSeq);
+    }
+    Set<Integer> unexplained = new HashSet<>(seen);
+    unexplained.removeAll(allowed);
     if (s.ackedSeq < 0) {
       // never acknowledged: only the failed create may be there
-      return allowed.containsAll(seen) ? Verdict.OK : Verdict.UNKNOWN_VALUE;
+      return unexplained.isEmpty() ? Verdict.OK : Verdict.UNKNOWN_VALUE;
     }
     if (s.ackedDelete) {
-      return allowed.containsAll(seen) ? Verdict.OK : Verdict.RESURRECTED;
+      if (unexplained.isEmpty()) {
+        return Verdict.OK;
+      }
+      return retried.containsAll(unexplained) ? Verdict.RETRIED_SIBLING : Verdict.RESURRECTED;
     }
     boolean present = seen.contains(s.ackedSeq)
         || (s.failedSeq >= 0 && !s.failedDelete && seen.contains(s.failedSeq))
-        || (s.failedSeq >= 0 && s.failedDelete && seen.isEmpty());
+        || (s.failedSeq >= 0 && s.failedDelete && unexplained.stream().allMatch(retried::contains));
     if (!present) {
       return Verdict.MISSING;
     }
-    allowed.add(s.ackedSeq);
-    return allowed.containsAll(seen) ? Verdict.OK : Verdict.STALE;
+    unexplained.remove(s.ackedSeq);
+    if (unexplained.isEmpty()) {
+      return Verdict.OK;
+    }
+    return retried.containsAll(unexplained) ? Verdict.RETRIED_SIBLING : Verdict.STALE;
   }
 
   /** One line for a report: the key's history and what was read. */
@@ -259,6 +282,7 @@ final class WriteLedger {
     }
     return s.key + ": acked #" + s.ackedSeq + (s.ackedDelete ? " (delete)" : "")
         + (s.failedSeq >= 0 ? ", failed #" + s.failedSeq + (s.failedDelete ? " (delete)" : "") : "")
+        + (s.retriedSeq >= 0 ? ", #" + s.retriedSeq + " in flight during a client failover" : "")
         + ", read " + (values.isEmpty() ? "nothing" : "#" + Arrays.toString(seqs.toArray()));
   }
 }

@@ -66,4 +66,18 @@ class WriteLedgerTest {
     assertEquals(Verdict.UNKNOWN_VALUE, WriteLedger.check(s, List.of(ledger.value(other, 2))), "another key's value");
     assertEquals(Verdict.UNKNOWN_VALUE, WriteLedger.check(s, List.of("garbage".getBytes())));
   }
+
+  @Test
+  void aRetriedWritesSecondCopyIsReportedApartFromStaleAndResurrected() {
+    KeyState put = key(3, 2, false, -1, false);
+    put.retriedSeq = 1;
+    assertEquals(Verdict.RETRIED_SIBLING, WriteLedger.check(put, List.of(v(put, 2), v(put, 1))));
+    assertEquals(Verdict.MISSING, WriteLedger.check(put, List.of(v(put, 1))), "the acknowledged value must be there");
+    assertEquals(Verdict.STALE, WriteLedger.check(put, List.of(v(put, 2), v(put, 0))), "only the retried one may linger");
+    KeyState del = key(3, 2, true, -1, false);
+    del.retriedSeq = 1;
+    assertEquals(Verdict.OK, WriteLedger.check(del, List.of()));
+    assertEquals(Verdict.RETRIED_SIBLING, WriteLedger.check(del, List.of(v(del, 1))));
+    assertEquals(Verdict.RESURRECTED, WriteLedger.check(del, List.of(v(del, 0))));
+  }
 }
