@@ -165,13 +165,6 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
   }
 
-  private volatile java.util.function.Supplier<List<String>> statusLines = List::of;
-
-  /** Lines added to INFO's warnings (e.g. a decommission's progress). */
-  public void setStatusLines(java.util.function.Supplier<List<String>> lines) {
-    this.statusLines = lines;
-  }
-
   private volatile Admin admin = Admin.NONE;
 
   public void setAdmin(Admin admin) {
@@ -397,7 +390,6 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       warnings.add("cluster size (" + live + ") is smaller than a replication factor ("
           + settings.replicationFactor() + ")");
     }
-    warnings.addAll(statusLines.get());
     return new InfoReply(requestId, nodeId, clusterName(), settings.replicationFactor(), settings.defaultR(),
         settings.defaultW(), settings.keyFormat().wireName(), cluster.nodes(), warnings);
   }

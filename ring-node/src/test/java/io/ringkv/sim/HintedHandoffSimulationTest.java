@@ -43,6 +43,18 @@ class HintedHandoffSimulationTest {
     }
   }
 
+  /**
+   * Kills {@code owner}, waits until every node convicts it, then writes {@code count} keys it owns
+   * through node {@code via}; returns the keys.
+   */
+  private List<String> writeWhileDown(SimCluster c, SimCluster.SimNode owner, int count, int via) {
+    List<String> keys = keysOwnedBy(c, owner, count);
+    c.kill(owner.index);
+    c.sim.runFor(15_000); // every node convicts the owner
+    writeAll(c, via, keys);
+    return keys;
+  }
+
   private static long pendingHints(SimCluster c) {
     long n = 0;
     for (SimCluster.SimNode s : c.nodes) {
@@ -75,11 +87,7 @@ class HintedHandoffSimulationTest {
   void writesToADownOwnerGoToStandInsAndAreHandedOffWhenItReturns() {
     SimCluster c = new SimCluster(21, 5, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(2);
-    List<String> keys = keysOwnedBy(c, owner, 40);
-    c.kill(owner.index);
-    c.sim.runFor(15_000); // every node convicts the owner
-    int via = owner.index == 0 ? 1 : 0;
-    writeAll(c, via, keys);
+    List<String> keys = writeWhileDown(c, owner, 40, owner.index == 0 ? 1 : 0);
     assertEquals(keys.size(), pendingHints(c), "one hint per write for the down owner");
 
     c.restart(owner.index);
@@ -99,10 +107,7 @@ class HintedHandoffSimulationTest {
   void hintsForANodeRemovedFromTheRingAreRetiredAndTheStandInsKeepTheirCopies() {
     SimCluster c = new SimCluster(23, 5, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(4);
-    List<String> keys = keysOwnedBy(c, owner, 30);
-    c.kill(owner.index);
-    c.sim.runFor(15_000);
-    writeAll(c, 0, keys);
+    List<String> keys = writeWhileDown(c, owner, 30, 0);
     assertEquals(keys.size(), pendingHints(c), "one hint per write for the down owner");
 
     c.node(0).node.core().execute(() -> c.node(0).membership.removeMember(owner.id));
@@ -124,10 +129,7 @@ class HintedHandoffSimulationTest {
   void aStandInRestartedWithUndeliveredHintsStillHandsThemOff() {
     SimCluster c = new SimCluster(22, 5, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(3);
-    List<String> keys = keysOwnedBy(c, owner, 30);
-    c.kill(owner.index);
-    c.sim.runFor(15_000);
-    writeAll(c, 0, keys);
+    List<String> keys = writeWhileDown(c, owner, 30, 0);
     List<SimCluster.SimNode> standIns = new ArrayList<>();
     for (SimCluster.SimNode n : c.nodes) {
       if (n.hints.size() > 0) {
@@ -152,10 +154,7 @@ class HintedHandoffSimulationTest {
     // three nodes and N=3: every node is a primary of every key, so no fallback can stand in
     SimCluster c = new SimCluster(23, 3, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(1);
-    List<String> keys = keysOwnedBy(c, owner, 25);
-    c.kill(owner.index);
-    c.sim.runFor(15_000);
-    writeAll(c, 0, keys);
+    List<String> keys = writeWhileDown(c, owner, 25, 0);
     assertEquals(keys.size(), pendingHints(c), "the minter keeps one hint per write");
     c.restart(owner.index);
     c.sim.runUntil(() -> pendingHints(c) == 0, 60_000);
