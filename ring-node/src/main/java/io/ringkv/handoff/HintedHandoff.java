@@ -44,8 +44,8 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   private final HandoffConfig config;
   /** The owner's endpoint when it is alive, else null. */
   private final Function<String, Endpoint> aliveEndpoint;
-  /** Whether this node is a primary of the key (then it keeps its copy after delivery). */
-  private final BiPredicate<String, byte[]> isPrimary;
+  /** Whether the node owns the key now or will own it (then it keeps its copy after delivery). */
+  private final BiPredicate<String, byte[]> keeps;
 
   private final Set<String> delivering = new HashSet<>();
   /** Owners that left the ring for good (REMOVED, LEFT): their hints can never be delivered. */
@@ -61,7 +61,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   private volatile boolean closed;
 
   public HintedHandoff(String selfId, HintStore hints, StorageEngine storage, RingNode node, Executor storageExecutor,
-      HandoffConfig config, Function<String, Endpoint> aliveEndpoint, BiPredicate<String, byte[]> isPrimary,
+      HandoffConfig config, Function<String, Endpoint> aliveEndpoint, BiPredicate<String, byte[]> keeps,
       MetricRegistry metrics) {
     this.selfId = selfId;
     this.hints = hints;
@@ -70,7 +70,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     this.storageExecutor = storageExecutor;
     this.config = config;
     this.aliveEndpoint = aliveEndpoint;
-    this.isPrimary = isPrimary;
+    this.keeps = keeps;
     this.stored = metrics.counter("ringkv.hints.stored");
     this.dropped = metrics.counter("ringkv.hints.dropped");
     this.delivered = metrics.counter("ringkv.hints.delivered");
@@ -237,7 +237,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     }
     hints.remove(owner, d.key());
     delivered.inc();
-    if (!isPrimary.test(selfId, d.key())) {
+    if (!keeps.test(selfId, d.key())) {
       storage.removeIfUnchanged(d.key(), d.object());
     }
   }

@@ -317,11 +317,6 @@ public final class Membership implements ClusterView {
     return gossiper.view().get(id).map(m -> m.status().isGone()).orElse(false);
   }
 
-  /** Whether {@code nodeId} is one of the key's {@code n} primaries on the current ring. */
-  public boolean isPrimary(String nodeId, byte[] key, int n) {
-    return ring.owners(key, n).contains(nodeId);
-  }
-
   /**
    * Whether {@code nodeId} owns the key now or will own it once the joins and leaves under way are done:
    * such a copy must be kept (hint delivery and cleanup drop only copies for which this is false).

@@ -140,35 +140,22 @@ final class Bootstrap {
       long refused = 0;
       Handover handover = new Handover(node);
       try {
-        // the joiner's tokens come by gossip: until they are here it would seem to own nothing
-        Ring future = null;
+        // the ring after the joins under way (Membership keeps it for the pending writes); the joiner's
+        // JOINING state comes by gossip: until it is here the joiner would seem to own nothing
+        Ring ring = membership.futureRing();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RING_WAIT_MS);
-        while (future == null && System.nanoTime() < deadline) {
-          future = Handover.onCore(node, () -> {
-            List<Member> members = new ArrayList<>();
-            boolean known = false;
-            for (Member m : membership.gossiper().view().members()) {
-              if (m.id().equals(request.joinerId()) && !m.tokens().isEmpty() && !m.status().isGone()) {
-                known = true;
-                members.add(m.withStatus(MemberStatus.UP));
-              } else {
-                members.add(m);
-              }
-            }
-            return known ? Ring.of(members) : null;
-          });
-          if (future == null) {
-            Thread.sleep(100);
-          }
+        while (!ring.nodeIds().contains(request.joinerId()) && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+          ring = membership.futureRing();
         }
-        if (future == null) {
-          throw new IllegalStateException("gossip has not brought " + request.joinerId() + "'s tokens here in "
+        if (!ring.nodeIds().contains(request.joinerId())) {
+          throw new IllegalStateException("gossip has not brought " + request.joinerId() + "'s JOINING state here in "
               + RING_WAIT_MS + " ms");
         }
-        Ring ring = future;
+        Ring future = ring;
         List<byte[]> keys = new ArrayList<>();
         storage.forEach((k, o) -> {
-          if (!o.siblings().isEmpty() && ring.owners(k, replicationFactor).contains(request.joinerId())) {
+          if (!o.siblings().isEmpty() && future.owners(k, replicationFactor).contains(request.joinerId())) {
             keys.add(k);
           }
         });

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * which the REPL's NODES shows. If any key cannot be handed over, the node goes back to UP and the LEAVE
  * fails with the count: nothing is dropped.
  *
- * <p>Writes that arrive while it streams still reach the leaving node and the other old replicas; the
- * new owner gets them from those replicas through anti-entropy.
+ * <p>Writes that arrive while it streams still reach the leaving node and the other old replicas, and
+ * also the key's new owner as a pending replica ({@code ClusterView#pending}), once LEAVING has spread
+ * (the stream starts three gossip rounds after the announcement).
  */
 final class Decommission {
   private static final Logger log = LoggerFactory.getLogger(Decommission.class);
