@@ -114,7 +114,15 @@ public final class ServerNode implements AutoCloseable {
       throws StartupException {
     System.setProperty("chronicle.analytics.disable", "true");
     boolean freshIdentity = !java.nio.file.Files.exists(config.dataDir().resolve(NodeIdentity.FILE));
-    boolean storeExisted = java.nio.file.Files.exists(config.dataDir().resolve("objects.dat"));
+    ChronicleStorageConfig storeConfig;
+    try {
+      storeConfig = new ChronicleStorageConfig(config.dataDir(), config.storageEntries(),
+          config.storageAverageKeyBytes(), config.storageAverageValueBytes(),
+          ChronicleStorageConfig.DEFAULT_MAX_BLOAT_FACTOR);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException("cannot open the object store in " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+    boolean storeExisted = java.nio.file.Files.exists(storeConfig.objectsFile());
     NodeIdentity identity = identity(config);
     if (!freshIdentity && !storeExisted) {
       log.warn("{} has an identity but no object store in {} (deleted or lost): it serves its ranges empty"
@@ -124,9 +132,7 @@ public final class ServerNode implements AutoCloseable {
     config = config.withId(identity.id());
     StorageEngine storage;
     try {
-      storage = ChronicleStorageEngine.open(new ChronicleStorageConfig(config.dataDir(), config.storageEntries(),
-          config.storageAverageKeyBytes(), config.storageAverageValueBytes(),
-          ChronicleStorageConfig.DEFAULT_MAX_BLOAT_FACTOR), StorageLimits.DEFAULTS);
+      storage = ChronicleStorageEngine.open(storeConfig, StorageLimits.DEFAULTS);
     } catch (RuntimeException e) {
       throw new StartupException("cannot open the object store in " + config.dataDir() + ": " + e.getMessage(), e);
     }
