@@ -116,7 +116,14 @@ final class Cleanup {
           }
           due = false;
         }
-        Result r = runOnce();
+        Result r;
+        try {
+          r = runOnce();
+        } catch (RuntimeException e) {
+          // a busy core thread or a storage error fails this pass, not cleanup: try again once settled
+          log.warn("cleanup pass failed; retrying after {} ms: {}", settleMs, e.toString());
+          r = new Result(0, 0, 0, true, false);
+        }
         lastPass = System.nanoTime();
         if (r.aborted() || r.more()) {
           synchronized (lock) {
@@ -129,8 +136,6 @@ final class Cleanup {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.error("cleanup stopped", e);
     }
   }
 
