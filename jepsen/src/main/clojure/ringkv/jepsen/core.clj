@@ -264,8 +264,10 @@
 
 (defn- remove!
   "SIGKILL, then REMOVE sent to another member until it accepts (it refuses
-  while it still sees the victim alive). If it never does, the victim is
-  restarted and stays a member."
+  while it still sees the victim alive) and answers, which it does once the
+  survivors re-replicated the victim's ranges (the victim is REMOVING until
+  then). If that does not happen within --membership-timeout, the victim is
+  restarted: its new generation ends the REMOVING and it stays a member."
   [test n d cluster {:keys [node id via]}]
   (let [t0 (System/nanoTime)
         bound-ms (* 1000 (:membership-timeout test))]
@@ -273,7 +275,8 @@
     (let [answer (with-node-client test n via
                    (fn [^io.ringkv.client.RingkvClient c]
                      (loop [tries 1]
-                       (let [r (try {:result (.get (.removeNode c id) 10000 java.util.concurrent.TimeUnit/MILLISECONDS)}
+                       (let [r (try {:result (.get (.removeNode c id) (max 1000 (- bound-ms (elapsed-ms t0)))
+                                                   java.util.concurrent.TimeUnit/MILLISECONDS)}
                                     (catch Throwable t {:error (message t)}))]
                          (cond (:result r) (assoc r :removed? true :tries tries)
                                (> (elapsed-ms t0) bound-ms)

@@ -253,27 +253,54 @@ public final class Gossiper {
   }
 
   /**
+   * First step of an administrative removal of a member this node considers down: marks it REMOVING
+   * (version + 1) so the mark spreads; it keeps its tokens until {@link #removeMember} ends the removal.
+   * A member already REMOVING is left as it is (a removal is being resumed). Throws for the local node,
+   * unknown ids, members already gone and members this node sees alive.
+   */
+  public GossipResult markRemoving(String id, long nowMs) {
+    Member current = removable(id, nowMs);
+    if (current.status() == MemberStatus.REMOVING) {
+      return GossipResult.EMPTY;
+    }
+    return mark(current, MemberStatus.REMOVING, false);
+  }
+
+  /**
    * Administrative removal of a member this node considers down: marks it REMOVED (version + 1) so
-   * the mark spreads. Throws for the local node, unknown ids and members this node sees alive.
+   * the mark spreads. Throws for the local node, unknown ids and members this node sees alive; a
+   * member already REMOVED is left as it is.
    */
   public GossipResult removeMember(String id, long nowMs) {
+    if (view.get(id).map(m -> m.status() == MemberStatus.REMOVED).orElse(false)) {
+      return GossipResult.EMPTY;
+    }
+    return mark(removable(id, nowMs), MemberStatus.REMOVED, true);
+  }
+
+  private Member removable(String id, long nowMs) {
     if (id.equals(local.id())) {
       throw new IllegalArgumentException("cannot remove the local node '" + id + "'; decommission it instead");
     }
     Member current = view.get(id).orElseThrow(() -> new IllegalArgumentException("unknown member '" + id + "'"));
-    if (current.status() == MemberStatus.REMOVED) {
-      return GossipResult.EMPTY;
+    if (current.status().isGone()) {
+      throw new IllegalStateException("member '" + id + "' is already " + current.status());
     }
     if (isAlive(id, nowMs)) {
       throw new IllegalStateException("refusing to remove member '" + id + "': it is alive (phi "
           + String.format("%.2f", detector.phi(id, nowMs)) + ")");
     }
-    Member removed = current.withStatus(MemberStatus.REMOVED);
-    view = view.with(removed);
-    detector.remove(id);
-    reportedAlive.remove(id);
-    return new GossipResult(List.of(),
-        List.of(new StatusChanged(id, current.status(), MemberStatus.REMOVED)), true);
+    return current;
+  }
+
+  private GossipResult mark(Member current, MemberStatus status, boolean gone) {
+    Member marked = current.withStatus(status);
+    view = view.with(marked);
+    if (gone) {
+      detector.remove(current.id());
+      reportedAlive.remove(current.id());
+    }
+    return new GossipResult(List.of(), List.of(new StatusChanged(current.id(), current.status(), status)), true);
   }
 
   /** This node's opinion: true for itself, false for unknown or gone members, else phi below threshold. */
@@ -352,7 +379,7 @@ public final class Gossiper {
         view = view.with(m);
         events.add(new Joined(m));
         ringChanged = true;
-        if (!m.status().isGone()) {
+        if (!m.status().isGone() && m.status() != MemberStatus.REMOVING) {
           detector.heartbeat(m.id(), nowMs);
           reportedAlive.put(m.id(), true);
         }
@@ -375,7 +402,9 @@ public final class Gossiper {
         reportedAlive.remove(m.id());
         continue;
       }
-      if (Member.compareVersions(m.generation(), m.version(), current.generation(), current.version()) > 0) {
+      // a REMOVING mark is an administrator's word about a down member, not a sign of life from it
+      if (Member.compareVersions(m.generation(), m.version(), current.generation(), current.version()) > 0
+          && m.status() != MemberStatus.REMOVING) {
         detector.heartbeat(m.id(), nowMs);
       }
       Boolean before = reportedAlive.get(m.id());

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * One node's gossiped state. Only the node itself changes its state (bumping {@code version}), with
- * one exception: an administrator's REMOVED mark. A restarted node comes back with a higher
+ * one exception: an administrator's REMOVING and REMOVED marks. A restarted node comes back with a higher
  * {@code generation}, so any state of its previous life is superseded whatever its version was.
  *
  * @param id stable node id, at most {@link #MAX_ID_LENGTH} characters

@@ -240,6 +240,29 @@ class GossiperTest {
       assertEquals(MemberStatus.REMOVED, sim.node(i).view().get("n5").orElseThrow().status());
       assertFalse(sim.node(i).isAlive("n5", sim.nowMs));
     }
+    assertThrows(IllegalStateException.class, () -> sim.node(2).markRemoving("n5", sim.nowMs),
+        "a removed member cannot be marked REMOVING again");
+  }
+
+  @Test
+  void aMemberBeingRemovedKeepsItsTokensUntilTheRemovalEnds() {
+    GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
+    assertThrows(IllegalStateException.class, () -> sim.node(1).markRemoving("n5", sim.nowMs), "n5 is alive");
+    sim.stop(5);
+    sim.rounds(10);
+    assertTrue(sim.node(1).markRemoving("n5", sim.nowMs).ringChanged());
+    assertTrue(sim.node(1).markRemoving("n5", sim.nowMs).events().isEmpty(), "marking twice resumes the removal");
+    sim.rounds(4);
+    for (int i = 1; i <= 4; i++) {
+      Member n5 = sim.node(i).view().get("n5").orElseThrow();
+      assertEquals(MemberStatus.REMOVING, n5.status());
+      assertTrue(n5.status().ownsTokens(), "still an owner while its data is re-replicated");
+    }
+    sim.node(3).removeMember("n5", sim.nowMs);
+    sim.rounds(4);
+    for (int i = 1; i <= 4; i++) {
+      assertEquals(MemberStatus.REMOVED, sim.node(i).view().get("n5").orElseThrow().status());
+    }
   }
 
   @Test

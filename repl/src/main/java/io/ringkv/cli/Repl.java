@@ -49,7 +49,7 @@ public final class Repl {
   static final int RING_BAR_WIDTH = 40;
   /** WHERE shows at most this many characters of a value. */
   static final int WHERE_VALUE_MAX_CHARS = 60;
-  /** While LEAVE runs, how often the session looks for a new progress line in its node's heartbeat. */
+  /** While LEAVE or REMOVE runs, how often the session looks for a new progress line in its node's heartbeat. */
   static final long LEAVE_PROGRESS_POLL_MS = 500;
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
@@ -258,7 +258,10 @@ public final class Repl {
       out.println("Not removed");
       return;
     }
-    out.println(call(() -> client.removeNode(id), "remove " + id));
+    // the line comes once the node accepted (a refusal, e.g. "it is alive", answers at once)
+    awaitShowingProgress(client.removeNode(id), client.currentNode(), "remove " + id,
+        "Removing " + id + ": the other nodes hand its ranges' data to the new owners (progress here, in NODES"
+            + " and in the logs) ...", "interrupted; the removal goes on (NODES shows it)");
   }
 
   private void leave(String rest) {
@@ -275,13 +278,29 @@ public final class Repl {
     out.flush();
     // by id: if the session failed over meanwhile, the other node refuses instead of leaving too
     CompletableFuture<String> f = nodeId == null ? client.leave() : client.leave(nodeId);
+    awaitShowingProgress(f, node, "leave", null, "interrupted; the node goes on leaving");
+  }
+
+  /**
+   * Waits for a long admin call (LEAVE, REMOVE) and prints its answer; meanwhile prints {@code started}
+   * (when not null) once the call has not answered within a poll, and the activity line the heartbeat's
+   * INFO shows for {@code node} whenever it changes.
+   */
+  private void awaitShowingProgress(CompletableFuture<String> f, Endpoint node, String what, String started,
+      String interrupted) {
     try {
       String shown = "";
+      boolean startShown = started == null;
       while (true) {
         try {
           out.println(f.get(LEAVE_PROGRESS_POLL_MS, TimeUnit.MILLISECONDS));
           break;
         } catch (TimeoutException e) {
+          if (!startShown) {
+            startShown = true;
+            out.println(started);
+            out.flush();
+          }
           String progress = activityOf(client.lastInfo(), node);
           if (!progress.isEmpty() && !progress.equals(shown)) {
             shown = progress;
@@ -291,9 +310,9 @@ public final class Repl {
         }
       }
     } catch (ExecutionException e) {
-      throw failure(e.getCause() == null ? e : e.getCause(), "leave");
+      throw failure(e.getCause() == null ? e : e.getCause(), what);
     } catch (InterruptedException e) {
-      throw new CommandFailed("interrupted; the node goes on leaving");
+      throw new CommandFailed(interrupted);
     }
   }
 

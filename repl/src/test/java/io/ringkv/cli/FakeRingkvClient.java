@@ -56,6 +56,8 @@ final class FakeRingkvClient implements RingkvClient {
   CompletableFuture<GetResult> pendingGet;
   /** When set, leave answers with this future (completed by the test when the node has "left"). */
   volatile CompletableFuture<String> pendingLeave;
+  /** When set, removeNode answers with this future (a removal still streaming) instead of at once. */
+  volatile CompletableFuture<String> pendingRemove;
 
   FakeRingkvClient(Endpoint current, ClusterInfo info) {
     this.current = current;
@@ -211,6 +213,9 @@ final class FakeRingkvClient implements RingkvClient {
   public CompletableFuture<String> removeNode(String nodeId) {
     calls.add(new Call("remove-node", nodeId, null, null, null));
     RuntimeException failure = failure("remove-node", nodeId);
+    if (failure == null && pendingRemove != null) {
+      return pendingRemove;
+    }
     return failure != null ? CompletableFuture.failedFuture(failure)
         : CompletableFuture.completedFuture("Removed " + nodeId + " from the ring");
   }

@@ -452,6 +452,25 @@ class ReplTest {
         "Left the ring: handed 10 keys"), answers(), "each line once, only the session's node");
   }
 
+  @Test
+  void whileRemoveRunsTheSessionSaysSoAndPrintsItsNodesProgress() throws Exception {
+    ClusterInfo idle = client.lastInfo();
+    client.pendingRemove = new CompletableFuture<>();
+    Thread session = new Thread(() -> repl.run(new Script("REMOVE n3")));
+    session.start();
+    awaitOutput("Removing n3");
+    client.heartbeat(withActivity(idle, "n1", "removing n3: 3 members re-replicate its ranges; re-replicating n3's"
+        + " ranges: 40% (4 of 10 keys, 40 B), ETA 2 s"));
+    awaitOutput("40%");
+    client.pendingRemove.complete("Removed n3 from the ring: 3 members handed 30 objects");
+    session.join(10_000);
+    assertEquals(List.of(
+        "Removing n3: the other nodes hand its ranges' data to the new owners (progress here, in NODES and in the"
+            + " logs) ...",
+        "  removing n3: 3 members re-replicate its ranges; re-replicating n3's ranges: 40% (4 of 10 keys, 40 B), ETA 2 s",
+        "Removed n3 from the ring: 3 members handed 30 objects"), answers());
+  }
+
   /** Waits (bounded) until the session, running on another thread, has printed {@code text}. */
   private void awaitOutput(String text) throws InterruptedException {
     long end = System.nanoTime() + 10_000_000_000L;

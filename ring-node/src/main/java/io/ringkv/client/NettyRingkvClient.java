@@ -216,8 +216,9 @@ final class NettyRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<String> removeNode(String nodeId) {
-    return call(id -> new RemoveNodeRequest(id, nodeId), config.requestTimeoutMs(), AdminReply.class,
-        AdminReply::message);
+    // the node answers once the survivors re-replicated the removed node's ranges: as long as a stream
+    // takes, so wait up to an hour; resent after a failover (a second REMOVE of the same id resumes it)
+    return call(id -> new RemoveNodeRequest(id, nodeId), 3_600_000, AdminReply.class, AdminReply::message);
   }
 
   @Override

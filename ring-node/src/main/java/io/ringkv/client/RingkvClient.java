@@ -44,8 +44,11 @@ public interface RingkvClient extends AutoCloseable {
   CompletableFuture<VerifyResult> verify();
 
   /**
-   * Removes a dead node from the ring for good (refused while the cluster sees it alive). Answers one
-   * line saying what was done.
+   * Removes a dead node from the ring for good (refused while the cluster sees it alive): the node
+   * asked marks it REMOVING, the survivors hand its ranges' data to the new owners, then it is REMOVED.
+   * Completes with one line saying what was done, once that is over (the node's activity in
+   * {@link #info()} shows the progress meanwhile); fails when the re-replication did not complete (the
+   * node then stays REMOVING: run it again).
    */
   CompletableFuture<String> removeNode(String nodeId);
 

@@ -61,7 +61,7 @@ public final class Membership implements ClusterView {
   private final List<Runnable> ringListeners = new CopyOnWriteArrayList<>();
   private volatile Ring ring;
   /**
-   * The ring once every JOINING member is UP and every LEAVING member has left; the same object as
+   * The ring once every JOINING member is UP and every LEAVING or REMOVING member is gone; the same object as
    * {@link #ring} when no member is in transition. Writes also go to the key's owners on this ring
    * that are not owners yet (pending replicas), as Cassandra's pending ranges do.
    */
@@ -91,7 +91,7 @@ public final class Membership implements ClusterView {
       if (m.status() == MemberStatus.JOINING) {
         future.add(m.withStatus(MemberStatus.UP));
         transition = true;
-      } else if (m.status() == MemberStatus.LEAVING) {
+      } else if (m.status().isDeparting()) { // LEAVING, or REMOVING (a down member being removed)
         transition = true;
       } else {
         future.add(m);
@@ -227,9 +227,22 @@ public final class Membership implements ClusterView {
     return joined.substring(0, cut) + "...";
   }
 
-  /** Marks a down member REMOVED; must run on the core thread. */
+  /**
+   * Marks a down member REMOVING (it keeps its tokens while the survivors re-replicate its ranges, see
+   * {@code node.Removal}); core thread only.
+   */
+  public void markRemoving(String id) {
+    apply(gossiper.markRemoving(id, clock.nowMs()));
+  }
+
+  /** Marks a down member REMOVED: its ranges pass to the next nodes; core thread only. */
   public void removeMember(String id) {
     apply(gossiper.removeMember(id, clock.nowMs()));
+  }
+
+  /** The member's status as gossip has it, or null for an unknown id. Core thread only. */
+  public MemberStatus statusOf(String id) {
+    return gossiper.view().get(id).map(Member::status).orElse(null);
   }
 
   private void apply(GossipResult result) {
@@ -332,7 +345,7 @@ public final class Membership implements ClusterView {
     return futureRing;
   }
 
-  /** Whether any member is JOINING or LEAVING (the ring is about to change). */
+  /** Whether any member is JOINING, LEAVING or REMOVING (the ring is about to change). */
   public boolean inTransition() {
     return futureRing != ring;
   }
@@ -395,7 +408,7 @@ public final class Membership implements ClusterView {
         continue;
       }
       boolean alive = gossiper.isAlive(m.id(), now);
-      String status = !alive ? "DOWN" : m.status().name();
+      String status = !alive && m.status() != MemberStatus.REMOVING ? "DOWN" : m.status().name();
       out.add(new NodeInfo(m.id(), m.endpoint().host(), m.endpoint().port(), status, m.tokens().size(),
           ownership.getOrDefault(m.id(), 0.0), m.activity()));
     }

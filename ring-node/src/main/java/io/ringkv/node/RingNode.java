@@ -155,8 +155,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       throw new IllegalStateException("this node has no membership to change");
     };
 
-    /** Removes a down member for good; returns one line saying so, or throws with the reason. */
-    String removeNode(String nodeId);
+    /**
+     * Removes a down member for good once its ranges are re-replicated; completes with one line saying so.
+     * Throws at once (IllegalArgumentException, IllegalStateException) when the member cannot be removed.
+     */
+    java.util.concurrent.CompletableFuture<String> removeNode(String nodeId);
 
     /** Decommissions this node; completes with one line when it has left the ring. */
     default java.util.concurrent.CompletableFuture<String> leave() {
@@ -227,26 +230,21 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
             now);
       } else if (request instanceof RemoveNodeRequest remove) {
+        java.util.concurrent.CompletableFuture<String> removal;
         try {
-          reply.accept(new AdminReply(remove.requestId(), admin.removeNode(remove.nodeId())));
+          removal = admin.removeNode(remove.nodeId());
         } catch (IllegalArgumentException | IllegalStateException e) {
           refuse(reply, remove.requestId(), ErrorCode.BAD_REQUEST, e.getMessage());
+          return;
         }
+        removal.whenComplete((message, error) -> adminDone(reply, remove.requestId(), message, error));
       } else if (request instanceof LeaveRequest leave) {
         if (leave.nodeId() != null && !leave.nodeId().equals(nodeId)) {
           refuse(reply, leave.requestId(), ErrorCode.BAD_REQUEST, "this is " + nodeId + ", not " + leave.nodeId()
               + ": LEAVE not done (the client may have failed over; connect to " + leave.nodeId() + " itself)");
           return;
         }
-        admin.leave().whenComplete((message, error) -> {
-          if (error == null) {
-            reply.accept(new AdminReply(leave.requestId(), message));
-          } else {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-            reply.accept(new ErrorReply(leave.requestId(), ErrorCode.UNAVAILABLE, cause.getMessage()));
-          }
-        });
+        admin.leave().whenComplete((message, error) -> adminDone(reply, leave.requestId(), message, error));
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
         for (NodeInfo member : cluster.nodes()) {
@@ -270,6 +268,17 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     } catch (RuntimeException e) {
       log.error("request {} failed", request.getClass().getSimpleName(), e);
       refuse(reply, request.requestId(), ErrorCode.INTERNAL, "internal error: " + e);
+    }
+  }
+
+  /** Answers an admin request that ran in the background (LEAVE, REMOVE): its line, or its failure. */
+  private static void adminDone(Consumer<Reply> reply, long requestId, String message, Throwable error) {
+    if (error == null) {
+      reply.accept(new AdminReply(requestId, message));
+    } else {
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      reply.accept(new ErrorReply(requestId, ErrorCode.UNAVAILABLE, cause.getMessage()));
     }
   }
 

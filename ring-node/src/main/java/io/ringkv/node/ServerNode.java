@@ -203,6 +203,8 @@ public final class ServerNode implements AutoCloseable {
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
     Bootstrap bootstrap = new Bootstrap(identity.id(), config.replicationFactor(), node, membership, storage);
+    Removal removal = new Removal(identity.id(), config.replicationFactor(), node, membership, storage,
+        config.gossipIntervalMs());
     node.setOtherMessageHandler((from, message) -> {
       if (antiEntropy.onMessage(from, message)) {
         return;
@@ -211,6 +213,8 @@ public final class ServerNode implements AutoCloseable {
         membership.onGossip(from, gossip.payload());
       } else if (message instanceof io.ringkv.protocol.ReplicaMessages.StreamRequest stream) {
         bootstrap.serve(from, stream);
+      } else if (message instanceof io.ringkv.protocol.ReplicaMessages.RemovalStreamRequest restream) {
+        removal.serve(from, restream);
       }
     });
     nodeRef[0] = node;
@@ -238,11 +242,31 @@ public final class ServerNode implements AutoCloseable {
     membership.addRingListener(cleanup::onRingChanged);
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
+      /** Removals under way on this node, by member id: a REMOVE repeated meanwhile waits for the same one. */
+      private final java.util.Map<String, java.util.concurrent.CompletableFuture<String>> removals =
+          new java.util.HashMap<>();
+
       @Override
-      public String removeNode(String id) {
-        membership.removeMember(id);
-        return "Removed " + id + " from the ring; its ranges pass to the next nodes and anti-entropy"
-            + " re-replicates them from the surviving replicas";
+      public java.util.concurrent.CompletableFuture<String> removeNode(String id) {
+        java.util.concurrent.CompletableFuture<String> running = removals.get(id);
+        if (running != null) {
+          return running;
+        }
+        membership.markRemoving(id); // throws here, on the core thread, when id cannot be removed
+        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        removals.put(id, done);
+        done.whenComplete((line, error) -> core.execute(() -> removals.remove(id, done)));
+        Thread t = new Thread(() -> {
+          try {
+            done.complete(removal.run(id));
+          } catch (InterruptedException | RuntimeException e) {
+            log.warn("REMOVE {} failed: {}", id, e.getMessage());
+            done.completeExceptionally(e);
+          }
+        }, "ringkv-remove-" + id);
+        t.setDaemon(true);
+        t.start();
+        return done;
       }
 
       @Override

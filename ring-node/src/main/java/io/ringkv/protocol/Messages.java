@@ -30,6 +30,7 @@ import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
 import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
+import io.ringkv.protocol.ReplicaMessages.RemovalStreamRequest;
 import io.ringkv.protocol.ReplicaMessages.StreamReply;
 import io.ringkv.protocol.ReplicaMessages.StreamRequest;
 import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
@@ -70,9 +71,9 @@ import java.util.List;
 public final class Messages {
   /**
    * The protocol version this build speaks; sent in {@link ClientMessages.Hello}. 2: gossip's Member and
-   * INFO's NodeInfo carry the node's activity line.
+   * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest.
    */
-  public static final int PROTOCOL_VERSION = 2;
+  public static final int PROTOCOL_VERSION = 3;
 
   public static final int GOSSIP_ID_FIRST = 60;
   public static final int GOSSIP_ID_LAST = 79;
@@ -153,6 +154,7 @@ public final class Messages {
     kryo.register(KeyTokensReply.class, 47);
     kryo.register(StreamRequest.class, 48);
     kryo.register(StreamReply.class, 49);
+    kryo.register(RemovalStreamRequest.class, 50);
 
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119

@@ -51,6 +51,12 @@ public final class ReplicaMessages {
    */
   public record StreamRequest(long requestId, String joinerId) implements Request {}
 
+  /**
+   * Asks a survivor of a member being removed (REMOVING) to hand every object it stores of that member's
+   * ranges to the key's owners-to-be that are not owners yet; answered with a {@link StreamReply} when done.
+   */
+  public record RemovalStreamRequest(long requestId, String removedId) implements Request {}
+
   /** @param keys objects streamed; @param failed handovers that were not acknowledged */
   public record StreamReply(long requestId, long keys, long failed) implements Reply {}
 
