@@ -30,7 +30,9 @@ public record NodeConfig(
     int storageQueueMax,
     int metricsPort,
     boolean unsafeLastWriteWins,
-    long cleanupSettleMs) {
+    long cleanupSettleMs,
+    long antiEntropyIntervalMs,
+    long tombstoneGraceMs) {
 
   public NodeConfig {
     join = List.copyOf(join);
@@ -63,6 +65,12 @@ public record NodeConfig(
     if (cleanupSettleMs < 0) {
       throw new IllegalArgumentException("--cleanup-settle-ms must be >= 0, got " + cleanupSettleMs);
     }
+    if (antiEntropyIntervalMs < 100) {
+      throw new IllegalArgumentException("--anti-entropy-interval-ms must be >= 100, got " + antiEntropyIntervalMs);
+    }
+    if (tombstoneGraceMs < 0) {
+      throw new IllegalArgumentException("--tombstone-grace-ms must be >= 0, got " + tombstoneGraceMs);
+    }
     if (metricsPort < 0 || metricsPort > 65535) {
       throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + metricsPort);
     }
@@ -84,6 +92,13 @@ public record NodeConfig(
   public NodeConfig withId(String newId) {
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
-        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs);
+        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs,
+        antiEntropyIntervalMs, tombstoneGraceMs);
+  }
+
+  /** The anti-entropy settings: the defaults with this node's exchange interval and tombstone grace. */
+  public io.ringkv.antientropy.AntiEntropyConfig antiEntropy() {
+    return io.ringkv.antientropy.AntiEntropyConfig.DEFAULTS.withExchangeIntervalMs(antiEntropyIntervalMs)
+        .withTombstoneGraceMs(tombstoneGraceMs);
   }
 }

@@ -94,6 +94,16 @@ public final class NodeMain implements Callable<Integer> {
           + " hands the copies it no longer owns to their owners and drops them (default: ${DEFAULT-VALUE}).")
   long cleanupSettleMs;
 
+  @Option(names = "--anti-entropy-interval-ms", defaultValue = "10000",
+      description = "How often the node compares one of its ranges with one peer's hash tree (default:"
+          + " ${DEFAULT-VALUE}; an in-sync exchange costs one root hash, so shorter only repairs sooner).")
+  long antiEntropyIntervalMs;
+
+  @Option(names = "--tombstone-grace-ms", defaultValue = "600000",
+      description = "Least age of a tombstone before it may be purged, once every replica holds it (default:"
+          + " ${DEFAULT-VALUE}, 10 min: covers hints and read repairs in flight; the same on every node).")
+  long tombstoneGraceMs;
+
   @Option(names = "--unsafe-last-write-wins",
       description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
   boolean unsafeLastWriteWins;
@@ -148,7 +158,7 @@ public final class NodeMain implements Callable<Integer> {
     return new NodeConfig(id, host, port, bindHost == null ? host : bindHost, dataDir, clusterName, replicationFactor,
         r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
         storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
-        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins, cleanupSettleMs);
+        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs);
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.ringkv.node;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import io.ringkv.antientropy.AntiEntropy;
-import io.ringkv.antientropy.AntiEntropyConfig;
 import io.ringkv.coordinator.KryoContextCodec;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
@@ -185,7 +184,7 @@ public final class ServerNode implements AutoCloseable {
         (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
     AntiEntropy antiEntropy;
     try {
-      antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(), AntiEntropyConfig.DEFAULTS,
+      antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(), config.antiEntropy(),
           storage, config.dataDir(), membership::ring, membership::isAlive, clock, core, transport::send, metrics);
     } catch (IOException | RuntimeException e) {
       network.close();
