@@ -58,7 +58,8 @@
       (instance? NoNodeReachableException t) [:fail :no-node-reachable]
       (instance? RingkvException t)
       (let [code (.code ^RingkvException t)]
-        [(if (= code ErrorCode/TIMEOUT) :info :fail)
+        ;; TIMEOUT and INDETERMINATE: the op may have taken effect (a write stored on some replica)
+        [(if (#{ErrorCode/TIMEOUT ErrorCode/INDETERMINATE} code) :info :fail)
          (keyword (str/lower-case (str code)))])
       :else [:info (keyword (.getSimpleName (class t)))])))
 

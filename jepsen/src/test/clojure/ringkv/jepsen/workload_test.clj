@@ -22,6 +22,7 @@
   (is (= [:info :timeout] (wl/classify (TimeoutException.))))
   (is (= [:info :timeout] (wl/classify (ExecutionException. (RingkvException. ErrorCode/TIMEOUT "slow")))))
   (is (= [:fail :unavailable] (wl/classify (ExecutionException. (RingkvException. ErrorCode/UNAVAILABLE "1 of 2")))))
+  (is (= [:info :indeterminate] (wl/classify (RingkvException. ErrorCode/INDETERMINATE "1 of 2; may be stored"))))
   (is (= [:fail :bad_request] (wl/classify (RingkvException. ErrorCode/BAD_REQUEST "no"))))
   (is (= [:fail :no-node-reachable] (wl/classify (NoNodeReachableException. "down"))))
   (testing "a connection that breaks after sending is indeterminate"

@@ -411,8 +411,11 @@ final class NettyRingkvClient implements RingkvClient {
       }
       call.connection = null;
       if (call.retriesLeft <= 0) {
-        call.fail(new RingkvException(ErrorCode.UNAVAILABLE,
-            "connection to " + dead.endpoint + " lost before the reply"));
+        boolean write = call.request instanceof PutRequest || call.request instanceof DeleteRequest;
+        call.fail(write
+            ? new RingkvException(ErrorCode.INDETERMINATE, "connection to " + dead.endpoint
+                + " lost before the reply; the write may be stored and show up in later reads")
+            : new RingkvException(ErrorCode.UNAVAILABLE, "connection to " + dead.endpoint + " lost before the reply"));
         return;
       }
       call.retriesLeft--;

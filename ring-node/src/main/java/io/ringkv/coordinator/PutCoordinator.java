@@ -30,8 +30,10 @@ import java.util.function.Function;
  *       fallback's merge carries the owner it stands in for, so it keeps a hint.
  *   <li><b>Acknowledge.</b> After {@code w} replicas stored the write the client gets the reply, with
  *       the number that acknowledged so far (never more). If the deadline passes first, or so many
- *       failed that {@code w} is out of reach, the client gets UNAVAILABLE with "k of w required
- *       replicas acknowledged": the write may be stored on fewer replicas, and is not reported as done.
+ *       failed that {@code w} is out of reach, the client gets "k of w required replicas acknowledged":
+ *       with INDETERMINATE when a replica may have stored the write (it was minted, or a mint request
+ *       went unanswered), since it may then show up in later reads; with UNAVAILABLE only when no replica
+ *       stored it (none reachable, or every minter refused).
  * </ol>
  *
  * A mint that timed out may still have been applied, so a retry on the next target can leave the
@@ -59,6 +61,8 @@ public final class PutCoordinator implements Coordinator {
   private final Set<Endpoint> acked = new HashSet<>();
   private final Set<Endpoint> failed = new HashSet<>();
   private String lastError;
+  /** Mint requests sent and not refused: each may have been applied, even when never answered. */
+  private int mintsMaybeApplied;
   private boolean replied;
   private boolean finished;
 
@@ -118,6 +122,7 @@ public final class PutCoordinator implements Coordinator {
     minter = index;
     ReplicaTarget t = targets.get(index);
     triedMinters.add(t.endpoint());
+    mintsMaybeApplied++;
     // give up on a slow minter early only when another target could mint instead; the minter refuses to
     // mint after mintBy, half a mint timeout before the coordinator moves on, so a write held up in a
     // queue or a paused process cannot be minted twice (the margin absorbs clock skew)
@@ -175,6 +180,7 @@ public final class PutCoordinator implements Coordinator {
     } else if (reply instanceof ErrorReply e) {
       lastError = e.message();
       failed.add(from);
+      mintsMaybeApplied--; // a refusal: this minter stored nothing
       if (e.code() == ErrorCode.LIMIT_EXCEEDED || e.code() == ErrorCode.BAD_REQUEST) {
         fail(step, e.code(), e.message());
       } else if (!nextMinter(nowMs, step)) {
@@ -273,7 +279,12 @@ public final class PutCoordinator implements Coordinator {
   private void fail(Step step, ErrorCode code, String message) {
     if (!replied) {
       replied = true;
-      step.reply = new ErrorReply(clientRequestId, code, message);
+      boolean maybeStored = minted != null || mintsMaybeApplied > 0;
+      step.reply = maybeStored && code != ErrorCode.LIMIT_EXCEEDED && code != ErrorCode.BAD_REQUEST
+          ? new ErrorReply(clientRequestId, ErrorCode.INDETERMINATE, message
+              + "; the write may be stored on " + (minted != null ? "those replicas" : "a replica")
+              + " and show up in later reads")
+          : new ErrorReply(clientRequestId, code, message);
     }
     if (!finished) {
       hintMissing(step); // a failed write may still be on the minter: let it reach the others too

@@ -8,7 +8,10 @@ public enum ErrorCode {
   LIMIT_EXCEEDED,
   /** The store on a replica is full. Retryable after the operator raises capacity. */
   STORE_FULL,
-  /** Fewer replicas than required answered; the message says how many of how many. */
+  /**
+   * Fewer replicas than required answered; the message says how many of how many. For a write: none
+   * stored it (otherwise the code is INDETERMINATE).
+   */
   UNAVAILABLE,
   /** The request did not complete in time. Its effect is unknown. */
   TIMEOUT,
@@ -17,5 +20,12 @@ public enum ErrorCode {
   /** Unexpected failure in the node. */
   INTERNAL,
   /** The peer spoke the protocol wrongly (version, handshake, unknown message). */
-  PROTOCOL
+  PROTOCOL,
+  /**
+   * A write (PUT or DELETE) that reached a replica but was not confirmed by enough of them (too few
+   * acknowledged, or the connection was lost before the reply): it may be stored on some replicas and
+   * show up in later reads, or not. Unlike UNAVAILABLE (nothing was stored), its outcome is unknown,
+   * as with TIMEOUT (Cassandra's WriteTimeoutException against its UnavailableException).
+   */
+  INDETERMINATE
 }

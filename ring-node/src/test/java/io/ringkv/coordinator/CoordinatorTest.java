@@ -92,6 +92,27 @@ class CoordinatorTest {
   }
 
   @Test
+  void aWriteNoReplicaStoredIsUnavailableAndOneAMinterMayHaveStoredIsIndeterminate() {
+    PutCoordinator refused = put(2);
+    refused.start(0);
+    refused.onReply(A, new ErrorReply(7, ErrorCode.OVERLOADED, "busy"), 1);
+    refused.onReply(B, new ErrorReply(7, ErrorCode.STORE_FULL, "full"), 2);
+    Step s = refused.onReply(C, new ErrorReply(7, ErrorCode.OVERLOADED, "busy"), 3);
+    ErrorReply none = assertInstanceOf(ErrorReply.class, s.reply());
+    assertEquals(ErrorCode.OVERLOADED, none.code(), "every minter refused: nothing stored, a definite failure");
+
+    PutCoordinator silent = put(2); // a minter that never answers may have minted all the same
+    silent.start(0);
+    silent.onTimer(100);
+    silent.onReply(B, new ErrorReply(7, ErrorCode.STORE_FULL, "full"), 101);
+    Step t = silent.onReply(C, new ErrorReply(7, ErrorCode.STORE_FULL, "full"), 102);
+    ErrorReply unknown = assertInstanceOf(ErrorReply.class, t.reply());
+    assertEquals(ErrorCode.INDETERMINATE, unknown.code());
+    assertTrue(unknown.message().endsWith("the write may be stored on a replica and show up in later reads"),
+        unknown.message());
+  }
+
+  @Test
   void theDeadlineFailsWithTheCountAndHintsTheReplicasThatDidNotAnswer() {
     PutCoordinator p = put(3);
     p.start(0);
@@ -99,7 +120,9 @@ class CoordinatorTest {
     p.onReply(B, new ReplicaAck(7), 2);
     Step s = p.onTimer(1000);
     ErrorReply e = assertInstanceOf(ErrorReply.class, s.reply());
-    assertEquals("2 of 3 required replicas acknowledged", e.message());
+    assertEquals(ErrorCode.INDETERMINATE, e.code(), "stored on two replicas: it shows up in later reads");
+    assertEquals("2 of 3 required replicas acknowledged; the write may be stored on those replicas and show up in"
+        + " later reads", e.message());
     assertEquals(1, s.sends().size());
     assertEquals(A, s.sends().get(0).to(), "the minter keeps the hint");
     assertEquals("d", ((ReplicaMerge) s.sends().get(0).message()).hintFor(), "for the owner c stood in for");

@@ -256,7 +256,7 @@ public final class RingkvYcsbClient extends DB {
     stats.errors.incrementAndGet();
     if (e instanceof RingkvException re && re.code() != null) {
       switch (re.code()) {
-        case TIMEOUT -> {
+        case TIMEOUT, INDETERMINATE -> {
           stats.timeouts.incrementAndGet();
           return Status.SERVICE_UNAVAILABLE;
         }
