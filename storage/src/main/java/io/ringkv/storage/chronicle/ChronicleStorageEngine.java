@@ -267,11 +267,12 @@ public final class ChronicleStorageEngine implements StorageEngine {
       after[0] = next;
       return RecordCodec.encode(next);
     });
-    Dot minted = writeId != 0 ? after[0].siblingOf(writeId).dot() : after[0].newestDotOf(nodeId);
-    if (minted.node().equals(nodeId)) {
+    WriteResult result = WriteResult.of(before[0], after[0], nodeId, writeId);
+    Dot minted = result.dot();
+    if (minted != null && minted.node().equals(nodeId)) { // null: a retry of a superseded write minted nothing
       dots.minted(minted.counter());
     }
-    return new WriteResult(before[0], after[0], minted);
+    return result;
   }
 
   @Override
@@ -280,7 +281,8 @@ public final class ChronicleStorageEngine implements StorageEngine {
     Objects.requireNonNull(remote, "remote");
     VersionedObject[] after = new VersionedObject[1];
     computeRecord(key, (k, stored) -> {
-      VersionedObject next = stored == null ? remote : RecordCodec.decode(stored).merge(remote);
+      // stored compacted: a sibling of a superseded write is dropped here (its dot stays in the context)
+      VersionedObject next = (stored == null ? remote : RecordCodec.decode(stored).merge(remote)).compact();
       if (next.siblings().size() >= limits.siblingsWarn()) {
         log.warn("key of {} bytes has {} siblings after a merge (siblingsWarn={})",
             key.length, next.siblings().size(), limits.siblingsWarn());
