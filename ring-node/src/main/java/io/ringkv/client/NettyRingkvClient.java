@@ -89,8 +89,8 @@ import org.slf4j.LoggerFactory;
  * on the retry: a replica that already holds the write's sibling applies nothing. If the retry was minted
  * by another replica than the first attempt, the write has two siblings: reads show it once, and once a
  * later write or delete replaces either, replicas remember the write as superseded, so the other copy
- * never shows again and a retry arriving after that applies nothing. When no known node answers, requests
- * fail with {@link NoNodeReachableException} naming every node tried.
+ * never shows again, and neither does a retry arriving after that (see {@code VersionedObject}). When no
+ * known node answers, requests fail with {@link NoNodeReachableException} naming every node tried.
  *
  * <p>Threads: one Netty I/O thread, and one "events" thread that connects (blocking, bounded by the
  * connect timeout per node) and calls the listeners. Both are daemon threads; {@link #close()} stops them.
