@@ -57,10 +57,10 @@ final class WireSize {
     for (Map.Entry<String, Long> e : o.context().asMap().entrySet()) {
       n += e.getKey().length() + 9;
     }
-    for (Sibling s : o.siblings()) {
+    for (Sibling s : o.allSiblings()) { // hidden copies of superseded writes travel too
       n += s.dot().node().length() + 26 + s.size(); // counter, writtenAtMs, writeId, flags
     }
-    return n;
+    return n + 12L * o.superseded().size(); // write id and age per superseded write
   }
 
   private static long keys(List<byte[]> keys) {

@@ -86,10 +86,11 @@ import org.slf4j.LoggerFactory;
  * nodes in turn (the failed one last), switches to the first that completes the handshake and an
  * INFO, and fires {@link ClientListener#onReconnected}. Requests that were in flight on the dead
  * connection are sent once more on the new one. Every write carries a random idempotency id, the same
- * on the retry: a replica that already holds the write's sibling applies nothing, and if the retry was
- * minted by another replica than the first attempt, the two siblings of one write collapse into one when
- * replicas merge. When no known node answers, requests
- * fail with {@link NoNodeReachableException} naming every node tried.
+ * on the retry: a replica that already holds the write's sibling applies nothing. If the retry was minted
+ * by another replica than the first attempt, the write has two siblings: reads show it once, and once a
+ * later write or delete replaces either, replicas remember the write as superseded, so the other copy
+ * never shows again, and neither does a retry arriving after that (see {@code VersionedObject}). When no
+ * known node answers, requests fail with {@link NoNodeReachableException} naming every node tried.
  *
  * <p>Threads: one Netty I/O thread, and one "events" thread that connects (blocking, bounded by the
  * connect timeout per node) and calls the listeners. Both are daemon threads; {@link #close()} stops them.

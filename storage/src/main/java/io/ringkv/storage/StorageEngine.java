@@ -29,14 +29,17 @@ public interface StorageEngine extends AutoCloseable {
   /**
    * As {@link #write(byte[], VersionVector, byte[], String, long)} with the client's idempotency id
    * ({@code writeId}, 0 for none): a write whose id a stored sibling already carries is a retry of a
-   * write already applied, and changes nothing; the result's dot is that sibling's.
+   * write already applied, and changes nothing; the result's dot is that sibling's. A write whose id the
+   * stored object lists as superseded (a later write or delete replaced it) changes nothing either, and
+   * its result's dot is null. See {@link VersionedObject#write}.
    */
   WriteResult write(byte[] key, VersionVector clientContext, byte[] valueOrNull, String nodeId, long nowMs,
       long writeId);
 
   /**
    * Merges an object received from another replica (read repair, hinted handoff, anti-entropy)
-   * into the stored one and returns what is stored afterwards.
+   * into the stored one and returns what is stored afterwards: the {@link VersionedObject#merge merge},
+   * {@link VersionedObject#compact() compacted} (the siblings of superseded writes removed).
    */
   VersionedObject merge(byte[] key, VersionedObject remote);
 

@@ -308,4 +308,36 @@ public abstract class StorageEngineContract {
     VersionedObject replaced = a.write(b("k"), merged.context(), b("next"), "a", 3, 78).current();
     assertEquals(Set.of("next"), values(replaced));
   }
+
+  @Test
+  void aRetryOfAWriteADeleteReplacedChangesNothingAndMintsNothing() throws Exception {
+    StorageEngine e = newEngine();
+    WriteResult first = e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1, 77);
+    WriteResult deleted = e.write(b("k"), first.current().context(), null, "a", 2, 78);
+    WriteResult late = e.write(b("k"), VersionVector.EMPTY, b("v"), "a", 3, 77);
+    assertEquals(deleted.current(), late.current(), "the late retry changed the object");
+    assertTrue(late.current().isDeleted());
+    assertNull(late.dot(), "nothing was minted");
+    assertFalse(late.created(), "a retry that changed nothing created nothing");
+    assertEquals(deleted.current(), e.get(b("k")));
+    WriteResult next = e.write(b("k"), VersionVector.EMPTY, b("w"), "a", 4, 79);
+    assertTrue(next.dot().counter() > deleted.dot().counter(), "the dot counter went on: " + next.dot());
+  }
+
+  @Test
+  void aMergeStoresTheObjectWithoutTheOtherCopyOfAReplacedWrite() throws Exception {
+    StorageEngine a = newEngine();
+    StorageEngine b = newEngine();
+    // "a" minted the write and died before replicating it; the retry was minted by "b" and deleted there
+    a.write(b("k"), VersionVector.EMPTY, b("v"), "a", 1, 77);
+    VersionedObject retry = b.write(b("k"), VersionVector.EMPTY, b("v"), "b", 2, 77).current();
+    VersionedObject deleted = b.write(b("k"), retry.context(), null, "b", 3, 78).current();
+    VersionedObject stored = a.merge(b("k"), deleted);
+    assertTrue(stored.isTombstoned(), stored.toString());
+    assertEquals(stored.siblings(), stored.allSiblings(), "the replaced copy is still stored: " + stored);
+    assertEquals(stored, a.get(b("k")));
+    assertEquals(stored, b.merge(b("k"), a.get(b("k"))), "both replicas converge on the same object");
+    // and the copy arriving again (a stale hint) stays out
+    assertEquals(stored, a.merge(b("k"), VersionedObject.EMPTY.write(VersionVector.EMPTY, b("v"), "a", 1, 0, 77)));
+  }
 }

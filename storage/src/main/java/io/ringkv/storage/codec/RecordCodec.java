@@ -16,7 +16,7 @@ import io.ringkv.storage.causality.VersionedObject;
  */
 public final class RecordCodec {
   /** The format written by this code. */
-  public static final byte FORMAT_VERSION = 2; // 2: siblings carry write ids
+  public static final byte FORMAT_VERSION = 2; // 2: siblings carry write ids (and, flagged, superseded write ids)
 
   /** Initial encode buffer; it grows as needed (a small object with one short value fits). */
   private static final int INITIAL_BUFFER_BYTES = 256;
@@ -30,7 +30,8 @@ public final class RecordCodec {
     Kryo kryo = KRYOS.get();
     // sized for the whole record up front: one allocation, no doubling (the profile found a multi-KB
     // object growing a 256-byte buffer several times on every replica write)
-    long estimate = 32 + object.valueBytes() + 24L * object.siblings().size() + 16L * object.context().size();
+    long estimate = 32 + object.valueBytes() + 24L * object.allSiblings().size() + 16L * object.context().size()
+        + 12L * object.superseded().size();
     Output out = new Output((int) Math.min(Math.max(INITIAL_BUFFER_BYTES, estimate), 1 << 26), -1);
     try {
       out.writeByte(FORMAT_VERSION);

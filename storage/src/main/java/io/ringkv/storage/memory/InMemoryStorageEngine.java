@@ -93,11 +93,12 @@ public final class InMemoryStorageEngine implements StorageEngine {
       bytesUsed.addAndGet(sizeOf(k, next) - (stored == null ? 0 : sizeOf(k, stored)));
       return next;
     });
-    Dot minted = writeId != 0 ? after.siblingOf(writeId).dot() : after.newestDotOf(nodeId);
-    if (minted.node().equals(nodeId)) {
+    WriteResult result = WriteResult.of(before[0], after, nodeId, writeId);
+    Dot minted = result.dot();
+    if (minted != null && minted.node().equals(nodeId)) { // null: a retry of a superseded write minted nothing
       dots.minted(minted.counter());
     }
-    return new WriteResult(before[0], after, minted);
+    return result;
   }
 
   @Override
@@ -108,10 +109,11 @@ public final class InMemoryStorageEngine implements StorageEngine {
     return objects.compute(k, (ignored, stored) -> {
       if (stored == null) {
         reserveEntry();
-        bytesUsed.addAndGet(sizeOf(k, remote));
-        return remote;
+        VersionedObject first = remote.compact();
+        bytesUsed.addAndGet(sizeOf(k, first));
+        return first;
       }
-      VersionedObject next = stored.merge(remote);
+      VersionedObject next = stored.merge(remote).compact();
       if (next.siblings().size() >= limits.siblingsWarn()) {
         log.warn("key of {} bytes has {} siblings after a merge (siblingsWarn={})",
             key.length, next.siblings().size(), limits.siblingsWarn());
@@ -178,8 +180,8 @@ public final class InMemoryStorageEngine implements StorageEngine {
     }
   }
 
-  /** Approximate bytes held for one key: key, values, and 16 bytes per dot. */
+  /** Approximate bytes held for one key: key, values, 16 bytes per dot and 12 per superseded write. */
   private static long sizeOf(ByteKey key, VersionedObject o) {
-    return key.length() + o.valueBytes() + 16L * o.siblings().size();
+    return key.length() + o.valueBytes() + 16L * o.allSiblings().size() + 12L * o.superseded().size();
   }
 }

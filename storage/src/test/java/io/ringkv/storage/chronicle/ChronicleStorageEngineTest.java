@@ -118,12 +118,12 @@ class ChronicleStorageEngineTest extends StorageEngineContract {
 
   @Test
   void aRecordTooLargeForTheChunkLayoutIsRefusedAndTheOldRecordStays() {
-    // a store sized for 64-byte values cannot hold a 200 KB record in one entry
+    // a store sized for 64-byte values cannot hold a 900 KB record in one entry
     try (ChronicleStorageEngine e = ChronicleStorageEngine.open(small(tmp.resolve("big")), StorageLimits.DEFAULTS)) {
       VersionedObject small = e.write(b("k"), VersionVector.EMPTY, new byte[10_000], "a", 1).current();
       e.write(b("other"), VersionVector.EMPTY, b("x"), "a", 1);
       io.ringkv.storage.LimitExceededException ex = assertThrows(io.ringkv.storage.LimitExceededException.class,
-          () -> e.write(b("k"), VersionVector.EMPTY, new byte[200_000], "b", 2));
+          () -> e.write(b("k"), VersionVector.EMPTY, new byte[900_000], "b", 2));
       assertTrue(ex.getMessage().contains("too large"), ex.getMessage());
       assertEquals(Map.of("k", small, "other", e.get(b("other"))), contents(e));
       assertEquals(2, e.stats().keys());
