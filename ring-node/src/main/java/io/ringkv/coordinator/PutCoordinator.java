@@ -36,8 +36,10 @@ import java.util.function.Function;
  *       stored it (none reachable, or every minter refused).
  * </ol>
  *
- * A mint that timed out may still have been applied, so a retry on the next target can leave the
- * same value twice as siblings; that costs a sibling, never a write.
+ * A mint that timed out may still have been applied, so a retry on the next target can leave two
+ * copies of one write (the same write id, two dots); readers show it once, and a later write or delete
+ * that replaces either copy replaces both (the object remembers the replaced write id, see
+ * {@code VersionedObject}), so the other copy cannot bring the value back.
  */
 public final class PutCoordinator implements Coordinator {
   private final long internalId;

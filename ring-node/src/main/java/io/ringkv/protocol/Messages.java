@@ -71,7 +71,8 @@ import java.util.List;
 public final class Messages {
   /**
    * The protocol version this build speaks; sent in {@link ClientMessages.Hello}. 2: gossip's Member and
-   * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest.
+   * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,
+   * error code INDETERMINATE, and versioned objects may carry superseded write ids (a flag in the sibling count).
    */
   public static final int PROTOCOL_VERSION = 3;
 
