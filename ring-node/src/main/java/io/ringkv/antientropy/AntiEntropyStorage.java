@@ -126,7 +126,10 @@ final class AntiEntropyStorage extends ForwardingStorageEngine {
     }
   }
 
-  /** {@code remote} without the siblings {@code purgedContext} covers, joined with it; null if none is left. */
+  /**
+   * {@code remote} without the siblings {@code purgedContext} covers, joined with it, its superseded write
+   * ids kept; null if no sibling is left.
+   */
   static VersionedObject strip(VersionedObject remote, VersionVector purgedContext) {
     List<Sibling> kept = new ArrayList<>();
     for (Sibling s : remote.siblings()) {
@@ -137,7 +140,8 @@ final class AntiEntropyStorage extends ForwardingStorageEngine {
     if (kept.isEmpty()) {
       return null;
     }
-    return VersionedObject.of(remote.context().join(purgedContext), kept);
+    // the superseded write ids go along: they still hide a stray copy of a replaced write
+    return VersionedObject.of(remote.context().join(purgedContext), kept, remote.superseded());
   }
 
   @Override
