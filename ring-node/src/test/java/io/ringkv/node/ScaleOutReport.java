@@ -82,7 +82,7 @@ final class ScaleOutReport {
         + " ops/s in all: 65% updates with the last write's context, 20% creates, 15% deletes; a key whose"
         + " operation failed is not touched again");
     row(b, "changes", "join n4, join n5, LEAVE n2" + (o.killRemove() ? ", SIGKILL + REMOVE n3" : ""));
-    row(b, "anti-entropy (AntiEntropyConfig.DEFAULTS; no node flag)", String.format(Locale.ROOT,
+    row(b, "anti-entropy (the node defaults; --anti-entropy-interval-ms, --tombstone-grace-ms not set)", String.format(Locale.ROOT,
         "exchange every %,d ms, %d in flight, scan %,d keys/s, %,d bytes/s, %,d objects/s, tombstone grace %,d ms,"
             + " GC every %,d ms", ae.exchangeIntervalMs(), ae.exchangesInFlightMax(), ae.scanKeysPerSecond(),
         ae.repairBytesPerSecond(), ae.repairKeysPerSecond(), ae.tombstoneGraceMs(), ae.gcIntervalMs()));
