@@ -235,6 +235,24 @@ public final class Membership implements ClusterView {
     apply(gossiper.markRemoving(id, clock.nowMs()));
   }
 
+  /**
+   * Starts the removal of a down member; core thread only. A member that owns ranges is marked REMOVING
+   * and true is returned: its ranges must be re-replicated before {@link #removeMember}. A JOINING member
+   * owns none yet (marking it REMOVING would make the dead node an owner of the ranges it was about to
+   * take, served by fallbacks that lack their data): it is marked REMOVED at once and false is returned.
+   *
+   * @throws IllegalArgumentException for an unknown id or this node's own
+   * @throws IllegalStateException when the member is alive or already gone
+   */
+  public boolean startRemoval(String id) {
+    if (statusOf(id) == MemberStatus.JOINING) {
+      removeMember(id);
+      return false;
+    }
+    markRemoving(id);
+    return true;
+  }
+
   /** Marks a down member REMOVED: its ranges pass to the next nodes; core thread only. */
   public void removeMember(String id) {
     apply(gossiper.removeMember(id, clock.nowMs()));

@@ -251,7 +251,11 @@ public final class ServerNode implements AutoCloseable {
         if (running != null) {
           return running;
         }
-        membership.markRemoving(id); // throws here, on the core thread, when id cannot be removed
+        // throws here, on the core thread, when id cannot be removed
+        if (!membership.startRemoval(id)) {
+          return java.util.concurrent.CompletableFuture.completedFuture("Removed " + id + " from the ring: it was"
+              + " JOINING and owned no ranges yet, so there was nothing to re-replicate");
+        }
         java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
         removals.put(id, done);
         done.whenComplete((line, error) -> core.execute(() -> removals.remove(id, done)));
