@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes that arrive while it streams still reach the leaving node and the other old replicas, and
  * also the key's new owner as a pending replica ({@code ClusterView#pending}), once LEAVING has spread
- * (the stream starts three gossip rounds after the announcement).
+ * (the stream starts three gossip rounds after the announcement). The new owners are those of
+ * {@code Membership#futureRing()}, the ring after every change under way, the same the pending writes
+ * use: a dead node being removed at the same time is not handed anything.
  */
 final class Decommission {
   private static final Logger log = LoggerFactory.getLogger(Decommission.class);
@@ -46,22 +48,31 @@ final class Decommission {
 
   /** Streams and leaves; blocks the calling (non-core) thread; returns the line to show the operator. */
   String run() throws InterruptedException {
-    Ring without = Handover.onCore(node, () -> {
-      List<Member> others = new ArrayList<>();
+    Ring others = Handover.onCore(node, () -> {
+      List<Member> rest = new ArrayList<>();
       for (Member m : membership.gossiper().view().members()) {
         if (!m.id().equals(selfId)) {
-          others.add(m);
+          rest.add(m);
         }
       }
-      return Ring.of(others);
+      return Ring.of(rest);
     });
-    if (without.nodeCount() == 0) {
+    if (others.nodeCount() == 0) {
       throw new IllegalStateException("this is the only node: there is nobody to hand its data to");
     }
     membership.setLocalStatus(MemberStatus.LEAVING);
     // let LEAVING spread first: coordinators that know it send new writes to the new owners too, so a
     // write that lands here after its key was streamed is on the new owner anyway
     Thread.sleep(3 * gossipIntervalMs);
+    // the ring after every change under way (this LEAVE, a dead node being removed, a join): the owners the
+    // pending writes go to as well; a member being removed is not handed anything it could never take
+    Ring without = membership.futureRing();
+    if (without.nodeIds().contains(selfId) || without.nodeCount() == 0) {
+      membership.setLocalStatus(MemberStatus.UP);
+      throw new IllegalStateException("the ring without this node has " + without.nodeCount() + " owners and "
+          + (without.nodeIds().contains(selfId) ? "still lists it" : "none to hand its data to")
+          + "; the node stays UP (try LEAVE again)");
+    }
     List<byte[]> keys = new ArrayList<>();
     storage.forEach((k, o) -> {
       if (!o.siblings().isEmpty()) {

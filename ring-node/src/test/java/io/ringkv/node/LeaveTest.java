@@ -30,6 +30,37 @@ class LeaveTest {
   }
 
   @Test
+  void aLeaveWhileADeadNodeIsBeingRemovedHandsNothingToTheDeadNode() throws Exception {
+    try (LoopbackCluster cluster = new LoopbackCluster(dir, 4, 3)) {
+      BlockingRingkvClient writer = cluster.client(0).blocking();
+      for (int i = 0; i < 100; i++) {
+        writer.put(b("k" + i), b("v" + i), CausalContext.NONE, new RequestOptions(0, 3, 0));
+      }
+      cluster.stop(3);
+      LoopbackCluster.awaitCondition(() -> !cluster.nodes.get(0).membership().isAlive("n4")
+          && !cluster.nodes.get(2).membership().isAlive("n4"), 30_000, "n1 and n3 see n4 down");
+      // n4 REMOVING (as while a REMOVE re-replicates it): still an owner now, not in the ring after the change
+      Handover.onCore(cluster.nodes.get(0).node(), () -> {
+        cluster.nodes.get(0).membership().markRemoving("n4");
+        return null;
+      });
+      LoopbackCluster.awaitCondition(() -> cluster.nodes.get(2).membership().futureRing().nodeCount() == 3, 30_000,
+          "n3 learns that n4 is being removed");
+      // n3 leaves meanwhile: its keys go to n1 and n2, the owners once both changes are done, not to the dead n4
+      // (whose handovers would never be acknowledged, failing the LEAVE)
+      String left = cluster.client(2).blocking().leave("n3");
+      assertTrue(left.startsWith("Left the ring"), left);
+      cluster.stop(2);
+      for (int i = 0; i < 100; i++) {
+        for (int n = 0; n < 2; n++) {
+          io.ringkv.storage.causality.VersionedObject o = cluster.nodes.get(n).storage().get(b("k" + i));
+          assertTrue(o != null && !o.liveSiblings().isEmpty(), "n" + (n + 1) + " lacks k" + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void aLeavingNodeHandsEveryKeyToTheRemainingOwners() throws Exception {
     try (LoopbackCluster cluster = new LoopbackCluster(dir, 3, 2)) {
       BlockingRingkvClient writer = cluster.client(0).blocking();
