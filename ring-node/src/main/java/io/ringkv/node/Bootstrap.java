@@ -81,30 +81,13 @@ final class Bootstrap {
       log.info("bootstrap: JOINING, asking {} owners to stream this node's ranges", owners.size());
       // each owner's reply, by owner id; a request or reply lost (a connection torn by a restart) is asked
       // again every ASK_AGAIN_MS: an owner already streaming to this node answers both when done
-      java.util.Map<String, StreamReply> replies = new java.util.concurrent.ConcurrentHashMap<>();
-      long streamDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STREAM_WAIT_MS);
-      while (replies.size() < owners.size() && System.nanoTime() < streamDeadline) {
-        for (Member owner : owners) {
-          if (!replies.containsKey(owner.id())) {
-            node.core().execute(() -> {
-              long id = node.request(owner.endpoint(), rid -> new StreamRequest(rid, selfId), (from, reply) ->
-                  replies.putIfAbsent(owner.id(), reply instanceof StreamReply r ? r : new StreamReply(0, 0, 1)));
-              node.core().schedule(ASK_AGAIN_MS, () -> node.forget(id));
-            });
-          }
-        }
-        // ask again only after ASK_AGAIN_MS without any answer
-        int seen = replies.size();
-        long quietSince = System.nanoTime();
-        while (replies.size() < owners.size() && System.nanoTime() < streamDeadline
-            && System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(ASK_AGAIN_MS)) {
-          Thread.sleep(50);
-          if (replies.size() != seen) {
-            seen = replies.size();
-            quietSince = System.nanoTime();
-          }
-        }
+      java.util.Map<String, Endpoint> at = new java.util.HashMap<>();
+      for (Member owner : owners) {
+        at.put(owner.id(), owner.endpoint());
       }
+      java.util.Map<String, StreamReply> replies = StreamAsk.untilAnswered(List.copyOf(at.keySet()),
+          (owner, answer) -> StreamAsk.peer(node, at.get(owner), rid -> new StreamRequest(rid, selfId), answer,
+              ASK_AGAIN_MS), ASK_AGAIN_MS, STREAM_WAIT_MS);
       long keys = 0;
       long failed = 0;
       for (StreamReply r : replies.values()) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,35 +169,17 @@ final class Removal {
 
   /** Asks every source to stream, again every {@link #ASK_AGAIN_MS} without an answer; the answers by member id. */
   private Map<String, StreamReply> askAll(String id, List<Member> sources) throws InterruptedException {
-    Map<String, StreamReply> replies = new ConcurrentHashMap<>();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STREAM_WAIT_MS);
-    while (replies.size() < sources.size() && System.nanoTime() < deadline) {
-      for (Member source : sources) {
-        if (replies.containsKey(source.id())) {
-          continue;
-        }
-        if (source.id().equals(selfId)) {
-          start(id, new RequestFrom(null, 0, r -> replies.putIfAbsent(selfId, r)));
-        } else {
-          node.core().execute(() -> {
-            long rid = node.request(source.endpoint(), r -> new RemovalStreamRequest(r, id), (from, reply) ->
-                replies.putIfAbsent(source.id(), reply instanceof StreamReply r ? r : new StreamReply(0, 0, 1)));
-            node.core().schedule(ASK_AGAIN_MS, () -> node.forget(rid));
-          });
-        }
-      }
-      int seen = replies.size();
-      long quietSince = System.nanoTime();
-      while (replies.size() < sources.size() && System.nanoTime() < deadline
-          && System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(ASK_AGAIN_MS)) {
-        Thread.sleep(50);
-        if (replies.size() != seen) {
-          seen = replies.size();
-          quietSince = System.nanoTime();
-        }
-      }
+    Map<String, Endpoint> at = new HashMap<>();
+    for (Member m : sources) {
+      at.put(m.id(), m.endpoint());
     }
-    return replies;
+    return StreamAsk.untilAnswered(List.copyOf(at.keySet()), (source, answer) -> {
+      if (source.equals(selfId)) {
+        start(id, new RequestFrom(null, 0, answer));
+      } else {
+        StreamAsk.peer(node, at.get(source), rid -> new RemovalStreamRequest(rid, id), answer, ASK_AGAIN_MS);
+      }
+    }, ASK_AGAIN_MS, STREAM_WAIT_MS);
   }
 
   /** A member's side: streams its copies of {@code request.removedId()}'s ranges on a thread of its own, then answers. */
