@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * empty, and a read quorum of it and a replica that missed a write or a delete answers with old data
  * (a deleted value seen again) until anti-entropy catches up.
  *
- * <p>The administrator's node ({@link #run}) marks the member REMOVING: it stays an owner (reads and
+ * <p>The administrator's node ({@link #start}) marks the member REMOVING: it stays an owner (reads and
  * writes of its ranges keep using fallbacks for it), and the ring without it is the future ring, so new
  * writes also reach the owners-to-be ({@code ClusterView#pending}). After three gossip rounds (REMOVING
  * has spread) it waits, up to {@link #SOURCES_WAIT_MS}, for every other member to be up, because a copy
@@ -55,6 +56,8 @@ final class Removal {
   private final long gossipIntervalMs;
   /** Members being removed that this node streams for now, with the requests to answer when done. */
   private final Map<String, List<RequestFrom>> streaming = new HashMap<>();
+  /** Removals this node runs, by member id: a REMOVE repeated meanwhile waits for the same one. Core thread. */
+  private final Map<String, CompletableFuture<String>> removals = new HashMap<>();
 
   /** Who asked for a stream: a peer ({@code from}, {@code requestId}), or this node's own run ({@code local}). */
   private record RequestFrom(Endpoint from, long requestId, java.util.function.Consumer<StreamReply> local) {}
@@ -70,19 +73,42 @@ final class Removal {
   }
 
   /**
-   * Removes {@code id}; blocks the calling (non-core) thread until it is REMOVED; returns the line to show
-   * the operator.
+   * REMOVE {@code id}, on the core thread: marks it REMOVING and runs the removal on a thread of its own;
+   * completes with the line to show the operator once it is REMOVED, or fails when the re-replication did
+   * not complete (the member then stays REMOVING). A dead JOINING member owns no ranges: it is REMOVED at
+   * once. A REMOVE of a member this node is already removing gets the same future.
    *
    * @throws IllegalArgumentException for an unknown id or this node's own
-   * @throws IllegalStateException when the member is alive or already gone, or the re-replication did not
-   *     complete (the member then stays REMOVING)
+   * @throws IllegalStateException when the member is alive or already gone
    */
-  String run(String id) throws InterruptedException {
+  CompletableFuture<String> start(String id) {
+    CompletableFuture<String> running = removals.get(id);
+    if (running != null) {
+      return running;
+    }
+    if (!membership.startRemoval(id)) {
+      return CompletableFuture.completedFuture("Removed " + id + " from the ring: it was JOINING and owned no"
+          + " ranges yet, so there was nothing to re-replicate");
+    }
+    CompletableFuture<String> done = new CompletableFuture<>();
+    removals.put(id, done);
+    done.whenComplete((line, error) -> node.core().execute(() -> removals.remove(id, done)));
+    Thread t = new Thread(() -> {
+      try {
+        done.complete(run(id));
+      } catch (InterruptedException | RuntimeException e) {
+        log.warn("REMOVE {} failed: {}", id, e.getMessage());
+        done.completeExceptionally(e);
+      }
+    }, "ringkv-remove-" + id);
+    t.setDaemon(true);
+    t.start();
+    return done;
+  }
+
+  /** The removal of {@code id}, already REMOVING; blocks its own thread until it is REMOVED. */
+  private String run(String id) throws InterruptedException {
     long started = System.nanoTime();
-    Handover.onCore(node, () -> {
-      membership.markRemoving(id);
-      return null;
-    });
     String label = "removing " + id;
     log.info("{}: REMOVING; its ranges are re-replicated from the survivors before it leaves the ring", label);
     membership.setLocalActivity(this, label + ": announcing");
@@ -175,7 +201,7 @@ final class Removal {
     }
     return StreamAsk.untilAnswered(List.copyOf(at.keySet()), (source, answer) -> {
       if (source.equals(selfId)) {
-        start(id, new RequestFrom(null, 0, answer));
+        streamFor(id, new RequestFrom(null, 0, answer));
       } else {
         StreamAsk.peer(node, at.get(source), rid -> new RemovalStreamRequest(rid, id), answer, ASK_AGAIN_MS);
       }
@@ -184,10 +210,10 @@ final class Removal {
 
   /** A member's side: streams its copies of {@code request.removedId()}'s ranges on a thread of its own, then answers. */
   void serve(Endpoint from, RemovalStreamRequest request) {
-    start(request.removedId(), new RequestFrom(from, request.requestId(), null));
+    streamFor(request.removedId(), new RequestFrom(from, request.requestId(), null));
   }
 
-  private void start(String removedId, RequestFrom requester) {
+  private void streamFor(String removedId, RequestFrom requester) {
     synchronized (streaming) {
       List<RequestFrom> waiting = streaming.get(removedId);
       if (waiting != null) {

@@ -241,35 +241,9 @@ public final class ServerNode implements AutoCloseable {
     membership.addRingListener(cleanup::onRingChanged);
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
-      /** Removals under way on this node, by member id: a REMOVE repeated meanwhile waits for the same one. */
-      private final java.util.Map<String, java.util.concurrent.CompletableFuture<String>> removals =
-          new java.util.HashMap<>();
-
       @Override
       public java.util.concurrent.CompletableFuture<String> removeNode(String id) {
-        java.util.concurrent.CompletableFuture<String> running = removals.get(id);
-        if (running != null) {
-          return running;
-        }
-        // throws here, on the core thread, when id cannot be removed
-        if (!membership.startRemoval(id)) {
-          return java.util.concurrent.CompletableFuture.completedFuture("Removed " + id + " from the ring: it was"
-              + " JOINING and owned no ranges yet, so there was nothing to re-replicate");
-        }
-        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
-        removals.put(id, done);
-        done.whenComplete((line, error) -> core.execute(() -> removals.remove(id, done)));
-        Thread t = new Thread(() -> {
-          try {
-            done.complete(removal.run(id));
-          } catch (InterruptedException | RuntimeException e) {
-            log.warn("REMOVE {} failed: {}", id, e.getMessage());
-            done.completeExceptionally(e);
-          }
-        }, "ringkv-remove-" + id);
-        t.setDaemon(true);
-        t.start();
-        return done;
+        return removal.start(id);
       }
 
       @Override
