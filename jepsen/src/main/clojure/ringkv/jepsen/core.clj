@@ -58,7 +58,7 @@
    [nil "--min-availability SHARE" "fail when a fault window's ok share is lower" :default 0.0 :parse-fn parse-double]
    [nil "--strict-deletes" "a deleted value read back during a fault is invalid too (in calm it always is)"]
    [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
-   [nil "--jar PATH" "the ringkv shaded jar" :default "repl/target/ringkv.jar"]
+   [nil "--jar PATH" "the ringkv shaded jar" :default "dist/target/ringkv.jar"]
    [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]
    ;; The workloads touch a handful of keys; Chronicle's default (1M entries of 1 KiB) would allocate
    ;; about 1.3 GB per node and take a minute to create on a busy machine.
@@ -542,7 +542,7 @@
               (seq (net/tools-missing)) (throw (ex-info (str "missing: " (str/join ", " (net/tools-missing))
                                                              "; apt-get install -y iproute2 iptables") {}))
               (and (not (:dummy-nodes options)) (not (.isFile (io/file (:jar options)))) (not (db/node-classpath)))
-              (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl repl -am -DskipTests)") {})))
+              (throw (ex-info (str "node jar not found: " (:jar options) " (build: ./mvnw -B -ntp package -pl dist -am -DskipTests)") {})))
             (when-not (.isFile (io/file (:jar options)))
               (log "no" (:jar options) "; nodes run io.ringkv.node.NodeMain from the Maven classpath"))
             (let [{:keys [results dir]} (if (:recheck options)

@@ -13,7 +13,7 @@
             [clojure.string :as str])
   (:import (io.ringkv.client RingkvClient ClientConfig RequestOptions CausalContext GetResult
                              RingkvException ClusterInfo$ReplicaState NoNodeReachableException VerifyResult)
-           (io.ringkv.gossip Endpoint)
+           (io.ringkv.client NodeAddress)
            (io.ringkv.protocol ErrorCode)
            (java.nio.charset StandardCharsets)
            (java.util.concurrent CompletableFuture ExecutionException TimeoutException TimeUnit)))
@@ -78,7 +78,7 @@
   ^RingkvClient [{:keys [op-timeout-ms]} hosts port worker]
   (let [n (count hosts)
         rot (take n (drop (mod worker n) (cycle hosts)))
-        eps (mapv #(Endpoint. ^String % (int port)) rot)]
+        eps (mapv #(NodeAddress. ^String % (int port)) rot)]
     (RingkvClient/connect (ClientConfig. eps 2000 (long op-timeout-ms) 1000 64))))
 
 (defn- opts ^RequestOptions [test r]

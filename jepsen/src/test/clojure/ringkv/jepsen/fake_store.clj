@@ -7,7 +7,7 @@
   (:require [clojure.edn :as edn])
   (:import (io.ringkv.client RingkvClient CausalContext GetResult PutResult DeleteResult
                              ClusterInfo$ReplicaState VerifyResult)
-           (io.ringkv.gossip Endpoint)
+           (io.ringkv.client NodeAddress)
            (java.nio.charset StandardCharsets)
            (java.util.concurrent CompletableFuture)))
 
@@ -48,7 +48,7 @@
       (CompletableFuture/completedFuture (DeleteResult. true 2)))
     (where [_ key]
       (let [sibs (get @data (String. ^bytes key StandardCharsets/UTF_8))
-            state (fn [n] (ClusterInfo$ReplicaState. n (Endpoint. "198.18.0.11" 7001) "primary" true
+            state (fn [n] (ClusterInfo$ReplicaState. n (NodeAddress. "198.18.0.11" 7001) "primary" true
                                                      (vec (keep :value sibs)) (count (remove :value sibs))))]
         (CompletableFuture/completedFuture (mapv state ["n1" "n2" "n3"]))))
     (verify [_]

@@ -2,7 +2,7 @@
   "The harness can fail: against nodes started with --unsafe-last-write-wins
   (keep one sibling, the last write by timestamp wins), concurrent adds to the
   same key overwrite each other, and the set checker must name lost writes.
-  Needs root, iproute2, iptables and the built node jar (repl/target/ringkv.jar);
+  Needs root, iproute2, iptables and the built node jar (dist/target/ringkv.jar);
   skipped with a message otherwise, or when RINGKV_JEPSEN_E2E=0. The pure
   checker tests (checker-test) prove a lossy history is flagged either way."
   (:require [clojure.test :refer [deftest is]]
@@ -13,7 +13,7 @@
 
 (defn jar []
   (let [home (core/home)]
-    (io/file (.getParentFile (.getCanonicalFile home)) "repl" "target" "ringkv.jar")))
+    (io/file (.getParentFile (.getCanonicalFile home)) "dist" "target" "ringkv.jar")))
 
 (defn skip-reason []
   (cond (= "0" (System/getenv "RINGKV_JEPSEN_E2E")) "RINGKV_JEPSEN_E2E=0"

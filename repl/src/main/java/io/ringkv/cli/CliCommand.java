@@ -1,9 +1,9 @@
 package io.ringkv.cli;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
-import io.ringkv.gossip.Endpoint;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cli", mixinStandardHelpOptions = true,
     description = "Connect to a ringkv node and run commands (GET, SET, DELETE, WHERE, NODES, RING, ...).",
     footer = {"", "Exit status: 0 when every command succeeded, 1 when one failed or no node answered, 2 on bad usage."})
-final class CliCommand implements Callable<Integer> {
+public final class CliCommand implements Callable<Integer> {
   /** Where a session's history goes unless --history-file says otherwise. */
   static final String DEFAULT_HISTORY_FILE = ".ringkv_history";
 
@@ -90,9 +90,9 @@ final class CliCommand implements Callable<Integer> {
       err.println("Error: --connect-wait must be >= 0, got " + connectWaitSeconds);
       return 2;
     }
-    Endpoint node;
+    NodeAddress node;
     try {
-      node = new Endpoint(host, port);
+      node = new NodeAddress(host, port);
     } catch (IllegalArgumentException e) {
       err.println("Error: " + e.getMessage());
       return 2;

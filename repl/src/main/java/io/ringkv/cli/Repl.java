@@ -1,5 +1,6 @@
 package io.ringkv.cli;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.CausalContext;
 import io.ringkv.client.ClientListener;
 import io.ringkv.client.ClusterInfo;
@@ -11,7 +12,6 @@ import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
 import io.ringkv.client.VerifyResult;
-import io.ringkv.gossip.Endpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -266,7 +266,7 @@ public final class Repl {
 
   private void leave(String rest) {
     noArguments("LEAVE", rest);
-    Endpoint node = client.currentNode();
+    NodeAddress node = client.currentNode();
     ClusterInfo info = client.lastInfo();
     String nodeId = info == null ? null : info.nodeId();
     String named = nodeId == null ? String.valueOf(node) : nodeId + " (" + node + ")";
@@ -286,7 +286,7 @@ public final class Repl {
    * (when not null) once the call has not answered within a poll, and the activity line the heartbeat's
    * INFO shows for {@code node} whenever it changes.
    */
-  private void awaitShowingProgress(CompletableFuture<String> f, Endpoint node, String what, String started,
+  private void awaitShowingProgress(CompletableFuture<String> f, NodeAddress node, String what, String started,
       String interrupted) {
     try {
       String shown = "";
@@ -317,7 +317,7 @@ public final class Repl {
   }
 
   /** The activity the heartbeat's {@code info} shows for the node at {@code endpoint}, "" when none. */
-  private static String activityOf(ClusterInfo info, Endpoint endpoint) {
+  private static String activityOf(ClusterInfo info, NodeAddress endpoint) {
     if (info == null) {
       return "";
     }
@@ -456,7 +456,7 @@ public final class Repl {
 
   private final class Listener implements ClientListener {
     @Override
-    public void onReconnected(Endpoint now, ClusterInfo info) {
+    public void onReconnected(NodeAddress now, ClusterInfo info) {
       String text;
       synchronized (shownWarnings) {
         text = banner("Reconnected", now, info);
@@ -489,7 +489,7 @@ public final class Repl {
    * The connect/reconnect banner of seed 002: the node, the known (not DOWN) nodes, and the warnings
    * not shown yet. Caller holds {@code shownWarnings}.
    */
-  private String banner(String verb, Endpoint node, ClusterInfo info) {
+  private String banner(String verb, NodeAddress node, ClusterInfo info) {
     List<String> lines = new ArrayList<>();
     lines.add(verb + " to ringkv at " + node);
     if (info != null) {

@@ -1,6 +1,6 @@
 package io.ringkv.cli;
 
-import io.ringkv.gossip.Endpoint;
+import io.ringkv.client.NodeAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,14 +16,14 @@ public final class FakeClusterShell {
   private FakeClusterShell() {}
 
   public static void main(String[] args) {
-    FakeRingkvClient client = new FakeRingkvClient(Endpoint.parse("127.0.0.1:7001"),
+    FakeRingkvClient client = new FakeRingkvClient(NodeAddress.parse("127.0.0.1:7001"),
         FakeRingkvClient.info(2, List.of(), "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"));
     ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "fake-cluster-events");
       t.setDaemon(true);
       return t;
     });
-    events.schedule(() -> client.reconnect(Endpoint.parse("127.0.0.1:7002"),
+    events.schedule(() -> client.reconnect(NodeAddress.parse("127.0.0.1:7002"),
         FakeRingkvClient.info(2, List.of(), "127.0.0.1:7002")), 2, TimeUnit.SECONDS);
     events.schedule(() -> client.warningsChanged(List.of("cluster size (1) is smaller than a replication factor (2)")),
         4, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.ringkv.cli;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.BlockingRingkvClient;
 import io.ringkv.client.CausalContext;
 import io.ringkv.client.ClientListener;
@@ -11,7 +12,6 @@ import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.VerifyResult;
 import io.ringkv.client.RingkvException;
-import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -47,7 +47,7 @@ final class FakeRingkvClient implements RingkvClient {
   private final Map<String, Queue<RuntimeException>> failures = new HashMap<>();
   private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
-  private volatile Endpoint current;
+  private volatile NodeAddress current;
   private volatile ClusterInfo info;
   boolean requireUuid4;
   int acks = 2;
@@ -59,7 +59,7 @@ final class FakeRingkvClient implements RingkvClient {
   /** When set, removeNode answers with this future (a removal still streaming) instead of at once. */
   volatile CompletableFuture<String> pendingRemove;
 
-  FakeRingkvClient(Endpoint current, ClusterInfo info) {
+  FakeRingkvClient(NodeAddress current, ClusterInfo info) {
     this.current = current;
     this.info = info;
   }
@@ -67,7 +67,7 @@ final class FakeRingkvClient implements RingkvClient {
   static ClusterInfo info(int n, List<String> warnings, String... upNodes) {
     List<ClusterInfo.Node> nodes = new ArrayList<>();
     for (int i = 0; i < upNodes.length; i++) {
-      nodes.add(new ClusterInfo.Node("n" + (i + 1), Endpoint.parse(upNodes[i]), "UP", 256, 1.0 / upNodes.length));
+      nodes.add(new ClusterInfo.Node("n" + (i + 1), NodeAddress.parse(upNodes[i]), "UP", 256, 1.0 / upNodes.length));
     }
     return new ClusterInfo("n1", "demo", n, n, n, "uuid4", nodes, warnings);
   }
@@ -93,7 +93,7 @@ final class FakeRingkvClient implements RingkvClient {
     return store.getOrDefault(key, List.of()).stream().map(Sibling::value).toList();
   }
 
-  void reconnect(Endpoint now, ClusterInfo newInfo) {
+  void reconnect(NodeAddress now, ClusterInfo newInfo) {
     current = now;
     info = newInfo;
     listeners.forEach(l -> l.onReconnected(now, newInfo));
@@ -221,7 +221,7 @@ final class FakeRingkvClient implements RingkvClient {
   }
 
   @Override
-  public Endpoint currentNode() {
+  public NodeAddress currentNode() {
     return current;
   }
 

@@ -1,5 +1,6 @@
 package io.ringkv.cli;
 
+import io.ringkv.client.NodeAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,6 @@ import io.ringkv.client.GetResult;
 import io.ringkv.client.NoNodeReachableException;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvException;
-import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ErrorCode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 class ReplTest {
   static final String KEY = "0d5d3807-5fbf-4228-a657-5a091c4e497f";
   static final String COMB = "{\"name\": \"Chapayev's Mustache comb\"}";
-  static final Endpoint N1 = Endpoint.parse("127.0.0.1:7001");
-  static final Endpoint N2 = Endpoint.parse("127.0.0.1:7002");
-  static final Endpoint N3 = Endpoint.parse("127.0.0.1:7003");
+  static final NodeAddress N1 = NodeAddress.parse("127.0.0.1:7001");
+  static final NodeAddress N2 = NodeAddress.parse("127.0.0.1:7002");
+  static final NodeAddress N3 = NodeAddress.parse("127.0.0.1:7003");
 
   final FakeRingkvClient client = new FakeRingkvClient(N1,
       FakeRingkvClient.info(2, List.of(), "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"));
@@ -498,10 +498,10 @@ class ReplTest {
         new ClusterInfo.ReplicaState("n2", N2, "primary", true,
             List.of(FakeRingkvClient.bytes("a"), FakeRingkvClient.bytes("b")), 1),
         new ClusterInfo.ReplicaState("n3", N3, "fallback for n2", false, List.of(), 0),
-        new ClusterInfo.ReplicaState("n4", Endpoint.parse("127.0.0.1:7004"), "primary", true, List.of(), 2),
-        new ClusterInfo.ReplicaState("n5", Endpoint.parse("127.0.0.1:7005"), "primary", true,
+        new ClusterInfo.ReplicaState("n4", NodeAddress.parse("127.0.0.1:7004"), "primary", true, List.of(), 2),
+        new ClusterInfo.ReplicaState("n5", NodeAddress.parse("127.0.0.1:7005"), "primary", true,
             List.of(FakeRingkvClient.bytes("x".repeat(70))), 0),
-        new ClusterInfo.ReplicaState("n6", Endpoint.parse("127.0.0.1:7006"), "primary", true, List.of(), 0));
+        new ClusterInfo.ReplicaState("n6", NodeAddress.parse("127.0.0.1:7006"), "primary", true, List.of(), 0));
     assertTrue(repl.run(new Script("WHERE k")));
     assertEquals(List.of(
         "ROLE             NODE  ADDRESS         HOLDS",

@@ -1,14 +1,14 @@
 package io.ringkv.antientropy;
 
-import io.ringkv.protocol.AntiEntropyMessages.FetchReply;
-import io.ringkv.protocol.AntiEntropyMessages.FetchRequest;
-import io.ringkv.protocol.AntiEntropyMessages.KeysReply;
-import io.ringkv.protocol.AntiEntropyMessages.KeysRequest;
-import io.ringkv.protocol.AntiEntropyMessages.PushReply;
-import io.ringkv.protocol.AntiEntropyMessages.PushRequest;
-import io.ringkv.protocol.AntiEntropyMessages.TreeReply;
-import io.ringkv.protocol.AntiEntropyMessages.TreeRequest;
-import io.ringkv.protocol.AntiEntropyMessages;
+import io.ringkv.internode.AntiEntropyMessages.FetchReply;
+import io.ringkv.internode.AntiEntropyMessages.FetchRequest;
+import io.ringkv.internode.AntiEntropyMessages.KeysReply;
+import io.ringkv.internode.AntiEntropyMessages.KeysRequest;
+import io.ringkv.internode.AntiEntropyMessages.PushReply;
+import io.ringkv.internode.AntiEntropyMessages.PushRequest;
+import io.ringkv.internode.AntiEntropyMessages.TreeReply;
+import io.ringkv.internode.AntiEntropyMessages.TreeRequest;
+import io.ringkv.internode.AntiEntropyMessages;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
 import io.ringkv.ring.KeyHash;

@@ -1,8 +1,8 @@
 package io.ringkv.node;
 
 import io.ringkv.gossip.Endpoint;
-import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaAck;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;

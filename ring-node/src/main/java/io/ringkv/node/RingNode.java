@@ -25,14 +25,14 @@ import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
-import io.ringkv.protocol.ReplicaMessages.KeyTokensReply;
-import io.ringkv.protocol.ReplicaMessages.KeyTokensRequest;
-import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
-import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
-import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
-import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
-import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import io.ringkv.internode.ReplicaMessages.KeyTokensReply;
+import io.ringkv.internode.ReplicaMessages.KeyTokensRequest;
+import io.ringkv.internode.ReplicaMessages.ReplicaAck;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaRead;
+import io.ringkv.internode.ReplicaMessages.ReplicaReadReply;
+import io.ringkv.internode.ReplicaMessages.ReplicaWrite;
+import io.ringkv.internode.ReplicaMessages.ReplicaWriteReply;
 import io.ringkv.protocol.Request;
 import io.ringkv.ring.KeyHash;
 import io.ringkv.runtime.Clock;
@@ -544,7 +544,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       }
     } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
         || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply
-        || message instanceof io.ringkv.protocol.ReplicaMessages.StreamReply) {
+        || message instanceof io.ringkv.internode.ReplicaMessages.StreamReply) {
       core.execute(() -> onReplicaReply(from, (Reply) message));
     } else {
       otherMessages.accept(from, message);

@@ -14,7 +14,7 @@ import io.ringkv.handoff.ChronicleHintStore;
 import io.ringkv.handoff.HandoffConfig;
 import io.ringkv.handoff.HintedHandoff;
 import io.ringkv.membership.Membership;
-import io.ringkv.protocol.GossipMessages;
+import io.ringkv.internode.GossipMessages;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.ThreadScheduler;
 import io.ringkv.ring.TokenAllocator;
@@ -210,9 +210,9 @@ public final class ServerNode implements AutoCloseable {
       }
       if (message instanceof GossipMessages.GossipMessage gossip) {
         membership.onGossip(from, gossip.payload());
-      } else if (message instanceof io.ringkv.protocol.ReplicaMessages.StreamRequest stream) {
+      } else if (message instanceof io.ringkv.internode.ReplicaMessages.StreamRequest stream) {
         bootstrap.serve(from, stream);
-      } else if (message instanceof io.ringkv.protocol.ReplicaMessages.RemovalStreamRequest restream) {
+      } else if (message instanceof io.ringkv.internode.ReplicaMessages.RemovalStreamRequest restream) {
         removal.serve(from, restream);
       }
     });

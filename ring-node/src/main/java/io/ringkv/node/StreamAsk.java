@@ -1,7 +1,7 @@
 package io.ringkv.node;
 
 import io.ringkv.gossip.Endpoint;
-import io.ringkv.protocol.ReplicaMessages.StreamReply;
+import io.ringkv.internode.ReplicaMessages.StreamReply;
 import io.ringkv.protocol.Request;
 import java.util.List;
 import java.util.Map;

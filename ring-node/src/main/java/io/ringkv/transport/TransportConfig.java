@@ -41,10 +41,10 @@ public record TransportConfig(
     long shutdownTimeoutMs) {
 
   /** The smallest frame: the 8-byte request-id header plus a one-byte message. */
-  public static final int FRAME_HEADER_BYTES = 8;
+  public static final int FRAME_HEADER_BYTES = io.ringkv.protocol.WireCodec.FRAME_HEADER_BYTES;
 
   public static final TransportConfig DEFAULTS =
-      new TransportConfig(128 * 1024 * 1024, 1024, 1024, 10_000, 2_000, 10_000, 5_000, 100, 1_000, 5_000);
+      new TransportConfig(io.ringkv.protocol.WireCodec.DEFAULT_MAX_FRAME_BYTES, 1024, 1024, 10_000, 2_000, 10_000, 5_000, 100, 1_000, 5_000);
 
   public TransportConfig {
     requirePositive("maxFrameBytes", maxFrameBytes);

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.ringkv.protocol.AntiEntropyMessages.FetchReply;
-import io.ringkv.protocol.AntiEntropyMessages.GcCheck;
-import io.ringkv.protocol.AntiEntropyMessages.GcCheckReply;
-import io.ringkv.protocol.AntiEntropyMessages.KeysReply;
-import io.ringkv.protocol.AntiEntropyMessages.PushReply;
-import io.ringkv.protocol.AntiEntropyMessages.TreeRequest;
+import io.ringkv.internode.AntiEntropyMessages.FetchReply;
+import io.ringkv.internode.AntiEntropyMessages.GcCheck;
+import io.ringkv.internode.AntiEntropyMessages.GcCheckReply;
+import io.ringkv.internode.AntiEntropyMessages.KeysReply;
+import io.ringkv.internode.AntiEntropyMessages.PushReply;
+import io.ringkv.internode.AntiEntropyMessages.TreeRequest;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
 import io.ringkv.storage.causality.VersionVector;

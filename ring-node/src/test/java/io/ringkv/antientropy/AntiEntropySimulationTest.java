@@ -17,7 +17,7 @@ import io.ringkv.protocol.ClientMessages.GetRequest;
 import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.Reply;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
 import io.ringkv.storage.causality.VersionedObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.ringkv.client;
 
+import io.ringkv.client.NodeAddress;
+import io.ringkv.node.ClientAddress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -32,7 +34,7 @@ class ClientFailoverTest {
   private TestNodes.ServerNode n1;
   private TestNodes.ServerNode n2;
   private RingkvClient client;
-  private final CompletableFuture<Endpoint> reconnectedTo = new CompletableFuture<>();
+  private final CompletableFuture<NodeAddress> reconnectedTo = new CompletableFuture<>();
   private final CompletableFuture<ClusterInfo> reconnectedInfo = new CompletableFuture<>();
 
   private static byte[] b(String s) {
@@ -50,10 +52,10 @@ class ClientFailoverTest {
     // Seeds name only n1: n2 must be learned from the heartbeat.
     // connectTimeoutMs (also the heartbeat's timeout) leaves room for a loaded test machine: a
     // spurious failover would move requests to n2 before a test means them to.
-    client = RingkvClient.connect(new ClientConfig(List.of(n1.endpoint()), 2_000, 5_000, 100, 64));
+    client = RingkvClient.connect(new ClientConfig(List.of(ClientAddress.of(n1.endpoint())), 2_000, 5_000, 100, 64));
     client.addListener(new ClientListener() {
       @Override
-      public void onReconnected(Endpoint now, ClusterInfo info) {
+      public void onReconnected(NodeAddress now, ClusterInfo info) {
         reconnectedTo.complete(now);
         reconnectedInfo.complete(info);
       }
@@ -69,13 +71,13 @@ class ClientFailoverTest {
 
   @Test
   void switchesToTheOtherNodeWhenItsNodeDies() throws Exception {
-    assertEquals(n1.endpoint(), client.currentNode());
-    assertTrue(((NettyRingkvClient) client).knownNodes().contains(n2.endpoint()));
+    assertEquals(ClientAddress.of(n1.endpoint()), client.currentNode());
+    assertTrue(((NettyRingkvClient) client).knownNodes().contains(ClientAddress.of(n2.endpoint())));
 
     n1.close();
-    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ClientAddress.of(n2.endpoint()), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     assertEquals("n2", reconnectedInfo.get().nodeId());
-    assertEquals(n2.endpoint(), client.currentNode());
+    assertEquals(ClientAddress.of(n2.endpoint()), client.currentNode());
 
     client.blocking().put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
     assertArrayEquals(b("v"), client.blocking().get(b("k"), RequestOptions.DEFAULTS).values().get(0));
@@ -91,7 +93,7 @@ class ClientFailoverTest {
     GetRequest atN2 = assertInstanceOf(GetRequest.class, retried.request());
     assertEquals(atN1.requestId(), atN2.requestId());
     assertArrayEquals(atN1.key(), atN2.key());
-    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ClientAddress.of(n2.endpoint()), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     retried.reply().accept(new GetReply(atN2.requestId(), List.of(b("from n2")), null, 1));
     assertArrayEquals(b("from n2"), pending.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS).values().get(0));
   }
@@ -104,7 +106,7 @@ class ClientFailoverTest {
     n1.close();
     ExecutionException e = assertThrows(ExecutionException.class, () -> leave.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     assertEquals(ErrorCode.UNAVAILABLE, assertInstanceOf(RingkvException.class, e.getCause()).code());
-    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ClientAddress.of(n2.endpoint()), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     // the session is on n2 now, but the LEAVE meant for n1 must not decommission n2
     Thread.sleep(500);
     assertEquals(null, h2.hung.poll(), "LEAVE was re-sent to another node");
@@ -113,14 +115,14 @@ class ClientFailoverTest {
   @Test
   void aMissedHeartbeatTriggersFailover() throws Exception {
     h1.hangInfo = true; // n1 is up but stops answering INFO within connectTimeoutMs
-    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
-    assertEquals(n2.endpoint(), client.currentNode());
+    assertEquals(ClientAddress.of(n2.endpoint()), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ClientAddress.of(n2.endpoint()), client.currentNode());
   }
 
   @Test
   void whenEveryNodeIsDownRequestsFailWithNoNodeReachable() throws Exception {
     n1.close();
-    assertEquals(n2.endpoint(), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
+    assertEquals(ClientAddress.of(n2.endpoint()), reconnectedTo.get(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
     n2.close();
     // Until the client notices n2's close a request may still fail as "connection lost"; then every
     // request fails with NoNodeReachableException naming both nodes.

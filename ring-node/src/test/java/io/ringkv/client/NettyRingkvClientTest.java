@@ -1,5 +1,6 @@
 package io.ringkv.client;
 
+import io.ringkv.node.ClientAddress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,7 +57,7 @@ class NettyRingkvClientTest {
 
   @Test
   void putGetDeleteRoundTrip() {
-    BlockingRingkvClient c = connect(ClientConfig.of(node.endpoint())).blocking();
+    BlockingRingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint()))).blocking();
     assertFalse(c.get(b("k"), RequestOptions.DEFAULTS).found());
 
     PutResult put = c.put(b("k"), b("v1"), CausalContext.NONE, RequestOptions.DEFAULTS);
@@ -76,7 +77,7 @@ class NettyRingkvClientTest {
 
   @Test
   void blindWritesMakeSiblingsAndSetOverwritesThem() {
-    BlockingRingkvClient c = connect(ClientConfig.of(node.endpoint())).blocking();
+    BlockingRingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint()))).blocking();
     c.put(b("k"), b("a"), CausalContext.NONE, RequestOptions.DEFAULTS);
     c.put(b("k"), b("b"), CausalContext.NONE, RequestOptions.DEFAULTS);
     assertTrue(c.get(b("k"), RequestOptions.DEFAULTS).hasSiblings());
@@ -92,7 +93,7 @@ class NettyRingkvClientTest {
 
   @Test
   void anErrorReplyBecomesARingkvExceptionWithItsCodeAndMessage() {
-    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    RingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint())));
     RingkvException e = assertThrows(RingkvException.class,
         () -> c.blocking().put(b("big"), new byte[32], CausalContext.NONE, RequestOptions.DEFAULTS));
     assertEquals(ErrorCode.LIMIT_EXCEEDED, e.code());
@@ -106,7 +107,7 @@ class NettyRingkvClientTest {
 
   @Test
   void anUnansweredRequestTimesOutWithItsOwnTimeout() throws Exception {
-    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    RingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint())));
     CompletableFuture<GetResult> pending = c.get(b("hang-1"), new RequestOptions(0, 0, 200));
     // The server got it; it just never answers.
     assertNotNull(handler.hung.poll(EVENTUALLY_MS, TimeUnit.MILLISECONDS));
@@ -125,7 +126,7 @@ class NettyRingkvClientTest {
 
   @Test
   void requestsOverMaxInFlightFailFastWithOverloaded() throws Exception {
-    RingkvClient c = connect(new ClientConfig(List.of(node.endpoint()), 2_000, 5_000, 60_000, 2));
+    RingkvClient c = connect(new ClientConfig(List.of(ClientAddress.of(node.endpoint())), 2_000, 5_000, 60_000, 2));
     CompletableFuture<GetResult> first = c.get(b("hang-1"), RequestOptions.DEFAULTS);
     CompletableFuture<GetResult> second = c.get(b("hang-2"), RequestOptions.DEFAULTS);
     CompletableFuture<GetResult> third = c.get(b("k"), RequestOptions.DEFAULTS);
@@ -147,17 +148,17 @@ class NettyRingkvClientTest {
   @Test
   void infoAndWhereAreMapped() {
     handler.warnings = List.of("cluster size (1) is smaller than replication factor (3)");
-    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    RingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint())));
     ClusterInfo info = c.blocking().info();
     assertEquals("n1", info.nodeId());
     assertEquals("test", info.clusterName());
     assertEquals(3, info.replicationFactor());
     assertEquals(2, info.defaultR());
-    assertEquals(node.endpoint(), info.nodes().get(0).endpoint());
+    assertEquals(ClientAddress.of(node.endpoint()), info.nodes().get(0).endpoint());
     assertEquals("UP", info.nodes().get(0).status());
     assertEquals(handler.warnings, info.warnings());
     assertEquals(info, c.lastInfo());
-    assertEquals(node.endpoint(), c.currentNode());
+    assertEquals(ClientAddress.of(node.endpoint()), c.currentNode());
 
     c.blocking().put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
     List<ClusterInfo.ReplicaState> where = c.blocking().where(b("k"));
@@ -165,12 +166,12 @@ class NettyRingkvClientTest {
     assertEquals("primary", where.get(0).role());
     assertArrayEquals(b("v"), where.get(0).values().get(0));
     assertFalse(where.get(1).answered());
-    assertEquals(new Endpoint("127.0.0.1", 2), where.get(1).endpoint());
+    assertEquals(new NodeAddress("127.0.0.1", 2), where.get(1).endpoint());
   }
 
   @Test
   void heartbeatsReportChangedWarnings() throws Exception {
-    RingkvClient c = connect(new ClientConfig(List.of(node.endpoint()), 2_000, 5_000, 50, 16));
+    RingkvClient c = connect(new ClientConfig(List.of(ClientAddress.of(node.endpoint())), 2_000, 5_000, 50, 16));
     CompletableFuture<List<String>> changed = new CompletableFuture<>();
     c.addListener(new ClientListener() {
       @Override
@@ -185,7 +186,7 @@ class NettyRingkvClientTest {
 
   @Test
   void concurrentRequestsEachGetTheirOwnReply() throws Exception {
-    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    RingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint())));
     int count = 300;
     List<CompletableFuture<PutResult>> puts = new java.util.ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -207,7 +208,7 @@ class NettyRingkvClientTest {
     InMemoryClientHandler small = new InMemoryClientHandler("n2");
     try (TestNodes.ServerNode tiny = TestNodes.server("n2", small, TransportConfig.DEFAULTS.withMaxFrameBytes(4096))) {
       small.nodes = List.of(tiny.nodeInfo("n2"));
-      RingkvClient c = connect(ClientConfig.of(tiny.endpoint()));
+      RingkvClient c = connect(ClientConfig.of(ClientAddress.of(tiny.endpoint())));
       // The request fits (3000 bytes); the reply would too, but the value twice as siblings does not.
       c.blocking().put(b("k"), new byte[3000], CausalContext.NONE, RequestOptions.DEFAULTS);
       c.blocking().put(b("k"), new byte[3000], CausalContext.NONE, RequestOptions.DEFAULTS);
@@ -220,8 +221,8 @@ class NettyRingkvClientTest {
 
   @Test
   void connectingToNothingNamesEveryNodeTried() {
-    Endpoint a = new Endpoint("127.0.0.1", TestNodes.closedPort());
-    Endpoint b = new Endpoint("127.0.0.1", TestNodes.closedPort());
+    NodeAddress a = new NodeAddress("127.0.0.1", TestNodes.closedPort());
+    NodeAddress b = new NodeAddress("127.0.0.1", TestNodes.closedPort());
     NoNodeReachableException e = assertThrows(NoNodeReachableException.class,
         () -> RingkvClient.connect(new ClientConfig(List.of(a, b), 1_000, 1_000, 1_000, 16)));
     assertEquals("no node reachable (tried " + a + ", " + b + ")", e.getMessage());
@@ -229,7 +230,7 @@ class NettyRingkvClientTest {
 
   @Test
   void closedClientFailsRequests() {
-    RingkvClient c = connect(ClientConfig.of(node.endpoint()));
+    RingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint())));
     c.close();
     RingkvException e = assertThrows(RingkvException.class, () -> c.blocking().get(b("k"), RequestOptions.DEFAULTS));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());

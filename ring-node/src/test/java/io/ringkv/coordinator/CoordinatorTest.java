@@ -10,12 +10,12 @@ import io.ringkv.protocol.ClientMessages.ErrorReply;
 import io.ringkv.protocol.ClientMessages.GetReply;
 import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ErrorCode;
-import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
-import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
-import io.ringkv.protocol.ReplicaMessages.ReplicaReadReply;
-import io.ringkv.protocol.ReplicaMessages.ReplicaWrite;
-import io.ringkv.protocol.ReplicaMessages.ReplicaWriteReply;
+import io.ringkv.internode.ReplicaMessages.ReplicaAck;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaRead;
+import io.ringkv.internode.ReplicaMessages.ReplicaReadReply;
+import io.ringkv.internode.ReplicaMessages.ReplicaWrite;
+import io.ringkv.internode.ReplicaMessages.ReplicaWriteReply;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import java.nio.charset.StandardCharsets;
@@ -190,11 +190,11 @@ class CoordinatorTest {
     assertTrue(r.unanswered().isEmpty());
   }
 
-  private static io.ringkv.protocol.ReplicaMessages.KeyTokensReply tokens(long id, long... tokens) {
+  private static io.ringkv.internode.ReplicaMessages.KeyTokensReply tokens(long id, long... tokens) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(tokens.length * Long.BYTES);
     for (long t : tokens) {
       b.putLong(t);
     }
-    return new io.ringkv.protocol.ReplicaMessages.KeyTokensReply(id, b.array(), false);
+    return new io.ringkv.internode.ReplicaMessages.KeyTokensReply(id, b.array(), false);
   }
 }

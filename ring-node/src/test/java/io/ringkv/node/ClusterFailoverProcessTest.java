@@ -1,5 +1,6 @@
 package io.ringkv.node;
 
+import io.ringkv.client.NodeAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +78,7 @@ class ClusterFailoverProcessTest {
         "three nodes UP");
 
     RingkvClient writer = RingkvClient.connect(new ClientConfig(
-        List.of(new Endpoint("127.0.0.1", ports[0]), new Endpoint("127.0.0.1", ports[1])), 2000, 5000, 1000, 1024));
+        List.of(new NodeAddress("127.0.0.1", ports[0]), new NodeAddress("127.0.0.1", ports[1])), 2000, 5000, 1000, 1024));
     List<String> acked = new ArrayList<>();
     int i = 0;
     for (; i < 100; i++) {

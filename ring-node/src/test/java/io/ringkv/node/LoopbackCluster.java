@@ -69,7 +69,7 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   RingkvClient client(int i) {
-    RingkvClient c = RingkvClient.connect(ClientConfig.of(configs.get(i).endpoint()));
+    RingkvClient c = RingkvClient.connect(ClientConfig.of(ClientAddress.of(configs.get(i).endpoint())));
     clients.add(c);
     return c;
   }

@@ -1,5 +1,6 @@
 package io.ringkv.node;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.gossip.Endpoint;
@@ -69,7 +70,7 @@ final class NodeProcesses implements AutoCloseable {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (true) {
       try {
-        return RingkvClient.connect(ClientConfig.of(new Endpoint("127.0.0.1", port)));
+        return RingkvClient.connect(ClientConfig.of(new NodeAddress("127.0.0.1", port)));
       } catch (RuntimeException e) {
         if (!p.isAlive()) {
           throw new AssertionError("node exited with " + p.exitValue());

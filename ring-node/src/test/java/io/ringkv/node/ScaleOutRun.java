@@ -1,5 +1,6 @@
 package io.ringkv.node;
 
+import io.ringkv.client.NodeAddress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringkv.client.BlockingRingkvClient;
@@ -250,7 +251,7 @@ public final class ScaleOutRun implements Callable<Integer> {
     }
 
     @Override
-    public void onReconnected(Endpoint now, ClusterInfo info) {
+    public void onReconnected(NodeAddress now, ClusterInfo info) {
       int before;
       int after;
       synchronized (this) {
@@ -602,7 +603,7 @@ public final class ScaleOutRun implements Callable<Integer> {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (true) {
       try {
-        return RingkvClient.connect(new ClientConfig(List.of(n.endpoint()), 10_000, 15_000, 1000, 1024));
+        return RingkvClient.connect(new ClientConfig(List.of(ClientAddress.of(n.endpoint())), 10_000, 15_000, 1000, 1024));
       } catch (RingkvException e) {
         if (!n.process.isAlive()) {
           throw new AssertionError(n.id + " exited with " + n.process.exitValue() + " before serving");
@@ -688,7 +689,7 @@ public final class ScaleOutRun implements Callable<Integer> {
     // LEAVE decommissions the node the client is on *now*: a client that failed over since it connected
     // would decommission another node (it happened: n1 left instead of n2), so a fresh one, checked
     try (RingkvClient c = connect(n)) {
-      if (!n.endpoint().equals(c.currentNode())) {
+      if (!ClientAddress.of(n.endpoint()).equals(c.currentNode())) {
         throw new AssertionError("the client for LEAVE of " + n.id + " is on " + c.currentNode());
       }
       answer = c.blocking().leave();
@@ -763,7 +764,7 @@ public final class ScaleOutRun implements Callable<Integer> {
     for (int t = 0; t < o.loadThreads(); t++) {
       int first = t;
       Node home = originals.get(t % originals.size());
-      RingkvClient c = RingkvClient.connect(ClientConfig.of(home.endpoint()));
+      RingkvClient c = RingkvClient.connect(ClientConfig.of(ClientAddress.of(home.endpoint())));
       InFlightLog log = new InFlightLog("loader " + t, this::event);
       inFlightLogs.add(log);
       c.addListener(log);
@@ -855,7 +856,7 @@ public final class ScaleOutRun implements Callable<Integer> {
           seeds.add(n.endpoint());
         }
       }
-      RingkvClient client = RingkvClient.connect(new ClientConfig(seeds, 2000, 5000, 1000, 1024));
+      RingkvClient client = RingkvClient.connect(new ClientConfig(ClientAddress.of(seeds), 2000, 5000, 1000, 1024));
       InFlightLog log = new InFlightLog("writer " + t, this::event);
       inFlightLogs.add(log);
       client.addListener(log);

@@ -15,7 +15,7 @@ import io.ringkv.handoff.HandoffConfig;
 import io.ringkv.handoff.HintedHandoff;
 import io.ringkv.handoff.InMemoryHintStore;
 import io.ringkv.membership.Membership;
-import io.ringkv.protocol.GossipMessages;
+import io.ringkv.internode.GossipMessages;
 import io.ringkv.ring.TokenAllocator;
 import java.util.Random;
 import io.ringkv.node.ClusterView;

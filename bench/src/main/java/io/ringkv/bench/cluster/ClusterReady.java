@@ -1,9 +1,9 @@
 package io.ringkv.bench.cluster;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.ClusterInfo;
 import io.ringkv.client.RingkvClient;
-import io.ringkv.gossip.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,15 +23,15 @@ public final class ClusterReady {
       System.exit(2);
     }
     long deadline = System.nanoTime() + Long.parseLong(args[0]) * 1_000_000_000L;
-    List<Endpoint> nodes = new ArrayList<>();
+    List<NodeAddress> nodes = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      nodes.add(Endpoint.parse(args[i]));
+      nodes.add(NodeAddress.parse(args[i]));
     }
     String last = "";
     while (System.nanoTime() < deadline) {
       StringBuilder seen = new StringBuilder();
       int ready = 0;
-      for (Endpoint node : nodes) {
+      for (NodeAddress node : nodes) {
         try (RingkvClient client = RingkvClient.connect(new ClientConfig(List.of(node), 1_000, 2_000, 60_000, 16))) {
           ClusterInfo info = client.blocking().info();
           long up = info.nodes().stream().filter(n -> n.status().equals("UP") && n.tokens() > 0).count();

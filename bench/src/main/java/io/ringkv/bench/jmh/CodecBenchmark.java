@@ -4,7 +4,7 @@ import io.ringkv.protocol.ClientMessages.GetReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.storage.codec.RecordCodec;
 import java.util.List;

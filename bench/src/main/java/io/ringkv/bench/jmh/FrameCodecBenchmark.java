@@ -6,7 +6,7 @@ import io.ringkv.protocol.ClientMessages.GetReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.Message;
 import io.ringkv.transport.TransportConfig;
-import io.ringkv.transport.netty.WireCodec;
+import io.ringkv.protocol.WireCodec;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

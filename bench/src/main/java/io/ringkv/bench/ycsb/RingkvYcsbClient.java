@@ -1,5 +1,6 @@
 package io.ringkv.bench.ycsb;
 
+import io.ringkv.client.NodeAddress;
 import io.ringkv.client.CausalContext;
 import io.ringkv.client.ClientConfig;
 import io.ringkv.client.GetResult;
@@ -7,7 +8,6 @@ import io.ringkv.client.PutResult;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
-import io.ringkv.gossip.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -115,9 +115,9 @@ public final class RingkvYcsbClient extends DB {
     if (hostList == null || hostList.isBlank()) {
       throw new IllegalArgumentException("set ringkv.hosts=host:port[,host:port...]");
     }
-    List<Endpoint> hosts = new ArrayList<>();
+    List<NodeAddress> hosts = new ArrayList<>();
     for (String h : hostList.split(",")) {
-      hosts.add(Endpoint.parse(h.trim()));
+      hosts.add(NodeAddress.parse(h.trim()));
     }
     int connections = intProperty(p, "ringkv.connections", hosts.size());
     if (connections < 1) {
@@ -127,7 +127,7 @@ public final class RingkvYcsbClient extends DB {
     List<RingkvClient> out = new ArrayList<>();
     try {
       for (int k = 0; k < connections; k++) {
-        List<Endpoint> seeds = new ArrayList<>();
+        List<NodeAddress> seeds = new ArrayList<>();
         for (int j = 0; j < hosts.size(); j++) {
           seeds.add(hosts.get((k + j) % hosts.size()));
         }

@@ -1,5 +1,6 @@
 package io.ringkv.transport.netty;
 
+import io.ringkv.protocol.WireCodec;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;

@@ -2,7 +2,7 @@
  * The Netty network of a node: one {@link io.ringkv.transport.netty.NettyNetwork} (its threads), one
  * {@link io.ringkv.transport.netty.NettyServer} (clients and peers connect to it) and one
  * {@link io.ringkv.transport.netty.NettyTransport} (this node's outbound connections to peers), all
- * speaking the frames of {@link io.ringkv.transport.netty.WireCodec}.
+ * speaking the frames of {@link io.ringkv.protocol.WireCodec}.
  *
  * <p>Wiring a node:
  *

@@ -1,5 +1,7 @@
 package io.ringkv.transport.netty;
 
+import io.ringkv.node.ClientAddress;
+import io.ringkv.protocol.WireCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -229,7 +231,7 @@ class NettyServerBadInputTest {
   void aReplicaMessageFromAClientIsRefused() throws IOException {
     try (Raw raw = new Raw()) {
       raw.hello();
-      raw.send(new io.ringkv.protocol.ReplicaMessages.ReplicaRead(8, new byte[] {1}));
+      raw.send(new io.ringkv.internode.ReplicaMessages.ReplicaRead(8, new byte[] {1}));
       ErrorReply error = raw.readError();
       assertEquals(8, error.requestId());
       assertTrue(error.message().contains("not a client request"), error.message());
@@ -240,7 +242,7 @@ class NettyServerBadInputTest {
   // ------------------------------------------------------------------ helpers
 
   private void assertAFreshClientStillReads() {
-    try (RingkvClient client = RingkvClient.connect(ClientConfig.of(node.endpoint()))) {
+    try (RingkvClient client = RingkvClient.connect(ClientConfig.of(ClientAddress.of(node.endpoint())))) {
       client.blocking().put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8),
           null, RequestOptions.DEFAULTS);
       assertTrue(client.blocking().get("k".getBytes(StandardCharsets.UTF_8), RequestOptions.DEFAULTS).found());

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.Message;
-import io.ringkv.protocol.ReplicaMessages.ReplicaAck;
-import io.ringkv.protocol.ReplicaMessages.ReplicaMerge;
-import io.ringkv.protocol.ReplicaMessages.ReplicaRead;
+import io.ringkv.internode.ReplicaMessages.ReplicaAck;
+import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
+import io.ringkv.internode.ReplicaMessages.ReplicaRead;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.transport.InMemoryClientHandler;
