@@ -1,5 +1,6 @@
 package io.ringkv.antientropy;
 
+import io.ringkv.runtime.Throttle;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;

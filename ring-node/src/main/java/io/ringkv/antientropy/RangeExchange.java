@@ -1,5 +1,6 @@
 package io.ringkv.antientropy;
 
+import io.ringkv.runtime.Throttle;
 import io.ringkv.internode.AntiEntropyMessages.FetchReply;
 import io.ringkv.internode.AntiEntropyMessages.FetchRequest;
 import io.ringkv.internode.AntiEntropyMessages.KeysReply;

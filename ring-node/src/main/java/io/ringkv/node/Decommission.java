@@ -6,16 +6,23 @@ import io.ringkv.gossip.MemberStatus;
 import io.ringkv.membership.Membership;
 import io.ringkv.ring.Ring;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.causality.VersionedObject;
+import io.ringkv.transfer.Transfer;
+import io.ringkv.transfer.TransferConfig;
+import io.ringkv.transfer.TransferDriver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decommission (LEAVE): the node announces LEAVING (it still serves and owns its ranges), streams every
  * object it stores to the key's owners in the ring without it, and once each of them acknowledged,
- * announces LEFT and lets the process stop. Throttled by {@link Handover} (merges in flight, byte rate);
+ * announces LEFT and lets the process stop. The stream is a {@link Transfer} (merges in flight, byte rate)
+ * run by the {@link TransferDriver} on the core scheduler; the waits for gossip to spread are core timers,
+ * so the whole LEAVE is core events and storage reads, with no thread of its own;
  * progress (percent, keys, bytes, ETA) is logged and gossiped as the node's activity ({@link Progress}),
  * which the REPL's NODES shows. If any key cannot be handed over, the node goes back to UP and the LEAVE
  * fails with the count: nothing is dropped.
@@ -28,84 +35,140 @@ import org.slf4j.LoggerFactory;
  */
 final class Decommission {
   private static final Logger log = LoggerFactory.getLogger(Decommission.class);
+  /** A full storage queue delays the key scan by this much. */
+  static final long SCAN_RETRY_MS = 100;
 
   private final String selfId;
   private final int replicationFactor;
   private final RingNode node;
   private final Membership membership;
   private final StorageEngine storage;
+  private final Executor storageExecutor;
   private final long gossipIntervalMs;
 
   Decommission(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage,
-      long gossipIntervalMs) {
+      Executor storageExecutor, long gossipIntervalMs) {
     this.selfId = selfId;
     this.replicationFactor = replicationFactor;
     this.node = node;
     this.membership = membership;
     this.storage = storage;
+    this.storageExecutor = storageExecutor;
     this.gossipIntervalMs = gossipIntervalMs;
   }
 
-  /** Streams and leaves; blocks the calling (non-core) thread; returns the line to show the operator. */
-  String run() throws InterruptedException {
-    Ring others = Handover.onCore(node, () -> {
-      List<Member> rest = new ArrayList<>();
-      for (Member m : membership.gossiper().view().members()) {
-        if (!m.id().equals(selfId)) {
-          rest.add(m);
-        }
+  /**
+   * Starts the LEAVE (from any thread); completes, on the core thread, with the line to show the operator
+   * once the node is LEFT, or exceptionally with the reason when it stays UP.
+   */
+  CompletableFuture<String> start() {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    node.core().execute(() -> {
+      try {
+        announce(done);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
       }
-      return Ring.of(rest);
     });
-    if (others.nodeCount() == 0) {
+    return done;
+  }
+
+  private void announce(CompletableFuture<String> done) {
+    List<Member> rest = new ArrayList<>();
+    for (Member m : membership.gossiper().view().members()) {
+      if (!m.id().equals(selfId)) {
+        rest.add(m);
+      }
+    }
+    if (Ring.of(rest).nodeCount() == 0) {
       throw new IllegalStateException("this is the only node: there is nobody to hand its data to");
     }
     membership.setLocalStatus(MemberStatus.LEAVING);
     // let LEAVING spread first: coordinators that know it send new writes to the new owners too, so a
     // write that lands here after its key was streamed is on the new owner anyway
-    Thread.sleep(3 * gossipIntervalMs);
+    node.core().schedule(3 * gossipIntervalMs, () -> plan(done));
+  }
+
+  private void plan(CompletableFuture<String> done) {
     // the ring after every change under way (this LEAVE, a dead node being removed, a join): the owners the
     // pending writes go to as well; a member being removed is not handed anything it could never take
     Ring without = membership.futureRing();
     if (without.nodeIds().contains(selfId) || without.nodeCount() == 0) {
-      membership.setLocalStatus(MemberStatus.UP);
-      throw new IllegalStateException("the ring without this node has " + without.nodeCount() + " owners and "
+      stayUp(done, "the ring without this node has " + without.nodeCount() + " owners and "
           + (without.nodeIds().contains(selfId) ? "still lists it" : "none to hand its data to")
           + "; the node stays UP (try LEAVE again)");
+      return;
     }
-    List<byte[]> keys = new ArrayList<>();
-    storage.forEach((k, o) -> {
-      if (!o.siblings().isEmpty()) {
-        keys.add(k);
-      }
-    });
-    log.info("leaving: streaming {} keys to the ring without {}", keys.size(), selfId);
-    Handover handover = new Handover(node);
-    // closed before the status changes below, so the cleared activity travels with the new status
-    try (Progress progress = new Progress("leaving", keys.size(), node.clock(), membership::setLocalActivity)) {
-      for (int i = 0; i < keys.size(); i++) {
-        byte[] key = keys.get(i);
-        VersionedObject o = storage.get(key);
-        if (o != null && !o.siblings().isEmpty()) {
-          for (String owner : without.owners(key, replicationFactor)) {
-            Endpoint to = without.endpointOf(owner).orElse(null);
-            if (!owner.equals(selfId) && to != null) {
-              handover.send(to, key, o);
+    scan(without, done);
+  }
+
+  /** Lists the keys this node holds, on the storage executor, then streams them (core thread). */
+  private void scan(Ring without, CompletableFuture<String> done) {
+    try {
+      storageExecutor.execute(() -> {
+        List<byte[]> keys = new ArrayList<>();
+        RuntimeException failure = null;
+        try {
+          storage.forEach((k, o) -> {
+            if (!o.siblings().isEmpty()) {
+              keys.add(k);
             }
-          }
+          });
+        } catch (RuntimeException e) {
+          failure = e;
         }
-        progress.update(i + 1, handover.bytes());
+        RuntimeException f = failure;
+        node.core().execute(() -> {
+          if (f != null) {
+            stayUp(done, "cannot list this node's keys: " + f.getMessage() + "; the node stays UP (try LEAVE again)");
+          } else {
+            stream(without, keys, done);
+          }
+        });
+      });
+    } catch (RejectedExecutionException full) {
+      node.core().schedule(SCAN_RETRY_MS, () -> scan(without, done));
+    }
+  }
+
+  private void stream(Ring without, List<byte[]> keys, CompletableFuture<String> done) {
+    List<Transfer.Item> items = new ArrayList<>(keys.size());
+    for (byte[] key : keys) {
+      List<Endpoint> to = new ArrayList<>();
+      for (String owner : without.owners(key, replicationFactor)) {
+        Endpoint e = without.endpointOf(owner).orElse(null);
+        if (!owner.equals(selfId) && e != null) {
+          to.add(e);
+        }
       }
-      handover.finish();
+      items.add(new Transfer.Item(key, to));
     }
-    if (handover.failed() > 0) {
-      membership.setLocalStatus(MemberStatus.UP);
-      throw new IllegalStateException(handover.failed() + " of " + (handover.acked() + handover.failed())
-          + " handovers were not acknowledged; the node stays UP with its data (try LEAVE again)");
-    }
-    membership.setLocalStatus(MemberStatus.LEFT);
-    Thread.sleep(3 * gossipIntervalMs); // let LEFT spread before the node stops answering gossip
-    return "Left the ring: handed " + keys.size() + " keys (" + Progress.bytes(handover.bytes()) + ", "
-        + handover.acked() + " copies) to their new owners in " + handover.elapsedSeconds() + " s; the node stops now";
+    log.info("leaving: streaming {} keys to the ring without {}", keys.size(), selfId);
+    long startedMs = node.clock().nowMs();
+    // closed before the status changes below, so the cleared activity travels with the new status
+    Progress progress = new Progress("leaving", keys.size(), node.clock(), membership::setLocalActivity);
+    Transfer transfer = new Transfer(items, TransferConfig.DEFAULTS.withBytesPerSecond(Handover.bytesPerSecond));
+    TransferDriver.start(transfer, NodeTransfers.runtime(node, storage, storageExecutor), handed -> {},
+        progress::update).whenComplete((f, error) -> {
+          progress.close();
+          if (error != null) {
+            stayUp(done, "the stream failed: " + error.getMessage() + "; the node stays UP with its data (try LEAVE again)");
+          } else if (f.failed() > 0) {
+            stayUp(done, f.failed() + " of " + (f.acked() + f.failed())
+                + " handovers were not acknowledged; the node stays UP with its data (try LEAVE again)");
+          } else {
+            membership.setLocalStatus(MemberStatus.LEFT);
+            long seconds = Math.max(1, (node.clock().nowMs() - startedMs + 999) / 1000);
+            String line = "Left the ring: handed " + keys.size() + " keys (" + Progress.bytes(f.bytes()) + ", "
+                + f.acked() + " copies) to their new owners in " + seconds + " s; the node stops now";
+            // let LEFT spread before the node stops answering gossip
+            node.core().schedule(3 * gossipIntervalMs, () -> done.complete(line));
+          }
+        });
+  }
+
+  private void stayUp(CompletableFuture<String> done, String why) {
+    membership.setLocalStatus(MemberStatus.UP);
+    done.completeExceptionally(new IllegalStateException(why));
   }
 }

@@ -235,7 +235,7 @@ public final class ServerNode implements AutoCloseable {
     handoff.retireHintsFor(membership::isGone);
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
-        storage, config.gossipIntervalMs());
+        storage, storageExecutor, config.gossipIntervalMs());
     Cleanup cleanup = new Cleanup(identity.id(), config.replicationFactor(), node, membership, storage,
         config.cleanupSettleMs(), metrics);
     membership.addRingListener(cleanup::onRingChanged);
@@ -252,18 +252,17 @@ public final class ServerNode implements AutoCloseable {
           return java.util.concurrent.CompletableFuture.failedFuture(
               new IllegalStateException("this node is already leaving"));
         }
-        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
-        Thread t = new Thread(() -> {
-          try {
-            done.complete(decommission.run());
-            onLeft.run();
-          } catch (InterruptedException | RuntimeException e) {
+        java.util.concurrent.CompletableFuture<String> done = decommission.start();
+        done.whenComplete((line, error) -> {
+          if (error != null) {
             leaving.set(false);
-            done.completeExceptionally(e);
+          } else {
+            // the process edge: stopping the node must not run on the core thread it stops
+            Thread stop = new Thread(onLeft, "ringkv-left");
+            stop.setDaemon(true);
+            stop.start();
           }
-        }, "ringkv-decommission");
-        t.setDaemon(true);
-        t.start();
+        });
         return done;
       }
     });

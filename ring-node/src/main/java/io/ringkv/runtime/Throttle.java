@@ -1,15 +1,15 @@
-package io.ringkv.antientropy;
+package io.ringkv.runtime;
 
 /**
  * A token bucket with time as an input (no clock read, no sleep): work is charged when it is done, and
  * the next piece of work waits until {@link #readyAtMs} (pure, so it runs the same under simulation).
  * Up to one second of unused rate accumulates as burst.
  */
-final class Throttle {
+public final class Throttle {
   private final long perSecond;
   private long availableAtMs = Long.MIN_VALUE / 2;
 
-  Throttle(long perSecond) {
+  public Throttle(long perSecond) {
     if (perSecond <= 0) {
       throw new IllegalArgumentException("rate must be positive, got " + perSecond);
     }
@@ -17,18 +17,18 @@ final class Throttle {
   }
 
   /** Charges {@code amount} units of work done at {@code nowMs}. */
-  void charge(long amount, long nowMs) {
+  public void charge(long amount, long nowMs) {
     long start = Math.max(availableAtMs, nowMs - 1000);
     availableAtMs = start + (amount * 1000 + perSecond - 1) / perSecond;
   }
 
   /** When the next piece of work may start; {@code <= nowMs} means now. */
-  long readyAtMs() {
+  public long readyAtMs() {
     return availableAtMs;
   }
 
   /** Milliseconds {@code amount} units take at this rate. */
-  long durationMs(long amount) {
+  public long durationMs(long amount) {
     return (amount * 1000 + perSecond - 1) / perSecond;
   }
 }
