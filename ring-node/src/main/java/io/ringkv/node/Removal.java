@@ -199,7 +199,7 @@ final class Removal {
     for (Member m : sources) {
       at.put(m.id(), m.endpoint());
     }
-    return StreamAsk.untilAnswered(List.copyOf(at.keySet()), (source, answer) -> {
+    return StreamAsk.untilAnswered(node, List.copyOf(at.keySet()), (source, answer) -> {
       if (source.equals(selfId)) {
         streamFor(id, new RequestFrom(null, 0, answer));
       } else {

@@ -201,7 +201,8 @@ public final class ServerNode implements AutoCloseable {
     RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
-    Bootstrap bootstrap = new Bootstrap(identity.id(), config.replicationFactor(), node, membership, storage);
+    Bootstrap bootstrap = new Bootstrap(identity.id(), config.replicationFactor(), node, membership, storage,
+        storageExecutor);
     Removal removal = new Removal(identity.id(), config.replicationFactor(), node, membership, storage,
         config.gossipIntervalMs());
     node.setOtherMessageHandler((from, message) -> {
@@ -295,24 +296,20 @@ public final class ServerNode implements AutoCloseable {
     membership.start();
     handoff.start();
     if (bootstrapping) {
-      Thread joiner = new Thread(() -> {
-        try {
-          bootstrap.join();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return; // stopped while joining: the marker stays, the next start joins again
-        } catch (RuntimeException e) {
-          log.error("bootstrap failed; going UP (anti-entropy fills the ranges)", e);
+      bootstrap.join().whenComplete((ok, error) -> {
+        if (error != null) {
+          log.error("bootstrap failed; going UP (anti-entropy fills the ranges)", error);
           membership.setLocalStatus(MemberStatus.UP);
         }
-        try {
-          java.nio.file.Files.deleteIfExists(bootstrapMarker);
-        } catch (IOException e) {
-          log.warn("cannot delete {}: the next start bootstraps again ({})", bootstrapMarker, e.getMessage());
-        }
-      }, "ringkv-bootstrap");
-      joiner.setDaemon(true);
-      joiner.start();
+        // the marker's removal is file I/O: off the core thread
+        storageExecutor.execute(() -> {
+          try {
+            java.nio.file.Files.deleteIfExists(bootstrapMarker);
+          } catch (IOException e) {
+            log.warn("cannot delete {}: the next start bootstraps again ({})", bootstrapMarker, e.getMessage());
+          }
+        });
+      });
     }
     antiEntropy.start();
     cleanup.start();

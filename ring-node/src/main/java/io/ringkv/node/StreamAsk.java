@@ -3,10 +3,15 @@ package io.ringkv.node;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.internode.ReplicaMessages.StreamReply;
 import io.ringkv.protocol.Request;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.Scheduler;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -15,38 +20,99 @@ import java.util.function.LongFunction;
  * The asking side of a stream (bootstrap: a joiner asks the owners; REMOVE: the administrator's node asks
  * the survivors): each source is asked, and asked again after {@code askAgainMs} without any new answer,
  * since a request or reply can be lost to a torn connection (a source already streaming answers every
- * request when done).
+ * request when done). Core events and timers only: it runs under the simulator as on a node.
  */
 final class StreamAsk {
-  private StreamAsk() {}
+  private final Scheduler core;
+  private final Clock clock;
+  private final List<String> sources;
+  private final BiConsumer<String, Consumer<StreamReply>> ask;
+  private final long askAgainMs;
+  private final long deadlineMs;
+  private final Map<String, StreamReply> replies = new HashMap<>();
+  private final CompletableFuture<Map<String, StreamReply>> done = new CompletableFuture<>();
+  private long lastAnswerMs;
+
+  private StreamAsk(Scheduler core, Clock clock, List<String> sources, BiConsumer<String, Consumer<StreamReply>> ask,
+      long askAgainMs, long waitMs) {
+    this.core = core;
+    this.clock = clock;
+    this.sources = List.copyOf(sources);
+    this.ask = ask;
+    this.askAgainMs = askAgainMs;
+    this.deadlineMs = clock.nowMs() + waitMs;
+    this.lastAnswerMs = clock.nowMs();
+  }
 
   /**
-   * Asks every source with {@code ask} (its id, and where to put its answer) until each answered or
-   * {@code waitMs} passed; blocks the calling thread. Returns the answers by source id (missing: no answer).
+   * Asks every source with {@code ask} (its id, and where to put its answer, from any thread; called on the
+   * core thread) until each answered or {@code waitMs} passed. Call on the core thread; the
+   * future completes there with the answers by source id (missing: no answer).
    */
-  static Map<String, StreamReply> untilAnswered(List<String> sources, BiConsumer<String, Consumer<StreamReply>> ask,
-      long askAgainMs, long waitMs) throws InterruptedException {
-    Map<String, StreamReply> replies = new ConcurrentHashMap<>();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-    while (replies.size() < sources.size() && System.nanoTime() < deadline) {
-      for (String source : sources) {
-        if (!replies.containsKey(source)) {
-          ask.accept(source, r -> replies.putIfAbsent(source, r));
-        }
-      }
-      // ask again only after askAgainMs without any answer
-      int seen = replies.size();
-      long quietSince = System.nanoTime();
-      while (replies.size() < sources.size() && System.nanoTime() < deadline
-          && System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(askAgainMs)) {
-        Thread.sleep(50);
-        if (replies.size() != seen) {
-          seen = replies.size();
-          quietSince = System.nanoTime();
-        }
+  static CompletableFuture<Map<String, StreamReply>> ask(Scheduler core, Clock clock, List<String> sources,
+      BiConsumer<String, Consumer<StreamReply>> ask, long askAgainMs, long waitMs) {
+    StreamAsk s = new StreamAsk(core, clock, sources, ask, askAgainMs, waitMs);
+    s.round();
+    return s.done;
+  }
+
+  /**
+   * {@link #ask} for a caller on a thread of its own (REMOVE's, until it runs on the core too): blocks
+   * until the answers are in or {@code waitMs} passed.
+   */
+  static Map<String, StreamReply> untilAnswered(RingNode node, List<String> sources,
+      BiConsumer<String, Consumer<StreamReply>> ask, long askAgainMs, long waitMs) throws InterruptedException {
+    CompletableFuture<CompletableFuture<Map<String, StreamReply>>> started = new CompletableFuture<>();
+    node.core().execute(() -> started.complete(ask(node.core(), node.clock(), sources, ask, askAgainMs, waitMs)));
+    try {
+      return started.get(30, TimeUnit.SECONDS).get(waitMs + 30_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the stream requests did not complete: " + e, e);
+    }
+  }
+
+  private void round() {
+    if (replies.size() == sources.size()) {
+      done.complete(Map.copyOf(replies));
+      return;
+    }
+    for (String source : sources) {
+      if (!replies.containsKey(source)) {
+        // an answer may come from any thread (a member's own stream thread): it is counted on the core
+        ask.accept(source, r -> core.execute(() -> answered(source, r)));
       }
     }
-    return replies;
+    checkAt(lastAnswerMs + askAgainMs);
+  }
+
+  private void answered(String source, StreamReply reply) {
+    if (done.isDone() || replies.putIfAbsent(source, reply) != null) {
+      return;
+    }
+    lastAnswerMs = clock.nowMs();
+    if (replies.size() == sources.size()) {
+      done.complete(Map.copyOf(replies));
+    }
+  }
+
+  private void checkAt(long atMs) {
+    long at = Math.min(atMs, deadlineMs);
+    core.schedule(Math.max(0, at - clock.nowMs()), this::check);
+  }
+
+  private void check() {
+    if (done.isDone()) {
+      return;
+    }
+    long now = clock.nowMs();
+    if (now >= deadlineMs) {
+      done.complete(Map.copyOf(replies));
+    } else if (now - lastAnswerMs >= askAgainMs) {
+      lastAnswerMs = now; // the quiet period starts again with this round
+      round();
+    } else {
+      checkAt(lastAnswerMs + askAgainMs);
+    }
   }
 
   /**
