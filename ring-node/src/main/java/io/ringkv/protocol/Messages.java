@@ -60,6 +60,7 @@ import java.util.List;
  *   <li>60..79 gossip messages ({@code io.ringkv.gossip} GossipMessages.register)
  *   <li>80..99 hinted handoff and anti-entropy messages
  *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
+ *   <li>120..129 KEYS and the dashboard's figures (client 120..125, node-to-node 126..129)
  * </ul>
  *
  * <p>Records are encoded by Kryo's {@code RecordSerializer} through their canonical constructors,
@@ -158,6 +159,17 @@ public final class Messages {
     kryo.register(RemovalStreamRequest.class, 50);
 
     // Types defined in other modules, each in its own id range. THE LEAD ENABLES ONE LINE PER MODULE:
+    // 120..129: KEYS and the dashboard's figures (issue 13)
+    kryo.register(ClientMessages.KeysRequest.class, 120);
+    kryo.register(ClientMessages.KeysReply.class, 121);
+    kryo.register(ClientMessages.StatsRequest.class, 122);
+    kryo.register(ClientMessages.StatsReply.class, 123);
+    kryo.register(ClientMessages.NodeStats.class, 124);
+    kryo.register(ClientMessages.OpStats.class, 125);
+    kryo.register(ReplicaMessages.NodeKeysRequest.class, 126);
+    kryo.register(ReplicaMessages.NodeKeysReply.class, 127);
+    kryo.register(ReplicaMessages.NodeStatsRequest.class, 128);
+    kryo.register(ReplicaMessages.NodeStatsReply.class, 129);
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
     AntiEntropyMessages.register(kryo); // ids 80..89

@@ -68,4 +68,18 @@ public final class ReplicaMessages {
    * @param truncated the node holds more keys than {@code max}
    */
   public record KeyTokensReply(long requestId, byte[] tokens, boolean truncated) implements Reply {}
+  /**
+   * KEYS: the first {@code limit} keys this node stores after {@code after} (unsigned byte order;
+   * objects with at least one sibling, tombstones included: a tombstone's key still exists for a reader
+   * of the next page until it is purged).
+   */
+  public record NodeKeysRequest(long requestId, byte[] after, int limit) implements Request {}
+
+  /** @param more the node holds keys after the last one listed */
+  public record NodeKeysReply(long requestId, List<byte[]> keys, boolean more) implements Reply {}
+
+  /** The dashboard asks a node for its figures. */
+  public record NodeStatsRequest(long requestId) implements Request {}
+
+  public record NodeStatsReply(long requestId, ClientMessages.NodeStats stats) implements Reply {}
 }
