@@ -240,6 +240,13 @@ class HttpApiClusterTest {
     json(one).get("keys").forEach(k -> onN2.add(k.asText()));
     assertTrue(onN2.containsAll(written), "N=3 of 3 nodes: n2 holds every key");
     assertEquals(400, send(0, "GET", "/nodes/n9/keys", null).statusCode());
+    // the native protocol's KEYS, through the Java client: the same walk
+    Set<String> viaClient = new HashSet<>();
+    io.ringkv.client.KeysPage native1 = cluster.client(1).blocking().keys(null, null, 10_000);
+    native1.keys().forEach(k -> viaClient.add(new String(k, StandardCharsets.UTF_8)));
+    assertEquals(new HashSet<>(seen), viaClient);
+    assertFalse(native1.more());
+    assertEquals(2, cluster.client(2).blocking().keys("n1", null, 2).keys().size());
     HttpResponse<byte[]> alias = send(1, "GET", "/read?limit=3", null);
     assertEquals(3, json(alias).get("keys").size());
   }
