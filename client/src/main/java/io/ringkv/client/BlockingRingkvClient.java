@@ -20,6 +20,8 @@ public interface BlockingRingkvClient {
 
   VerifyResult verify();
 
+  KeysPage keys(String nodeId, byte[] after, int limit);
+
   String removeNode(String nodeId);
 
   String leave();

@@ -23,6 +23,8 @@ import io.ringkv.protocol.ClientMessages.Hello;
 import io.ringkv.protocol.ClientMessages.HelloOk;
 import io.ringkv.protocol.ClientMessages.InfoReply;
 import io.ringkv.protocol.ClientMessages.InfoRequest;
+import io.ringkv.protocol.ClientMessages.KeysReply;
+import io.ringkv.protocol.ClientMessages.KeysRequest;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.PutReply;
 import io.ringkv.protocol.ClientMessages.PutRequest;
@@ -211,6 +213,13 @@ final class NettyRingkvClient implements RingkvClient {
     return call(id -> new VerifyRequest(id), Math.max(config.requestTimeoutMs(), 70_000), VerifyReply.class,
         r -> new VerifyResult(r.keys(), r.underReplicated(), r.misplaced(), List.copyOf(r.unanswered()),
             r.truncated()));
+  }
+
+  @Override
+  public CompletableFuture<KeysPage> keys(String nodeId, byte[] after, int limit) {
+    // every node scans its store for a page: allow it longer than a request
+    return call(id -> new KeysRequest(id, nodeId, after, limit), Math.max(config.requestTimeoutMs(), 15_000),
+        KeysReply.class, r -> new KeysPage(r.keys(), r.more(), r.unanswered()));
   }
 
   @Override
@@ -831,6 +840,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public VerifyResult verify() {
       return await(NettyRingkvClient.this.verify());
+    }
+
+    @Override
+    public KeysPage keys(String nodeId, byte[] after, int limit) {
+      return await(NettyRingkvClient.this.keys(nodeId, after, limit));
     }
 
     @Override

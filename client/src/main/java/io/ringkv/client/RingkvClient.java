@@ -39,6 +39,13 @@ public interface RingkvClient extends AutoCloseable {
   /** What each replica of the key's preference list holds, read from each replica directly. */
   CompletableFuture<List<ClusterInfo.ReplicaState>> where(byte[] key);
 
+  /**
+   * One page of the cluster's keys (nodeId null: a covering walk of the ring, every live node scans its
+   * store) or of the keys one node stores, after {@code after} (null: from the start), at most
+   * {@code limit} (0: the node's default, 1,000; at most 10,000). An admin call: each page costs a scan.
+   */
+  CompletableFuture<KeysPage> keys(String nodeId, byte[] after, int limit);
+
   /** Checks the whole ring: is every key held by its N owners, and only by them? (An admin call: it scans every node.) */
   CompletableFuture<VerifyResult> verify();
 

@@ -139,6 +139,54 @@ public final class ClientMessages {
   /** An admin action done; {@code message} says what happened, one line. */
   public record AdminReply(long requestId, String message) implements Reply {}
 
+  /**
+   * Lists keys in unsigned byte order, a page at a time (issue 16 item 3, seed 003's "all the keys").
+   * With {@code nodeId} null the coordinator walks the whole ring: it asks every live node for its first
+   * {@code limit} keys after {@code after} and merges them (Riak's list-keys: every node scans its whole
+   * store per page). With a node id, only the keys that node stores (owned and stood-in copies).
+   *
+   * @param after the last key of the previous page, or null/empty to start
+   * @param limit keys per page; 0 means the node's default, more than the node's bound is cut to it
+   */
+  public record KeysRequest(long requestId, String nodeId, byte[] after, int limit) implements Request {}
+
+  /**
+   * @param keys sorted, distinct, at most the request's limit
+   * @param more true when keys after the last one exist (ask again with {@code after} = the last key)
+   * @param unanswered nodes that were down or did not answer: their keys may be missing (a key is
+   *     missing only when every replica that holds it is among them)
+   */
+  public record KeysReply(long requestId, List<byte[]> keys, boolean more, List<String> unanswered)
+      implements Reply {}
+
+  /** Asks the coordinator for every live node's operation figures (the dashboard's live data). */
+  public record StatsRequest(long requestId) implements Request {}
+
+  /** @param nodes one entry per node that answered in time; a node absent here did not answer */
+  public record StatsReply(long requestId, List<NodeStats> nodes) implements Reply {}
+
+  /**
+   * One node's figures, read from its metrics when asked.
+   *
+   * @param ops one entry per timed operation: coordinator get/put/delete, replica read/write/merge
+   * @param hintsPending hints this node keeps for down owners
+   * @param inFlight requests this node coordinates right now
+   * @param readRepairs read repairs sent since start
+   * @param errors client errors answered since start, all codes
+   * @param antiEntropyExchanges anti-entropy exchanges completed since start
+   * @param antiEntropyKeysRepaired keys anti-entropy repaired since start
+   */
+  public record NodeStats(String nodeId, List<OpStats> ops, long hintsPending, long inFlight, long readRepairs,
+      long errors, long antiEntropyExchanges, long antiEntropyKeysRepaired) {}
+
+  /**
+   * @param op e.g. "get", "put", "delete", "replica.read"
+   * @param count operations since start (a reader takes the rate from two readings)
+   * @param p50Ms median latency in milliseconds (Dropwizard's decaying reservoir, about the last 5 min)
+   * @param p99Ms 99th percentile latency in milliseconds
+   */
+  public record OpStats(String op, long count, double p50Ms, double p99Ms) {}
+
   /** A request that failed; {@code message} is one line fit for a user. */
   public record ErrorReply(long requestId, ErrorCode code, String message) implements Reply {}
 }

@@ -27,6 +27,12 @@ import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.ClientMessages.KeysRequest;
+import io.ringkv.protocol.ClientMessages.KeysReply;
+import io.ringkv.protocol.ClientMessages.StatsRequest;
+import io.ringkv.protocol.ClientMessages.StatsReply;
+import io.ringkv.protocol.ClientMessages.NodeStats;
+import io.ringkv.protocol.ClientMessages.OpStats;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +57,8 @@ import java.util.ServiceLoader;
  *   <li>60..79 gossip messages ({@code io.ringkv.internode.GossipMessages})
  *   <li>80..99 hinted handoff and anti-entropy messages ({@code io.ringkv.internode.AntiEntropyMessages})
  *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
- *   <li>120..149 client messages added after version 3 ({@link ClientMessages})
+ *   <li>120..149 client messages added after version 3 ({@link ClientMessages}): 120..125 KEYS and the
+ *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire)
  *   <li>150..159 internode messages added after version 3
  * </ul>
  *
@@ -159,6 +166,14 @@ public final class Messages {
 
     // Client messages added after protocol version 3 take ids from CLIENT_EXTRA_ID_FIRST on.
 
+    // 120..125: KEYS and the dashboard's figures (issue 13)
+    kryo.register(KeysRequest.class, 120);
+    kryo.register(KeysReply.class, 121);
+    kryo.register(StatsRequest.class, 122);
+    kryo.register(StatsReply.class, 123);
+    kryo.register(NodeStats.class, 124);
+    kryo.register(OpStats.class, 125);
+
     // Internode types (replication, gossip, anti-entropy, storage) come from the server's WireExtension.
     for (WireExtension extension : EXTENSIONS) {
       extension.register(kryo);
@@ -175,6 +190,8 @@ public final class Messages {
       Map.entry(32, WhereReply.class), Map.entry(33, ReplicaView.class), Map.entry(34, ErrorReply.class),
       Map.entry(35, VerifyRequest.class), Map.entry(36, VerifyReply.class),
       Map.entry(37, RemoveNodeRequest.class), Map.entry(38, AdminReply.class), Map.entry(39, LeaveRequest.class),
+      Map.entry(120, KeysRequest.class), Map.entry(121, KeysReply.class), Map.entry(122, StatsRequest.class),
+      Map.entry(123, StatsReply.class), Map.entry(124, NodeStats.class), Map.entry(125, OpStats.class),
       Map.entry(10, byte[].class), Map.entry(18, ErrorCode.class), Map.entry(1, String.class));
 
   private static void checkClientIds(Kryo kryo) {

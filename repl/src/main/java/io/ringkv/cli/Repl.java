@@ -54,7 +54,7 @@ public final class Repl {
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
-      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "NODES", "RING", "VERIFY", "REMOVE", "LEAVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "KEYS", "NODES", "RING", "VERIFY", "REMOVE", "LEAVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
   static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
 
   private static final String HELP = String.join("\n",
@@ -63,6 +63,8 @@ public final class Repl {
       "  SET key value           store value (alias PUT); overwrites what this session last read",
       "  DELETE key              delete the key (alias DEL)",
       "  WHERE key               what each replica of the key holds",
+      "  KEYS [node-id] [LIMIT n] the cluster's keys in byte order (a walk of the ring), or one node's;",
+      "                          the first n (default 100); each page costs every node a scan of its store",
       "  VERIFY                  check that every key is held by its N owners, and only by them",
       "  REMOVE node-id          remove a dead node from the ring for good (asks to confirm)",
       "  LEAVE                   decommission the node this session is on: hand over its data, leave, stop",
@@ -141,6 +143,7 @@ public final class Repl {
         case "WHERE" -> where(command.rest());
         case "NODES" -> nodes(command.rest());
         case "RING" -> ring(command.rest());
+        case "KEYS" -> keys(command.rest());
         case "VERIFY" -> verify(command.rest());
         case "REMOVE" -> remove(command.rest());
         case "LEAVE" -> leave(command.rest());
@@ -343,6 +346,52 @@ public final class Repl {
       answer = null;
     }
     return answer != null && answer.strip().equalsIgnoreCase("yes");
+  }
+
+  /** KEYS [node-id] [LIMIT n]: pages of at most 1,000 keys until n are printed or there are no more. */
+  private void keys(String rest) {
+    String[] args = rest.isBlank() ? new String[0] : rest.strip().split("\\s+");
+    String nodeId = null;
+    int limit = 100;
+    int i = 0;
+    if (i < args.length && !args[i].equalsIgnoreCase("LIMIT")) {
+      nodeId = args[i++];
+    }
+    if (i < args.length) {
+      if (!args[i].equalsIgnoreCase("LIMIT") || i + 2 != args.length) {
+        throw new CommandFailed("usage: KEYS [node-id] [LIMIT n]");
+      }
+      try {
+        limit = Integer.parseInt(args[i + 1]);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1) {
+        throw new CommandFailed("LIMIT must be a number of keys >= 1, got '" + args[i + 1] + "'");
+      }
+    }
+    String node = nodeId;
+    byte[] after = null;
+    int printed = 0;
+    boolean more = true;
+    Set<String> unanswered = new LinkedHashSet<>();
+    while (more && printed < limit) {
+      byte[] from = after;
+      int page = Math.min(1_000, limit - printed);
+      io.ringkv.client.KeysPage keys = call(() -> client.keys(node, from, page), "list keys");
+      for (byte[] key : keys.keys()) {
+        out.println(new String(key, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      printed += keys.keys().size();
+      unanswered.addAll(keys.unanswered());
+      more = keys.more() && !keys.keys().isEmpty();
+      after = keys.keys().isEmpty() ? after : keys.keys().get(keys.keys().size() - 1);
+    }
+    out.println("(" + printed + (printed == 1 ? " key" : " keys") + (node == null ? "" : " on " + node)
+        + (more ? "; more: raise LIMIT" : "") + ")");
+    if (!unanswered.isEmpty()) {
+      out.println("No answer from: " + String.join(", ", unanswered) + " (keys only they hold are missing)");
+    }
   }
 
   private void verify(String rest) {

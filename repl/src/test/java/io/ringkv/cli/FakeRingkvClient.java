@@ -186,6 +186,32 @@ final class FakeRingkvClient implements RingkvClient {
   /** What {@link #verify} answers. */
   VerifyResult verifyAnswer = new VerifyResult(0, 0, 0, List.of(), false);
 
+  /** The keys of the store after {@code after}, sorted (nodeId must be null or a known node's id). */
+  @Override
+  public CompletableFuture<io.ringkv.client.KeysPage> keys(String nodeId, byte[] after, int limit) {
+    calls.add(new Call("keys", nodeId, after == null ? null : new String(after, java.nio.charset.StandardCharsets.UTF_8),
+        null, null));
+    RuntimeException failure = failure("keys", null);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    String from = after == null ? "" : new String(after, java.nio.charset.StandardCharsets.UTF_8);
+    List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(store.keySet()));
+    List<byte[]> page = new ArrayList<>();
+    boolean more = false;
+    for (String k : sorted) {
+      if (k.compareTo(from) <= 0 || store.get(k).isEmpty()) {
+        continue;
+      }
+      if (page.size() == (limit <= 0 ? 1000 : limit)) {
+        more = true;
+        break;
+      }
+      page.add(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return CompletableFuture.completedFuture(new io.ringkv.client.KeysPage(page, more, List.of()));
+  }
+
   @Override
   public CompletableFuture<VerifyResult> verify() {
     calls.add(new Call("verify", null, null, null, null));
@@ -247,6 +273,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public ClusterInfo info() { return async.info().join(); }
       @Override public List<ClusterInfo.ReplicaState> where(byte[] key) { return async.where(key).join(); }
       @Override public VerifyResult verify() { return async.verify().join(); }
+      @Override public io.ringkv.client.KeysPage keys(String n, byte[] a, int l) { return async.keys(n, a, l).join(); }
       @Override public String removeNode(String id) { return async.removeNode(id).join(); }
       @Override public String leave() { return async.leave().join(); }
       @Override public String leave(String nodeId) { return async.leave(nodeId).join(); }

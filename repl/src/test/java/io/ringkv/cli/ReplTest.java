@@ -415,6 +415,20 @@ class ReplTest {
   }
 
   @Test
+  void keysListsInOrderUpToTheLimitAndNamesTheNode() {
+    assertTrue(repl.run(new Script("SET b 2", "SET a 1", "SET c 3")));
+    out.getBuffer().setLength(0);
+    assertTrue(repl.run(new Script("KEYS", "KEYS LIMIT 2", "KEYS n2 limit 5")));
+    assertEquals(List.of("a", "b", "c", "(3 keys)", "a", "b", "(2 keys; more: raise LIMIT)", "a", "b", "c",
+        "(3 keys on n2)"), answers());
+    assertEquals("n2", client.calls.get(client.calls.size() - 1).key(), "the node asked for");
+    assertFalse(repl.run(new Script("KEYS LIMIT none")));
+    assertFalse(repl.run(new Script("KEYS n1 n2")));
+    assertEquals(List.of("Error: LIMIT must be a number of keys >= 1, got 'none'", "Error: usage: KEYS [node-id] [LIMIT n]"),
+        errLines());
+  }
+
+  @Test
   void leaveDecommissionsTheSessionsNode() {
     assertTrue(repl.run(new Script("LEAVE")));
     assertEquals(List.of(

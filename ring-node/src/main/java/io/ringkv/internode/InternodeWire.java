@@ -39,6 +39,11 @@ public final class InternodeWire implements WireExtension {
     StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
     AntiEntropyMessages.register(kryo); // ids 80..89
+    // the node-to-node halves of KEYS and the dashboard's figures (issue 13)
+    kryo.register(ReplicaMessages.NodeKeysRequest.class, 126);
+    kryo.register(ReplicaMessages.NodeKeysReply.class, 127);
+    kryo.register(ReplicaMessages.NodeStatsRequest.class, 128);
+    kryo.register(ReplicaMessages.NodeStatsReply.class, 129);
     // internode messages added after protocol version 3: Messages.INTERNODE_EXTRA_ID_FIRST.. LAST
   }
 }

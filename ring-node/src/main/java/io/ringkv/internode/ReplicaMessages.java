@@ -1,5 +1,6 @@
 package io.ringkv.internode;
 
+import io.ringkv.protocol.ClientMessages;
 import io.ringkv.protocol.Reply;
 import io.ringkv.protocol.Request;
 
@@ -71,4 +72,18 @@ public final class ReplicaMessages {
    * @param truncated the node holds more keys than {@code max}
    */
   public record KeyTokensReply(long requestId, byte[] tokens, boolean truncated) implements Reply {}
+  /**
+   * KEYS: the first {@code limit} keys this node stores after {@code after} (unsigned byte order;
+   * objects with at least one sibling, tombstones included: a tombstone's key still exists for a reader
+   * of the next page until it is purged).
+   */
+  public record NodeKeysRequest(long requestId, byte[] after, int limit) implements Request {}
+
+  /** @param more the node holds keys after the last one listed */
+  public record NodeKeysReply(long requestId, List<byte[]> keys, boolean more) implements Reply {}
+
+  /** The dashboard asks a node for its figures. */
+  public record NodeStatsRequest(long requestId) implements Request {}
+
+  public record NodeStatsReply(long requestId, ClientMessages.NodeStats stats) implements Reply {}
 }

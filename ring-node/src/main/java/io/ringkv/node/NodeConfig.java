@@ -28,7 +28,7 @@ public record NodeConfig(
     long gossipIntervalMs,
     int storageThreads,
     int storageQueueMax,
-    int metricsPort,
+    int httpPort,
     boolean unsafeLastWriteWins,
     long cleanupSettleMs,
     long antiEntropyIntervalMs,
@@ -71,8 +71,8 @@ public record NodeConfig(
     if (tombstoneGraceMs < 0) {
       throw new IllegalArgumentException("--tombstone-grace-ms must be >= 0, got " + tombstoneGraceMs);
     }
-    if (metricsPort < 0 || metricsPort > 65535) {
-      throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + metricsPort);
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("--http-port must be 0..65535 (0: no HTTP), got " + httpPort);
     }
   }
 
@@ -92,7 +92,7 @@ public record NodeConfig(
   public NodeConfig withId(String newId) {
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
-        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs,
+        gossipIntervalMs, storageThreads, storageQueueMax, httpPort, unsafeLastWriteWins, cleanupSettleMs,
         antiEntropyIntervalMs, tombstoneGraceMs);
   }
 

@@ -85,9 +85,10 @@ public final class NodeMain implements Callable<Integer> {
       description = "Replica requests queued for storage before OVERLOADED (default: ${DEFAULT-VALUE}).")
   int storageQueueMax;
 
-  @Option(names = "--metrics-port", defaultValue = "0",
-      description = "Port of the HTTP /metrics JSON endpoint; 0 = port + 1000 (default), -1 disables it.")
-  int metricsPort;
+  @Option(names = {"--http-port", "--metrics-port"}, defaultValue = "0",
+      description = "Port of the HTTP API, /metrics (JSON and Prometheus) and the dashboard; 0 = port + 1000"
+          + " (default), -1 disables it. --metrics-port is its old, deprecated name.")
+  int httpPort;
 
   @Option(names = "--cleanup-settle-ms", defaultValue = "10000",
       description = "After the ring changed (a join, leave or removal), how long it must stay unchanged before the node"
@@ -154,11 +155,11 @@ public final class NodeMain implements Callable<Integer> {
     for (String j : join) {
       seeds.add(Endpoint.parse(j.trim()));
     }
-    int metrics = metricsPort == 0 ? (port + 1000 <= 65535 ? port + 1000 : 0) : Math.max(0, metricsPort);
+    int http = httpPort == 0 ? (port + 1000 <= 65535 ? port + 1000 : 0) : Math.max(0, httpPort);
     return new NodeConfig(id, host, port, bindHost == null ? host : bindHost, dataDir, clusterName, replicationFactor,
         r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
         storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
-        metricsPort < 0 ? 0 : metrics, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs);
+        httpPort < 0 ? 0 : http, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs);
   }
 
   @Override

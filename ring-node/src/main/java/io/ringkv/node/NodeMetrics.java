@@ -52,4 +52,34 @@ public final class NodeMetrics {
   public long readRepairCount() {
     return readRepairs.getCount();
   }
+
+  /** This node's figures for the dashboard, read from the registry now. */
+  io.ringkv.protocol.ClientMessages.NodeStats stats(String nodeId) {
+    java.util.List<io.ringkv.protocol.ClientMessages.OpStats> ops = java.util.List.of(
+        op("get", coordinatorGet), op("put", coordinatorPut), op("delete", coordinatorDelete),
+        op("replica.read", replicaRead), op("replica.write", replicaWrite), op("replica.merge", replicaMerge));
+    long errorsTotal = 0;
+    for (Counter c : errors.values()) {
+      errorsTotal += c.getCount();
+    }
+    return new io.ringkv.protocol.ClientMessages.NodeStats(nodeId, ops, gauge("ringkv.hints.pending"),
+        requestsInFlight.getCount(), readRepairs.getCount(), errorsTotal, count("ringkv.antientropy.exchanges.completed"),
+        count("ringkv.antientropy.keys.repaired"));
+  }
+
+  private static io.ringkv.protocol.ClientMessages.OpStats op(String name, Timer timer) {
+    com.codahale.metrics.Snapshot s = timer.getSnapshot();
+    return new io.ringkv.protocol.ClientMessages.OpStats(name, timer.getCount(), s.getMedian() / 1e6,
+        s.get99thPercentile() / 1e6);
+  }
+
+  private long gauge(String name) {
+    com.codahale.metrics.Gauge<?> g = registry.getGauges().get(name);
+    return g != null && g.getValue() instanceof Number n ? n.longValue() : 0;
+  }
+
+  private long count(String name) {
+    Counter c = registry.getCounters().get(name);
+    return c == null ? 0 : c.getCount();
+  }
 }

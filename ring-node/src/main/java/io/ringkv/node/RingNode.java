@@ -22,6 +22,14 @@ import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.ClientMessages.KeysRequest;
+import io.ringkv.protocol.ClientMessages.StatsRequest;
+import io.ringkv.internode.ReplicaMessages.NodeKeysReply;
+import io.ringkv.internode.ReplicaMessages.NodeKeysRequest;
+import io.ringkv.internode.ReplicaMessages.NodeStatsReply;
+import io.ringkv.internode.ReplicaMessages.NodeStatsRequest;
+import io.ringkv.coordinator.KeysCoordinator;
+import io.ringkv.coordinator.StatsCoordinator;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
@@ -71,6 +79,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   static final int VERIFY_TOKENS_PER_NODE_MAX = 2_000_000;
   /** A VERIFY scans every node's store: give it longer than a request. */
   static final long VERIFY_TIMEOUT_MS = 60_000;
+  /** Keys per KEYS page when the client names none. */
+  public static final int KEYS_PAGE_DEFAULT = 1_000;
+  /** Most keys per KEYS page: 10,000 keys of at most 1 KiB stay far below the frame bound. */
+  public static final int KEYS_PAGE_MAX = 10_000;
+  /** The dashboard asks every second: a node that has not answered its figures within this is left out. */
+  static final long STATS_TIMEOUT_MS = 1_000;
 
   private final String nodeId;
   private final Endpoint self;
@@ -253,6 +267,17 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         run(new VerifyCoordinator(newId(), verify.requestId(), members, settings.replicationFactor(),
             VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
             cluster::ownersOf), reply, null);
+      } else if (request instanceof KeysRequest keys) {
+        startKeys(keys, reply, now);
+      } else if (request instanceof StatsRequest stats) {
+        List<Endpoint> live = new ArrayList<>();
+        for (NodeInfo member : cluster.nodes()) {
+          if (!"DOWN".equals(member.status())) {
+            live.add(new Endpoint(member.host(), member.port()));
+          }
+        }
+        run(new StatsCoordinator(newId(), stats.requestId(), live,
+            now + Math.min(settings.requestTimeoutMs(), STATS_TIMEOUT_MS)), reply, null);
       } else if (request instanceof WhereRequest where) {
         String bad = checkKey(where.key());
         if (bad != null) {
@@ -269,6 +294,41 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       log.error("request {} failed", request.getClass().getSimpleName(), e);
       refuse(reply, request.requestId(), ErrorCode.INTERNAL, "internal error: " + e);
     }
+  }
+
+  /** KEYS: the whole ring (every live node) or one node; down nodes are named, not waited for. */
+  private void startKeys(KeysRequest keys, Consumer<Reply> reply, long now) {
+    int limit = keys.limit() <= 0 ? KEYS_PAGE_DEFAULT : Math.min(keys.limit(), KEYS_PAGE_MAX);
+    if (keys.after() != null && keys.after().length > storage.limits().keyBytesMax()) {
+      refuse(reply, keys.requestId(), ErrorCode.BAD_REQUEST, "the cursor is " + keys.after().length
+          + " bytes, over the key limit keyBytesMax=" + storage.limits().keyBytesMax());
+      return;
+    }
+    List<KeysCoordinator.Member> ask = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    boolean named = false;
+    for (NodeInfo member : cluster.nodes()) {
+      if (keys.nodeId() != null && !keys.nodeId().equals(member.id())) {
+        continue;
+      }
+      named = true;
+      if ("DOWN".equals(member.status())) {
+        skipped.add(member.id());
+      } else {
+        ask.add(new KeysCoordinator.Member(member.id(), new Endpoint(member.host(), member.port())));
+      }
+    }
+    if (keys.nodeId() != null && !named) {
+      refuse(reply, keys.requestId(), ErrorCode.BAD_REQUEST, "no node '" + keys.nodeId() + "' in the cluster");
+      return;
+    }
+    if (keys.nodeId() != null && ask.isEmpty()) {
+      refuse(reply, keys.requestId(), ErrorCode.UNAVAILABLE, "node " + keys.nodeId() + " is down");
+      return;
+    }
+    // every node scans its whole store for a page: give it longer than a request
+    run(new KeysCoordinator(newId(), keys.requestId(), ask, skipped, keys.after(), limit,
+        now + Math.max(settings.requestTimeoutMs(), 10_000)), reply, null);
   }
 
   /** Answers an admin request that ran in the background (LEAVE, REMOVE): its line, or its failure. */
@@ -533,8 +593,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
 
   @Override
   public void onMessage(Endpoint from, Message message) {
-    if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
-        || message instanceof KeyTokensRequest) {
+    if (message instanceof NodeStatsRequest stats) {
+      // a few metric reads: cheap enough for whichever thread delivered the request
+      send(from, new NodeStatsReply(stats.requestId(), metrics.stats(nodeId)));
+    } else if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
+        || message instanceof KeyTokensRequest || message instanceof NodeKeysRequest) {
       Request request = (Request) message;
       try {
         storageExecutor.execute(() -> send(from, serveReplica(request)));
@@ -544,7 +607,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       }
     } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
         || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply
-        || message instanceof io.ringkv.internode.ReplicaMessages.StreamReply) {
+        || message instanceof io.ringkv.internode.ReplicaMessages.StreamReply || message instanceof NodeKeysReply
+        || message instanceof NodeStatsReply) {
       core.execute(() -> onReplicaReply(from, (Reply) message));
     } else {
       otherMessages.accept(from, message);
@@ -582,6 +646,32 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return new KeyTokensReply(request.requestId(), out.array(), truncated[0]);
   }
 
+  /**
+   * The first {@code limit} stored keys after the cursor, in unsigned byte order: one scan of the store
+   * keeping the smallest {@code limit} in a bounded sorted set (O(keys log limit), {@code limit} keys held).
+   */
+  private NodeKeysReply localKeys(NodeKeysRequest request) {
+    int limit = Math.max(1, Math.min(request.limit(), KEYS_PAGE_MAX));
+    byte[] after = request.after() == null ? new byte[0] : request.after();
+    java.util.TreeSet<byte[]> first = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
+    boolean[] more = {false};
+    storage.forEach((key, object) -> {
+      if (object.siblings().isEmpty() || java.util.Arrays.compareUnsigned(key, after) <= 0) {
+        return; // a purged key's remembered context is not data
+      }
+      if (first.size() < limit) {
+        first.add(key.clone());
+      } else if (java.util.Arrays.compareUnsigned(key, first.last()) < 0) {
+        first.pollLast();
+        first.add(key.clone());
+        more[0] = true;
+      } else {
+        more[0] = true;
+      }
+    });
+    return new NodeKeysReply(request.requestId(), new ArrayList<>(first), more[0]);
+  }
+
   /** Serves one replica request against local storage; runs on the storage executor. */
   Reply serveReplica(Request request) {
     try {
@@ -612,6 +702,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       }
       if (request instanceof KeyTokensRequest list) {
         return keyTokens(list);
+      }
+      if (request instanceof NodeKeysRequest list) {
+        return localKeys(list);
       }
       ReplicaMerge merge = (ReplicaMerge) request;
       try (Timer.Context ignored = metrics.replicaMerge.time()) {

@@ -13,6 +13,10 @@ import io.ringkv.gossip.MemberStatus;
 import io.ringkv.handoff.ChronicleHintStore;
 import io.ringkv.handoff.HandoffConfig;
 import io.ringkv.handoff.HintedHandoff;
+import io.ringkv.http.HttpApi;
+import io.ringkv.http.HttpConfig;
+import io.ringkv.http.HttpListener;
+import io.ringkv.http.MetricsExposition;
 import io.ringkv.membership.Membership;
 import io.ringkv.internode.GossipMessages;
 import io.ringkv.runtime.Clock;
@@ -68,7 +72,7 @@ public final class ServerNode implements AutoCloseable {
   private final HintedHandoff handoff;
   private final MetricRegistry metrics;
   private final JmxReporter jmx;
-  private final MetricsEndpoint metricsEndpoint;
+  private final HttpListener http;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AntiEntropy antiEntropy;
   private final Cleanup cleanup;
@@ -78,7 +82,7 @@ public final class ServerNode implements AutoCloseable {
   private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
       NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
       Membership membership, RingNode node, HintedHandoff handoff, MetricRegistry metrics, JmxReporter jmx,
-      MetricsEndpoint metricsEndpoint, AntiEntropy antiEntropy, Cleanup cleanup) {
+      HttpListener http, AntiEntropy antiEntropy, Cleanup cleanup) {
     this.handoff = handoff;
     this.cleanup = cleanup;
     this.antiEntropy = antiEntropy;
@@ -94,7 +98,7 @@ public final class ServerNode implements AutoCloseable {
     this.node = node;
     this.metrics = metrics;
     this.jmx = jmx;
-    this.metricsEndpoint = metricsEndpoint;
+    this.http = http;
   }
 
   /**
@@ -270,14 +274,6 @@ public final class ServerNode implements AutoCloseable {
     transport.start(node);
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
     jmx.start();
-    MetricsEndpoint endpoint = null;
-    if (config.metricsPort() > 0) {
-      try {
-        endpoint = new MetricsEndpoint(metrics, config.bindHost(), config.metricsPort());
-      } catch (IOException e) {
-        log.warn("metrics endpoint not started on port {}: {}", config.metricsPort(), e.getMessage());
-      }
-    }
     try {
       server.start();
     } catch (RuntimeException e) {
@@ -287,11 +283,20 @@ public final class ServerNode implements AutoCloseable {
       storageExecutor.shutdownNow();
       storage.close();
       jmx.stop();
-      if (endpoint != null) {
-        endpoint.close();
-      }
       throw new StartupException("cannot listen on " + config.bindHost() + ":" + config.port() + ": "
           + e.getMessage(), e);
+    }
+    HttpListener http = null;
+    if (config.httpPort() > 0) {
+      // the HTTP API enters the node where native client frames do (RingNode.onRequest), on the same loops
+      HttpApi api = new HttpApi(node, new MetricsExposition(metrics));
+      try {
+        http = new HttpListener(network, HttpConfig.DEFAULTS.withMaxContentBytes(storage.limits().valueBytesMax()),
+            config.bindHost(), config.httpPort(), api).start();
+      } catch (IllegalStateException e) {
+        // as the metrics endpoint before it: the node serves its native protocol without HTTP, loudly
+        log.warn("HTTP API not started on port {}: {}", config.httpPort(), e.getMessage());
+      }
     }
     membership.start();
     handoff.start();
@@ -318,7 +323,7 @@ public final class ServerNode implements AutoCloseable {
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
     return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
-        node, handoff, metrics, jmx, endpoint, antiEntropy, cleanup);
+        node, handoff, metrics, jmx, http, antiEntropy, cleanup);
   }
 
   /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
@@ -374,6 +379,11 @@ public final class ServerNode implements AutoCloseable {
     return metrics;
   }
 
+  /** The HTTP port actually bound, or -1 when HTTP is disabled or could not bind. */
+  public int httpPort() {
+    return http == null ? -1 : http.boundPort();
+  }
+
   public StorageEngine storage() {
     return storage;
   }
@@ -392,8 +402,8 @@ public final class ServerNode implements AutoCloseable {
     handoff.stop();
     cleanup.close();
     antiEntropy.close();
-    if (metricsEndpoint != null) {
-      metricsEndpoint.close();
+    if (http != null) {
+      http.close();
     }
     jmx.stop();
     transport.close();

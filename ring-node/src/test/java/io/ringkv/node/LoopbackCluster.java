@@ -23,13 +23,21 @@ final class LoopbackCluster implements AutoCloseable {
   final List<RingkvClient> clients = new ArrayList<>();
   /** The nodes' --cleanup-settle-ms: long by default, so only the tests of cleanup see it run. */
   final long cleanupSettleMs;
+  /** Whether the nodes serve HTTP (on a free port each, see {@link #httpUri}). */
+  final boolean http;
 
   LoopbackCluster(Path dir, int size, int replicationFactor) throws Exception {
     this(dir, size, replicationFactor, 3_600_000);
   }
 
   LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs) throws Exception {
+    this(dir, size, replicationFactor, cleanupSettleMs, false);
+  }
+
+  /** With {@code http}, every node also serves the HTTP API on a free port. */
+  LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs, boolean http) throws Exception {
     this.dir = dir;
+    this.http = http;
     this.replicationFactor = replicationFactor;
     this.cleanupSettleMs = cleanupSettleMs;
     for (int i = 0; i < size; i++) {
@@ -50,7 +58,7 @@ final class LoopbackCluster implements AutoCloseable {
     int port = freePort();
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
     NodeConfig c = new NodeConfig(id, "127.0.0.1", port, "127.0.0.1", dataDir,
-        "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
+        "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, http ? freePort() : 0,
         false, cleanupSettleMs, 10_000, 600_000);
     configs.add(c);
     nodes.add(ServerNode.start(c, reason -> {
@@ -83,6 +91,11 @@ final class LoopbackCluster implements AutoCloseable {
     nodes.set(i, ServerNode.start(configs.get(i), reason -> {
       throw new AssertionError("rejected: " + reason);
     }));
+  }
+
+  /** The base URI of node i's HTTP API, e.g. http://127.0.0.1:40123 (the cluster was made with http). */
+  java.net.URI httpUri(int i) {
+    return java.net.URI.create("http://127.0.0.1:" + configs.get(i).httpPort());
   }
 
   static int freePort() throws IOException {

@@ -44,11 +44,13 @@ public final class NettyNetwork implements AutoCloseable {
     this(name, DEFAULT_IO_THREADS, 5_000);
   }
 
-  EventLoopGroup acceptor() {
+  /** The accepting loop, shared by every listener of the node (native protocol, HTTP). */
+  public EventLoopGroup acceptor() {
     return acceptor;
   }
 
-  EventLoopGroup io() {
+  /** The I/O loops, shared by every listener and connection of the node. */
+  public EventLoopGroup io() {
     return io;
   }
 

@@ -169,7 +169,8 @@ public final class NettyServer implements AutoCloseable {
   private static boolean isClientRequest(Message m) {
     return m instanceof GetRequest || m instanceof PutRequest || m instanceof DeleteRequest
         || m instanceof InfoRequest || m instanceof WhereRequest || m instanceof ClientMessages.VerifyRequest
-        || m instanceof ClientMessages.RemoveNodeRequest || m instanceof ClientMessages.LeaveRequest;
+        || m instanceof ClientMessages.RemoveNodeRequest || m instanceof ClientMessages.LeaveRequest
+        || m instanceof ClientMessages.KeysRequest || m instanceof ClientMessages.StatsRequest;
   }
 
   private enum State { AWAITING_HELLO, CLIENT, PEER, CLOSING }
