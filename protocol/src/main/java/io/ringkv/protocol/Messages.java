@@ -77,8 +77,9 @@ public final class Messages {
    * The protocol version this build speaks; sent in {@link ClientMessages.Hello}. 2: gossip's Member and
    * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,
    * error code INDETERMINATE, and versioned objects may carry superseded write ids (a flag in the sibling count).
+   * 4: KEYS and STATS (ids 120..129); the client protocol alone is in ringkv-protocol.
    */
-  public static final int PROTOCOL_VERSION = 3;
+  public static final int PROTOCOL_VERSION = 4;
 
   /** First and last id of client messages added after protocol version 3 (ids 20..39 are full). */
   public static final int CLIENT_EXTRA_ID_FIRST = 120;
