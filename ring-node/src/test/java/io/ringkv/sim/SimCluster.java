@@ -328,6 +328,16 @@ public final class SimCluster {
     nodes.get(i).process.kill();
   }
 
+  /** SIGSTOP: node {@code i} runs nothing until {@link #resume}; it does not know it was stopped. */
+  public void pause(int i) {
+    nodes.get(i).process.pause();
+  }
+
+  /** SIGCONT: everything node {@code i} missed meanwhile (timers, messages) runs now, late. */
+  public void resume(int i) {
+    nodes.get(i).process.resume();
+  }
+
   /** Restarts a killed node: a new RingNode (no coordinator state) over the same storage. */
   public void restart(int i) {
     SimNode s = nodes.get(i);
