@@ -32,9 +32,13 @@
 (def cli-options
   [[nil "--workload NAME" "set, register or delete" :default :set :parse-fn keyword
     :validate [#{:set :register :delete} "must be set, register or delete"]]
-   [nil "--nemesis FAULTS" "comma-separated: partition,kill,pause,membership (or none)" :default #{:partition :kill}
+   [nil "--nemesis FAULTS" "comma-separated: partition,kill,pause,clock,membership (or none)"
+    :default #{:partition :kill}
     :parse-fn #(if (= "none" %) #{} (set (map keyword (str/split % #","))))
-    :validate [#(every? #{:partition :kill :pause :membership} %) "faults are partition, kill, pause, membership"]]
+    :validate [#(every? #{:partition :kill :pause :clock :membership} %)
+               "faults are partition, kill, pause, clock, membership"]]
+   [nil "--clock-skew-ms MS" "clock fault: a minority restarts with its wall clock 1/5 to all of this ahead or behind"
+    :default 300000 :parse-fn parse-long :validate [#(<= 5 % 86400000) "5..86400000"]]
    [nil "--spare-nodes K" "with membership: extra namespaces for joining nodes" :default 1 :parse-fn parse-long
     :validate [#(<= 0 % 50) "0..50"]]
    [nil "--rejoin-same-id" "with membership: a node rejoins a slot under its old id (wiped), not n2b, n2c, ..."]
@@ -326,6 +330,11 @@
      :start! (fn [node] (db/start! d node {:join (others node)}) (swap! killed disj node))
      :pause! (fn [node] (db/pause! d node) (swap! paused conj node))
      :resume! (fn [node] (db/resume! d node) (swap! paused disj node))
+     ;; a wall-clock jump: the node is SIGKILLed and restarted (same data dir) with --clock-offset-ms;
+     ;; the offset stays with the slot (kill restarts keep it) until the end of the fault sets it to 0
+     :skew! (fn [node offset-ms]
+              (db/kill! d node)
+              (db/start! d node {:join (others node) :clock-offset-ms offset-ms}))
      :alive? (fn [node] (db/alive? d node))
      :leave! (fn [p] (await-members! d cluster) (verify-after test n d cluster p (leave! test n d p)))
      :join! (fn [p] (await-members! d cluster) (verify-after test n d cluster p (join! test n d p)))
@@ -392,6 +401,7 @@
                                         :replication-factor (:replication-factor test)
                                         :same-id? (:rejoin-same-id test)
                                         :calm-ms (* 1000 (:calm test)) :fault-ms (* 1000 (:fault test))
+                                        :clock-skew-ms (:clock-skew-ms test)
                                         :sleep! (fn [ms] (let [left (/ (- deadline (h/now rec)) 1e6)]
                                                            (Thread/sleep (long (max 0 (min ms left))))))
                                         :done? #(>= (h/now rec) deadline)})))]
@@ -497,7 +507,7 @@
           results (assoc results :plot png
                          :test (select-keys test [:name :workload :nemesis :time-limit :nodes :spare-nodes
                                                   :concurrency :replication-factor :seed :unsafe-lww?
-                                                  :dummy-nodes :rejoin-same-id]))]
+                                                  :dummy-nodes :rejoin-same-id :clock-skew-ms :node-args]))]
       (h/write-results! results (io/file dir "results.edn"))
       {:results results :dir dir})))
 

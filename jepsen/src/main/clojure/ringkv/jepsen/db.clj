@@ -31,8 +31,10 @@
   "argv of a real node in `node`'s namespace: java -jar ringkv.jar node ...,
   or, when the jar is not built, java -cp <classpath> io.ringkv.node.NodeMain.
   `id` is the node id (the slot's name for its first node), `join` the slots
-  whose nodes it names with --join (none for the very first node)."
-  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args] :as test} net node {:keys [id join]}]
+  whose nodes it names with --join (none for the very first node), `clock-offset-ms`
+  the node's wall-clock offset (the clock nemesis; none when 0 or absent)."
+  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args] :as test} net node
+   {:keys [id join clock-offset-ms]}]
   (let [id (or id node)]
     (cond-> (into ["java"] (concat jvm-lean jvm-opens))
       (.isFile (io/file jar)) (into ["-jar" jar "node"])
@@ -42,6 +44,7 @@
                   "--replication-factor" (str replication-factor) "--cluster-name" cluster-name])
       (seq join) (into ["--join" (str/join "," (for [j join] (str ((:ip net) j) ":" port)))])
       unsafe-lww? (conj "--unsafe-last-write-wins")
+      (and clock-offset-ms (not (zero? clock-offset-ms))) (into ["--clock-offset-ms" (str clock-offset-ms)])
       (seq node-args) (into node-args))))
 
 (defn dummy-command

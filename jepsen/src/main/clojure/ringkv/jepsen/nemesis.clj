@@ -63,9 +63,16 @@
 
 ;; --------------------------------------------------------------- schedule
 
+(def clock-skew-ms-default
+  "The largest clock jump of the clock fault: 5 minutes, beyond the 10 s fault window and, with
+  --tombstone-grace-ms below it, beyond the grace."
+  300000)
+
 (defn fault-op
-  "The details of a fault of kind f (random grudge or victims): {:fault f :value v}."
-  [^java.util.Random rng nodes f]
+  "The details of a fault of kind f (random grudge or victims): {:fault f :value v}.
+  :clock's value maps each victim to its clock offset in ms."
+  ([rng nodes f] (fault-op rng nodes f clock-skew-ms-default))
+  ([^java.util.Random rng nodes f clock-skew-ms]
   (let [minority (fn [] (let [k (inc (.nextInt rng (max 1 (quot (dec (count nodes)) 2))))]
                           (vec (sort (take k (shuffled rng nodes))))))]
     (case f
@@ -73,19 +80,28 @@
                        kind (kinds (.nextInt rng (count kinds)))]
                    {:fault :partition :value {:kind kind :grudge ((partition-kinds kind) rng nodes)}})
       :kill {:fault :kill :value (minority)}
-      :pause {:fault :pause :value (minority)})))
+      :pause {:fault :pause :value (minority)}
+      ;; a wall-clock offset of a fifth of clock-skew-ms up to all of it (1-5 min by default),
+      ;; ahead or behind, for each node of a minority
+      :clock (let [lo (quot (long clock-skew-ms) 5)]
+               {:fault :clock :value (into (sorted-map)
+                                           (for [n (minority)]
+                                             [n (* (if (.nextBoolean rng) 1 -1)
+                                                   (+ lo (long (* (.nextDouble rng) (- (long clock-skew-ms) lo)))))]))})))))
 
 (defn start-fault! [system {:keys [fault value]}]
   (case fault
     :partition ((:partition! system) (:grudge value))
     :kill (doseq [n value] ((:kill! system) n))
-    :pause (doseq [n value] ((:pause! system) n))))
+    :pause (doseq [n value] ((:pause! system) n))
+    :clock (doseq [[n offset] value] ((:skew! system) n offset))))
 
 (defn stop-fault! [system {:keys [fault value]}]
   (case fault
     :partition ((:heal! system))
     :kill (doseq [n value] ((:start! system) n))
-    :pause (doseq [n value] ((:resume! system) n))))
+    :pause (doseq [n value] ((:resume! system) n))
+    :clock (doseq [[n _] value] ((:skew! system) n 0))))
 
 (defn- nemesis-op!
   "Records a nemesis invocation and completion (both :info, as Jepsen does)
@@ -132,7 +148,8 @@
   :fault-ms, :rng; for :membership also :cluster (an atom holding the
   membership model; by default every node is a member and there is no spare),
   :replication-factor (never fewer members) and :same-id?."
-  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done? cluster] :as opts}]
+  [system record! nodes {:keys [faults calm-ms fault-ms ^java.util.Random rng sleep! done? cluster clock-skew-ms]
+                         :as opts}]
   ;; Kinds take turns (from a random one) so that even a short run sees each
   ;; enabled kind once: a 60 s smoke with partition,kill has both.
   (let [kinds (vec (sort faults))
@@ -146,7 +163,7 @@
           (if (= kind :membership)
             (do (membership-change! system record! cluster (assoc opts :rng rng))
                 (sleep! fault-ms))
-            (let [op (fault-op rng (m/members @cluster) kind)
+            (let [op (fault-op rng (m/members @cluster) kind (or clock-skew-ms clock-skew-ms-default))
                   start-f (keyword (str "start-" (name (:fault op))))
                   stop-f (keyword (str "stop-" (name (:fault op))))]
               (nemesis-op! record! start-f (:value op) #(start-fault! system op))

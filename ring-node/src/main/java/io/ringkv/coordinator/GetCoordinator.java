@@ -26,6 +26,13 @@ import java.util.function.Function;
  * whose copy lacked something (read repair). Replicas that never answered are not repaired here:
  * hinted handoff and anti-entropy cover them.
  *
+ * <p>Only the key's owners count toward {@code r}: a fallback is asked too and its object is merged
+ * into the answer, but it does not stand in for an owner's answer unless the node runs with a sloppy
+ * quorum. With owner-only writes ({@link PutCoordinator}) and {@code r + w > n}, the {@code r} owners
+ * that answer include one that stored every acknowledged write, so owners that missed a delete
+ * during a pause or a partition cannot hide it after the heal. Fewer than {@code r} reachable
+ * owners: UNAVAILABLE before anything is sent.
+ *
  * <p>Read repair is bounded: it is skipped for objects above {@code repairBytesMax}, which
  * anti-entropy will carry at its throttled pace instead.
  */
@@ -43,6 +50,7 @@ public final class GetCoordinator implements Coordinator {
   private final Set<Endpoint> failed = new HashSet<>();
   private VersionedObject merged = VersionedObject.EMPTY;
   private String lastError;
+  private boolean sloppyQuorum;
   private boolean replied;
   private boolean finished;
 
@@ -58,9 +66,39 @@ public final class GetCoordinator implements Coordinator {
     this.contextEncoder = contextEncoder;
   }
 
+  /** Dynamo's sloppy quorum: a fallback's answer counts toward {@code r} (see the class comment). */
+  public GetCoordinator withSloppyQuorum(boolean sloppy) {
+    this.sloppyQuorum = sloppy;
+    return this;
+  }
+
   @Override
   public long internalId() {
     return internalId;
+  }
+
+  private boolean counts(ReplicaTarget t) {
+    return t != null && (sloppyQuorum || !t.isFallback());
+  }
+
+  private int countedAnswers() {
+    int n = 0;
+    for (Endpoint e : answers.keySet()) {
+      if (counts(ReplicaTarget.at(targets, e))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private int countedOutstanding() {
+    int n = 0;
+    for (ReplicaTarget t : targets) {
+      if (counts(t) && !answers.containsKey(t.endpoint()) && !failed.contains(t.endpoint())) {
+        n++;
+      }
+    }
+    return n;
   }
 
   @Override
@@ -68,6 +106,17 @@ public final class GetCoordinator implements Coordinator {
     Step step = new Step();
     if (targets.isEmpty()) {
       fail(step, "0 of " + r + " required replicas answered (no replica is reachable)");
+      return step;
+    }
+    int owners = 0;
+    for (ReplicaTarget t : targets) {
+      if (counts(t)) {
+        owners++;
+      }
+    }
+    if (owners < r) {
+      fail(step, "0 of " + r + " required replicas answered (only " + owners + " of the key's owners "
+          + (owners == 1 ? "is" : "are") + " reachable; stand-ins do not count toward R)");
       return step;
     }
     for (ReplicaTarget t : targets) {
@@ -92,7 +141,7 @@ public final class GetCoordinator implements Coordinator {
       VersionedObject o = rr.object() == null ? VersionedObject.EMPTY : rr.object();
       answers.put(from, o);
       merged = merged.merge(o);
-      if (!replied && answers.size() >= r) {
+      if (!replied && countedAnswers() >= r) {
         replied = true;
         step.reply = answer();
       }
@@ -101,7 +150,7 @@ public final class GetCoordinator implements Coordinator {
       lastError = e.message();
     }
     int outstanding = targets.size() - answers.size() - failed.size();
-    if (!replied && answers.size() + outstanding < r) {
+    if (!replied && countedAnswers() + countedOutstanding() < r) {
       fail(step, shortfall());
       return step;
     }
@@ -134,7 +183,7 @@ public final class GetCoordinator implements Coordinator {
 
   private GetReply answer() {
     return new GetReply(clientRequestId, merged.liveValuesOncePerWrite(), contextEncoder.apply(merged.context()),
-        answers.size());
+        countedAnswers());
   }
 
   /** Sends the merged object to each replica that answered with less. */
@@ -157,7 +206,7 @@ public final class GetCoordinator implements Coordinator {
   }
 
   private String shortfall() {
-    String m = answers.size() + " of " + r + " required replicas answered";
+    String m = countedAnswers() + " of " + r + " required replicas answered";
     return lastError == null ? m : m + " (last error: " + lastError + ")";
   }
 

@@ -29,7 +29,13 @@ import java.util.function.Function;
  *   <li><b>Replicate.</b> The minted object goes to every other target as a {@code ReplicaMerge}; a
  *       fallback's merge carries the owner it stands in for, so it keeps a hint.
  *   <li><b>Acknowledge.</b> After {@code w} replicas stored the write the client gets the reply, with
- *       the number that acknowledged so far (never more). If the deadline passes first, or so many
+ *       the number that acknowledged so far (never more). Only the key's owners (and pending owners)
+ *       count toward {@code w}; a fallback stores the write and keeps a hint, but its acknowledgement
+ *       does not count unless the node runs with a sloppy quorum (Cassandra keeps hints out of its
+ *       consistency levels). So any {@code r} owners a later read asks meet at least one owner that
+ *       stored the write when {@code r + w > n}, whatever the liveness views of the writer and the
+ *       reader, a paused owner's included. When fewer than {@code w} owners are reachable the write
+ *       is refused with UNAVAILABLE before anything is sent. If the deadline passes first, or so many
  *       failed that {@code w} is out of reach, the client gets "k of w required replicas acknowledged":
  *       with INDETERMINATE when a replica may have stored the write (it was minted, or a mint request
  *       went unanswered), since it may then show up in later reads; with UNAVAILABLE only when no replica
@@ -54,6 +60,7 @@ public final class PutCoordinator implements Coordinator {
   private final Function<VersionVector, byte[]> contextEncoder;
   private List<String> ownersWithoutStandIn = List.of();
   private long writeId;
+  private boolean sloppyQuorum;
 
   private int minter = -1;
   private long mintDeadlineMs;
@@ -100,9 +107,45 @@ public final class PutCoordinator implements Coordinator {
     return this;
   }
 
+  /**
+   * Dynamo's sloppy quorum: a fallback's acknowledgement counts toward {@code w}. Then a write
+   * acknowledged by stand-ins can be hidden, after a heal, by a read quorum of the owners that missed
+   * it, until the hints arrive (docs/ARCHITECTURE.md, "Reads after a heal").
+   */
+  public PutCoordinator withSloppyQuorum(boolean sloppy) {
+    this.sloppyQuorum = sloppy;
+    return this;
+  }
+
   @Override
   public long internalId() {
     return internalId;
+  }
+
+  /** Whether an acknowledgement of {@code t} counts toward {@code w}. */
+  private boolean counts(ReplicaTarget t) {
+    return t != null && (sloppyQuorum || !t.isFallback());
+  }
+
+  private int countedAcks() {
+    int n = 0;
+    for (Endpoint e : acked) {
+      if (counts(ReplicaTarget.at(targets, e))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Targets that count toward {@code w} and have neither acknowledged nor failed. */
+  private int countedOutstanding() {
+    int n = 0;
+    for (ReplicaTarget t : targets) {
+      if (counts(t) && !acked.contains(t.endpoint()) && !failed.contains(t.endpoint())) {
+        n++;
+      }
+    }
+    return n;
   }
 
   public boolean isDelete() {
@@ -114,6 +157,18 @@ public final class PutCoordinator implements Coordinator {
     Step step = new Step();
     if (targets.isEmpty()) {
       fail(step, ErrorCode.UNAVAILABLE, "0 of " + w + " required replicas acknowledged (no replica is reachable)");
+      return step;
+    }
+    int owners = 0;
+    for (ReplicaTarget t : targets) {
+      if (counts(t)) {
+        owners++;
+      }
+    }
+    if (owners < w) {
+      // refused before anything is stored: a stand-in's copy would not count, and could show up later
+      fail(step, ErrorCode.UNAVAILABLE, "0 of " + w + " required replicas acknowledged (only " + owners
+          + " of the key's owners " + (owners == 1 ? "is" : "are") + " reachable; stand-ins do not count toward W)");
       return step;
     }
     mintAt(0, nowMs, step);
@@ -205,14 +260,15 @@ public final class PutCoordinator implements Coordinator {
   }
 
   private void checkDone(Step step) {
-    if (!replied && acked.size() >= w) {
+    int counted = countedAcks();
+    if (!replied && counted >= w) {
       replied = true;
       step.reply = isDelete()
-          ? new DeleteReply(clientRequestId, !created, acked.size())
-          : new PutReply(clientRequestId, created, acked.size(), contextEncoder.apply(minted.context()));
+          ? new DeleteReply(clientRequestId, !created, counted)
+          : new PutReply(clientRequestId, created, counted, contextEncoder.apply(minted.context()));
     }
     int outstanding = targets.size() - acked.size() - failed.size();
-    if (!replied && acked.size() + outstanding < w) {
+    if (!replied && counted + countedOutstanding() < w) {
       fail(step, ErrorCode.UNAVAILABLE, shortfall());
     }
     if (outstanding == 0) {
@@ -244,7 +300,7 @@ public final class PutCoordinator implements Coordinator {
   }
 
   private String shortfall() {
-    String m = acked.size() + " of " + w + " required replicas acknowledged";
+    String m = countedAcks() + " of " + w + " required replicas acknowledged";
     return lastError == null ? m : m + " (last error: " + lastError + ")";
   }
 

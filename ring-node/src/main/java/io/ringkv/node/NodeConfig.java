@@ -32,7 +32,12 @@ public record NodeConfig(
     boolean unsafeLastWriteWins,
     long cleanupSettleMs,
     long antiEntropyIntervalMs,
-    long tombstoneGraceMs) {
+    long tombstoneGraceMs,
+    boolean sloppyQuorum,
+    long clockOffsetMs) {
+
+  /** The largest --clock-offset-ms: a day, far beyond any skew worth testing. */
+  static final long CLOCK_OFFSET_MS_MAX = 86_400_000L;
 
   public NodeConfig {
     join = List.copyOf(join);
@@ -71,6 +76,10 @@ public record NodeConfig(
     if (tombstoneGraceMs < 0) {
       throw new IllegalArgumentException("--tombstone-grace-ms must be >= 0, got " + tombstoneGraceMs);
     }
+    if (Math.abs(clockOffsetMs) > CLOCK_OFFSET_MS_MAX) {
+      throw new IllegalArgumentException("--clock-offset-ms must be within +-" + CLOCK_OFFSET_MS_MAX + ", got "
+          + clockOffsetMs);
+    }
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("--http-port must be 0..65535 (0: no HTTP), got " + httpPort);
     }
@@ -93,7 +102,7 @@ public record NodeConfig(
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
         gossipIntervalMs, storageThreads, storageQueueMax, httpPort, unsafeLastWriteWins, cleanupSettleMs,
-        antiEntropyIntervalMs, tombstoneGraceMs);
+        antiEntropyIntervalMs, tombstoneGraceMs, sloppyQuorum, clockOffsetMs);
   }
 
   /** The anti-entropy settings: the defaults with this node's exchange interval and tombstone grace. */

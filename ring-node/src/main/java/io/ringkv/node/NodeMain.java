@@ -105,6 +105,18 @@ public final class NodeMain implements Callable<Integer> {
           + " ${DEFAULT-VALUE}, 10 min: covers hints and read repairs in flight; the same on every node).")
   long tombstoneGraceMs;
 
+  @Option(names = "--sloppy-quorum",
+      description = "Let stand-ins (fallbacks for down owners) count toward R and W, as Dynamo's sloppy quorum:"
+          + " writes stay available when most of a key's owners are down, but after a heal a read quorum of"
+          + " owners that missed a write or delete may return the old value until hints arrive (default: off;"
+          + " only owners count, as Cassandra keeps hints out of its consistency levels).")
+  boolean sloppyQuorum;
+
+  @Option(names = "--clock-offset-ms", defaultValue = "0",
+      description = "TEST ONLY: add this many ms to the node's wall clock (may be negative), to test clock skew"
+          + " between nodes (default: ${DEFAULT-VALUE}).")
+  long clockOffsetMs;
+
   @Option(names = "--unsafe-last-write-wins",
       description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
   boolean unsafeLastWriteWins;
@@ -159,7 +171,8 @@ public final class NodeMain implements Callable<Integer> {
     return new NodeConfig(id, host, port, bindHost == null ? host : bindHost, dataDir, clusterName, replicationFactor,
         r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
         storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
-        httpPort < 0 ? 0 : http, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs);
+        httpPort < 0 ? 0 : http, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs,
+        sloppyQuorum, clockOffsetMs);
   }
 
   @Override

@@ -14,6 +14,10 @@ package io.ringkv.node;
  * @param maxInFlightRequests coordinators alive at once before new requests are refused with
  *     OVERLOADED (default 10,000: about 40 MB of state at worst, far above what 2 cores serve)
  * @param keyFormat cluster-wide key rule
+ * @param sloppyQuorum whether a fallback's (stand-in's) answer counts toward R and W (default false:
+ *     only the key's owners count, as Cassandra keeps hints out of its consistency levels; true is
+ *     Dynamo's sloppy quorum, more available during faults, with stale reads after a heal; see
+ *     docs/ARCHITECTURE.md, "Reads after a heal")
  */
 public record RequestSettings(
     int replicationFactor,
@@ -23,11 +27,12 @@ public record RequestSettings(
     long mintTimeoutMs,
     long readRepairBytesMax,
     int maxInFlightRequests,
-    KeyFormat keyFormat) {
+    KeyFormat keyFormat,
+    boolean sloppyQuorum) {
 
   public static RequestSettings defaults(int n) {
     int quorum = n / 2 + 1;
-    return new RequestSettings(n, quorum, quorum, 2000, 500, 4L << 20, 10_000, KeyFormat.ANY);
+    return new RequestSettings(n, quorum, quorum, 2000, 500, 4L << 20, 10_000, KeyFormat.ANY, false);
   }
 
   public RequestSettings {
@@ -47,16 +52,21 @@ public record RequestSettings(
 
   public RequestSettings withQuorums(int r, int w) {
     return new RequestSettings(replicationFactor, r, w, requestTimeoutMs, mintTimeoutMs, readRepairBytesMax,
-        maxInFlightRequests, keyFormat);
+        maxInFlightRequests, keyFormat, sloppyQuorum);
   }
 
   public RequestSettings withKeyFormat(KeyFormat format) {
     return new RequestSettings(replicationFactor, defaultR, defaultW, requestTimeoutMs, mintTimeoutMs,
-        readRepairBytesMax, maxInFlightRequests, format);
+        readRepairBytesMax, maxInFlightRequests, format, sloppyQuorum);
   }
 
   public RequestSettings withTimeouts(long requestMs, long mintMs) {
     return new RequestSettings(replicationFactor, defaultR, defaultW, requestMs, mintMs, readRepairBytesMax,
-        maxInFlightRequests, keyFormat);
+        maxInFlightRequests, keyFormat, sloppyQuorum);
+  }
+
+  public RequestSettings withSloppyQuorum(boolean sloppy) {
+    return new RequestSettings(replicationFactor, defaultR, defaultW, requestTimeoutMs, mintTimeoutMs,
+        readRepairBytesMax, maxInFlightRequests, keyFormat, sloppy);
   }
 }

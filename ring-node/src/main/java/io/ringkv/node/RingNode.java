@@ -236,7 +236,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
         long deadline = now + timeout(get.timeoutMs());
         run(new GetCoordinator(newId(), get.requestId(), get.key(), cluster.targets(get.key(), n), r, deadline,
-            settings.readRepairBytesMax(), contexts::encode), reply, metrics.coordinatorGet.time());
+            settings.readRepairBytesMax(), contexts::encode).withSloppyQuorum(settings.sloppyQuorum()),
+            reply, metrics.coordinatorGet.time());
       } else if (request instanceof PutRequest put) {
         startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), put.writeId(),
             reply, now);
@@ -382,7 +383,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
             settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
-            .withWriteId(writeId),
+            .withWriteId(writeId).withSloppyQuorum(settings.sloppyQuorum()),
         reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
   }

@@ -160,7 +160,11 @@ public final class ServerNode implements AutoCloseable {
     Endpoint self = config.endpoint();
     NettyTransport transport = new NettyTransport(network, server, TransportConfig.DEFAULTS, identity.id(),
         config.clusterName(), self);
-    Clock clock = Clock.system();
+    Clock clock = Clock.system(config.clockOffsetMs());
+    if (config.clockOffsetMs() != 0) {
+      log.warn("clock offset {} ms: this node's clock is skewed on purpose (--clock-offset-ms, a test flag)",
+          config.clockOffsetMs());
+    }
     ClusterMetadata metadata = new ClusterMetadata(config.clusterName(), config.replicationFactor(),
         config.keyFormat().wireName());
     GossipConfig gossipConfig = GossipConfig.defaults().withGossipIntervalMs(config.gossipIntervalMs());
@@ -201,7 +205,7 @@ public final class ServerNode implements AutoCloseable {
     membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
-        10_000, config.keyFormat());
+        10_000, config.keyFormat(), config.sloppyQuorum());
     RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
@@ -350,7 +354,7 @@ public final class ServerNode implements AutoCloseable {
         }
         id = stored;
       }
-      NodeIdentity next = id.nextGeneration(System.currentTimeMillis() / 1000);
+      NodeIdentity next = id.nextGeneration(Clock.system(config.clockOffsetMs()).nowMs() / 1000);
       next.store(config.dataDir());
       return next;
     } catch (IOException e) {

@@ -13,4 +13,9 @@ public interface Clock {
   static Clock system() {
     return System::currentTimeMillis;
   }
+
+  /** The wall clock shifted by {@code offsetMs}: a node whose clock is skewed (a test of clock faults). */
+  static Clock system(long offsetMs) {
+    return offsetMs == 0 ? system() : () -> System.currentTimeMillis() + offsetMs;
+  }
 }

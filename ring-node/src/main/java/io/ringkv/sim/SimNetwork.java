@@ -103,6 +103,16 @@ public final class SimNetwork {
           dropped++;
           return;
         }
+        if (target.paused()) {
+          // a SIGSTOPped receiver reads the message from its socket when it resumes
+          sim.at(sim.nowMs(), target.process(), () -> {
+            if (connected(src, to) && target.deliverable()) {
+              delivered++;
+              target.deliver(src, wire);
+            }
+          });
+          return;
+        }
         delivered++;
         target.deliver(src, wire);
       });

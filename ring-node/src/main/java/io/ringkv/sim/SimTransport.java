@@ -29,6 +29,14 @@ public final class SimTransport implements Transport {
     }
   }
 
+  boolean paused() {
+    return process.paused();
+  }
+
+  Simulator.Process process() {
+    return process;
+  }
+
   boolean deliverable() {
     return process.alive() && handler != null;
   }

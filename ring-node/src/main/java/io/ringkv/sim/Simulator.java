@@ -24,6 +24,9 @@ public final class Simulator implements Clock {
     private final String name;
     private long incarnation = 1;
     private boolean alive = true;
+    private boolean paused;
+    /** Events that came due while paused, in the order they came due. */
+    private final java.util.ArrayDeque<Event> held = new java.util.ArrayDeque<>();
 
     Process(String name) {
       this.name = name;
@@ -40,6 +43,29 @@ public final class Simulator implements Clock {
     public void kill() {
       alive = false;
       incarnation++;
+      paused = false;
+      held.clear();
+    }
+
+    /**
+     * Stops the process as SIGSTOP does: none of its tasks, timers or message deliveries run until
+     * {@link #resume}, when they all run late, in order. Its clock keeps going, and it does not know.
+     */
+    public void pause() {
+      paused = true;
+    }
+
+    /** SIGCONT: everything that came due meanwhile runs now, in the order it came due. */
+    public void resume() {
+      paused = false;
+      while (!held.isEmpty()) {
+        Event e = held.poll();
+        queue.add(new Event(now, seq++, e.owner, e.ownerIncarnation, e.task));
+      }
+    }
+
+    public boolean paused() {
+      return paused;
     }
 
     public void restart() {
@@ -122,6 +148,10 @@ public final class Simulator implements Clock {
     }
     now = e.atMs;
     if (e.owner != null && (!e.owner.alive || e.owner.incarnation != e.ownerIncarnation)) {
+      return true;
+    }
+    if (e.owner != null && e.owner.paused) {
+      e.owner.held.add(e);
       return true;
     }
     eventsRun++;

@@ -114,7 +114,7 @@ class CoordinatorTest {
 
   @Test
   void theDeadlineFailsWithTheCountAndHintsTheReplicasThatDidNotAnswer() {
-    PutCoordinator p = put(3);
+    PutCoordinator p = put(3).withSloppyQuorum(true);
     p.start(0);
     p.onReply(A, new ReplicaWriteReply(7, true, written("a")), 1);
     p.onReply(B, new ReplicaAck(7), 2);
@@ -146,12 +146,86 @@ class CoordinatorTest {
 
   @Test
   void aGetThatCannotReachRFailsWithTheCount() {
-    GetCoordinator g = new GetCoordinator(8, 98, b("k"), ABC, 3, 1000, 1 << 20, v -> new byte[] {1});
+    GetCoordinator g = new GetCoordinator(8, 98, b("k"), ABC, 3, 1000, 1 << 20, v -> new byte[] {1})
+        .withSloppyQuorum(true);
     g.start(0);
     g.onReply(A, new ReplicaReadReply(8, null), 1);
     Step s = g.onReply(B, new ErrorReply(8, ErrorCode.OVERLOADED, "busy"), 2);
     assertEquals("1 of 3 required replicas answered (last error: busy)",
         assertInstanceOf(ErrorReply.class, s.reply()).message());
+  }
+
+  @Test
+  void aStandInsAcknowledgementDoesNotCountTowardW() {
+    PutCoordinator p = put(2);
+    p.start(0);
+    p.onReply(A, new ReplicaWriteReply(7, true, written("a")), 1);
+    Step s = p.onReply(C, new ReplicaAck(7), 2);
+    assertNull(s.reply(), "c only stands in for d: its copy is a hint, not one of the key's W");
+    PutReply reply = assertInstanceOf(PutReply.class, p.onReply(B, new ReplicaAck(7), 3).reply());
+    assertEquals(2, reply.acks());
+  }
+
+  @Test
+  void aWriteAcknowledgedByAnOwnerAndAStandInOnlyIsIndeterminate() {
+    PutCoordinator p = put(2);
+    p.start(0);
+    p.onReply(A, new ReplicaWriteReply(7, true, written("a")), 1);
+    p.onReply(C, new ReplicaAck(7), 2);
+    Step s = p.onReply(B, new ErrorReply(7, ErrorCode.OVERLOADED, "busy"), 3);
+    ErrorReply e = assertInstanceOf(ErrorReply.class, s.reply());
+    assertEquals(ErrorCode.INDETERMINATE, e.code());
+    assertTrue(e.message().startsWith("1 of 2 required replicas acknowledged"), e.message());
+  }
+
+  @Test
+  void withFewerReachableOwnersThanWAWriteIsRefusedBeforeAnythingIsStored() {
+    List<ReplicaTarget> oneOwner = List.of(ReplicaTarget.primary("a", A), new ReplicaTarget("b", B, "x"),
+        new ReplicaTarget("c", C, "y"));
+    PutCoordinator p = new PutCoordinator(7, 99, b("k"), null, VersionVector.EMPTY, oneOwner, 2, 1000, 100,
+        v -> new byte[] {1});
+    Step s = p.start(0);
+    assertTrue(s.sends().isEmpty(), "nothing is minted, so nothing can show up later");
+    ErrorReply e = assertInstanceOf(ErrorReply.class, s.reply());
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals("0 of 2 required replicas acknowledged (only 1 of the key's owners is reachable; stand-ins do not"
+        + " count toward W)", e.message());
+    assertTrue(s.finished());
+
+    PutCoordinator sloppy = new PutCoordinator(7, 99, b("k"), null, VersionVector.EMPTY, oneOwner, 2, 1000, 100,
+        v -> new byte[] {1}).withSloppyQuorum(true);
+    assertEquals(A, sloppy.start(0).sends().get(0).to(), "a sloppy quorum mints and counts the stand-ins");
+  }
+
+  @Test
+  void aGetCountsOnlyOwnersTowardRAndStillMergesWhatAStandInHolds() {
+    VersionedObject hinted = written("c");
+    GetCoordinator g = new GetCoordinator(8, 98, b("k"), ABC, 2, 1000, 1 << 20, v -> new byte[] {1});
+    g.start(0);
+    assertNull(g.onReply(A, new ReplicaReadReply(8, null), 1).reply());
+    assertNull(g.onReply(C, new ReplicaReadReply(8, hinted), 2).reply(), "a stand-in's answer is not an owner's");
+    GetReply reply = assertInstanceOf(GetReply.class, g.onReply(B, new ReplicaReadReply(8, null), 3).reply());
+    assertEquals(1, reply.values().size(), "the stand-in's copy is merged in");
+    assertEquals(2, reply.replicas());
+
+    GetCoordinator sloppy = new GetCoordinator(8, 98, b("k"), ABC, 2, 1000, 1 << 20, v -> new byte[] {1})
+        .withSloppyQuorum(true);
+    sloppy.start(0);
+    sloppy.onReply(A, new ReplicaReadReply(8, null), 1);
+    assertInstanceOf(GetReply.class, sloppy.onReply(C, new ReplicaReadReply(8, hinted), 2).reply());
+  }
+
+  @Test
+  void aGetWithFewerReachableOwnersThanRFailsAtOnce() {
+    List<ReplicaTarget> oneOwner = List.of(ReplicaTarget.primary("a", A), new ReplicaTarget("b", B, "x"),
+        new ReplicaTarget("c", C, "y"));
+    GetCoordinator g = new GetCoordinator(8, 98, b("k"), oneOwner, 2, 1000, 1 << 20, v -> new byte[] {1});
+    Step s = g.start(0);
+    assertTrue(s.sends().isEmpty());
+    ErrorReply e = assertInstanceOf(ErrorReply.class, s.reply());
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals("0 of 2 required replicas answered (only 1 of the key's owners is reachable; stand-ins do not count"
+        + " toward R)", e.message());
   }
 
   @Test

@@ -59,7 +59,7 @@ final class LoopbackCluster implements AutoCloseable {
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
     NodeConfig c = new NodeConfig(id, "127.0.0.1", port, "127.0.0.1", dataDir,
         "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, http ? freePort() : 0,
-        false, cleanupSettleMs, 10_000, 600_000);
+        false, cleanupSettleMs, 10_000, 600_000, false, 0);
     configs.add(c);
     nodes.add(ServerNode.start(c, reason -> {
       throw new AssertionError("rejected: " + reason);

@@ -55,6 +55,8 @@ public final class SimCluster {
   final int vnodes;
   /** Parent of the nodes' data directories, or null. */
   final Path dataRoot;
+  /** Each node's wall-clock offset from the simulated time, by index (missing: 0). */
+  final long[] clockOffsetsMs;
 
   public final class SimNode {
     public final int index;
@@ -70,6 +72,8 @@ public final class SimCluster {
     public AntiEntropy ae;
     /** The node's data directory for the files anti-entropy keeps (its purge log), or null: in memory. */
     public final Path dataDir;
+    /** This node's wall clock: the simulated time plus its skew (a real node's clock is its own). */
+    public final io.ringkv.runtime.Clock clock;
 
     SimNode(int index) {
       this(index, MemberStatus.UP);
@@ -80,6 +84,8 @@ public final class SimCluster {
       this.index = index;
       this.id = "n" + (index + 1);
       this.dataDir = dataRoot == null ? null : dataRoot.resolve(id);
+      long offset = clockOffsetsMs != null && index < clockOffsetsMs.length ? clockOffsetsMs[index] : 0;
+      this.clock = offset == 0 ? sim : () -> sim.nowMs() + offset;
       this.tokens = TokenAllocator.allocate(vnodes, new java.util.HashSet<>(), sim.random());
       this.endpoint = new Endpoint("10.0.0." + (index + 1), 7000);
       this.process = sim.process(id);
@@ -101,7 +107,7 @@ public final class SimCluster {
         List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
         Gossiper gossiper = new Gossiper(self, new ClusterMetadata("sim", settings.replicationFactor(), "any"), seeds,
             GossipConfig.defaults(), new Random(sim.random().nextLong()));
-        membership = new Membership(gossiper, sim, process.scheduler(),
+        membership = new Membership(gossiper, clock, process.scheduler(),
             (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
         view = membership;
       } else {
@@ -117,7 +123,7 @@ public final class SimCluster {
             java.nio.file.Files.createDirectories(dataDir);
           }
           // the killed incarnation's purge log channel is dropped unclosed: its process runs no more tasks
-          ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, sim,
+          ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, clock,
               process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport::send, metrics,
               dataDir);
         } catch (IOException e) {
@@ -126,7 +132,7 @@ public final class SimCluster {
         m.addRingListener(ae::onRingChanged);
         served = ae.storage(); // as in ServerNode: every mutation goes through the trees
       }
-      node = new RingNode(id, endpoint, settings, served, transport, view, sim, process.scheduler(),
+      node = new RingNode(id, endpoint, settings, served, transport, view, clock, process.scheduler(),
           process.executor(), new KryoContextCodec(), new NodeMetrics(metrics));
       if (membership != null) {
         Membership m = membership;
@@ -251,12 +257,12 @@ public final class SimCluster {
    *     network; false: a fixed ring and an oracle that knows who is reachable
    */
   SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
-    this(seed, size, settings, gossip, null, 64, null);
+    this(seed, size, settings, gossip, null, 64, null, null);
   }
 
   /** A cluster with real gossip and anti-entropy, {@code vnodes} tokens per node. */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes) {
-    this(seed, size, settings, true, antiEntropy, vnodes, null);
+    this(seed, size, settings, true, antiEntropy, vnodes, null, null);
   }
 
   /**
@@ -265,11 +271,21 @@ public final class SimCluster {
    */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
       Path dataRoot) {
-    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot);
+    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot, null);
+  }
+
+  /**
+   * A cluster with real gossip and anti-entropy whose node {@code i} reads a wall clock
+   * {@code clockOffsetsMs[i]} ms off the simulated time (clock skew between nodes).
+   */
+  public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
+      long[] clockOffsetsMs) {
+    this(seed, size, settings, true, antiEntropy, vnodes, null, clockOffsetsMs);
   }
 
   private SimCluster(long seed, int size, RequestSettings settings, boolean gossip, AntiEntropyConfig antiEntropy,
-      int vnodes, Path dataRoot) {
+      int vnodes, Path dataRoot, long[] clockOffsetsMs) {
+    this.clockOffsetsMs = clockOffsetsMs == null ? null : clockOffsetsMs.clone();
     this.dataRoot = dataRoot;
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
@@ -326,6 +342,16 @@ public final class SimCluster {
 
   public void kill(int i) {
     nodes.get(i).process.kill();
+  }
+
+  /** SIGSTOP: node {@code i} runs nothing until {@link #resume}; it does not know it was stopped. */
+  public void pause(int i) {
+    nodes.get(i).process.pause();
+  }
+
+  /** SIGCONT: everything node {@code i} missed meanwhile (timers, messages) runs now, late. */
+  public void resume(int i) {
+    nodes.get(i).process.resume();
   }
 
   /** Restarts a killed node: a new RingNode (no coordinator state) over the same storage. */

@@ -55,7 +55,7 @@ import java.util.Set;
  * compacted at different times still converge.
  *
  * <p>Bound: at most {@link #SUPERSEDED_MAX} entries, none older than {@link #SUPERSEDED_HORIZON_MS}
- * before the newest entry; beyond that the oldest (by time, then id) are forgotten. Both cuts depend only
+ * (a day, far beyond the clock skew between nodes) before the newest entry; beyond that the oldest (by time, then id) are forgotten. Both cuts depend only
  * on the entries, so "union, then cut" is associative (the top K of a union under a total order). An object
  * no write with a context has overwritten carries no entries, and its encoding is unchanged.
  *
@@ -73,11 +73,17 @@ public final class VersionedObject {
   public static final int SUPERSEDED_MAX = 8;
 
   /**
-   * How long after the newest entry an entry is kept (10 minutes, the tombstone grace period of
-   * anti-entropy's GC). A stray copy delayed longer than this behind newer overwrites of its key is the
-   * same case as a replica away longer than the grace after a delete: it is not guarded against.
+   * How long after the newest entry an entry is kept (24 hours). The times are the clocks of the nodes
+   * that recorded them, so the cut compares clocks of different nodes: with 10 minutes (the tombstone
+   * grace, as this was first), a write recorded by a node whose clock ran 10 minutes ahead made every
+   * other node's entries look expired, and a stray copy of a write a delete had replaced came back (a
+   * test in SupersededWriteTest). A day keeps the entries whenever the clocks disagree by less than a
+   * day minus how late the copy arrives; {@link #SUPERSEDED_MAX} still bounds the set, so the longer
+   * horizon costs at most one byte per entry (a varlong age of up to 2^28 ms). A stray copy delayed
+   * longer than this behind newer overwrites of its key, or the same case as a replica away longer than
+   * the grace after a delete, is not guarded against.
    */
-  public static final long SUPERSEDED_HORIZON_MS = 10 * 60 * 1000L;
+  public static final long SUPERSEDED_HORIZON_MS = 24 * 60 * 60 * 1000L;
 
   public static final VersionedObject EMPTY = new VersionedObject(VersionVector.EMPTY, List.of(), List.of());
 

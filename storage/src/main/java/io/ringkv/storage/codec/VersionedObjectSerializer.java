@@ -33,7 +33,8 @@ import java.util.Map;
  * and, only when {@code h} has the bit, the superseded set: {@code varint k} (1 to
  * {@link VersionedObject#SUPERSEDED_MAX}), then {@code k} entries newest first, each the write id in 8
  * bytes and its time: the first a zig-zag varlong, every later one a varlong of how much older it is
- * than the first (at most {@link VersionedObject#SUPERSEDED_HORIZON_MS}, so 3 bytes).
+ * than the first (at most {@link VersionedObject#SUPERSEDED_HORIZON_MS}, so at most 4 bytes; records written
+ * when the horizon was 10 minutes decode unchanged).
  *
  * <p>Compatibility: an object without superseded ids, most objects, is encoded exactly as before the set
  * existed, and every record or message written before it decodes unchanged (a test keeps such bytes). The

@@ -142,6 +142,32 @@ class SupersededWriteTest {
     assertTrue(within.isSuperseded(9) && within.isSuperseded(10));
   }
 
+  /**
+   * Clock skew (issue 16, item 6): the superseded set's time cut compares the clocks of the nodes that
+   * recorded its entries. A delete through n2 (clock right) remembers the id of the copy it replaced;
+   * the key is written again through n3, whose clock is 15 minutes ahead; then the other copy of the
+   * deleted write, minted by n1 before it died, arrives. With a 10-minute horizon n3's entry made n2's
+   * look expired, the id was forgotten and the deleted value came back beside the new one.
+   */
+  @Test
+  void aReplacedWriteStaysReplacedWhenTheNextWritersClockIsMinutesAhead() {
+    long t = 1_000_000;
+    long skew = 15 * 60 * 1000L;
+    VersionedObject first = VersionedObject.EMPTY.write(VersionVector.EMPTY, DOOMED, "n1", t, 0, WRITE);
+    VersionedObject retry = VersionedObject.EMPTY.write(VersionVector.EMPTY, DOOMED, "n2", t + 5, 0, WRITE);
+    VersionedObject deleted = retry.write(retry.context(), null, "n2", t + 10, 0, DELETE);
+    VersionedObject rewritten = deleted.write(deleted.context(), new byte[] {42}, "n3", t + 20 + skew, 0, 79);
+    for (VersionedObject m : everyMergeOrder(first, rewritten)) {
+      assertEquals(List.of(1), m.liveValuesOncePerWrite().stream().map(v -> v.length).toList(),
+          "the deleted value came back beside the new one: " + m);
+      assertTrue(m.isSuperseded(WRITE), m.toString());
+    }
+    // and behind: the replacing node's clock 15 minutes late, a later rewrite at the right time
+    VersionedObject lateDelete = retry.write(retry.context(), null, "n2", t + 10 - skew, 0, DELETE);
+    VersionedObject again = lateDelete.write(lateDelete.context(), new byte[] {42}, "n3", t + 20, 0, 79);
+    assertEquals(List.of(1), again.merge(first).liveValuesOncePerWrite().stream().map(v -> v.length).toList());
+  }
+
   @Test
   void mostObjectsCarryNoSupersededWrites() {
     VersionedObject blind = VersionedObject.EMPTY.write(VersionVector.EMPTY, DOOMED, "n1", 1, 0, WRITE)

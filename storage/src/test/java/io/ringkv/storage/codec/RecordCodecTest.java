@@ -259,12 +259,13 @@ class RecordCodecTest {
         .contains("named twice"));
     byte[] truncated = java.util.Arrays.copyOf(good, good.length - 2);
     assertThrows(StorageException.class, () -> RecordCodec.decode(truncated));
-    // an entry older than the horizon: the age becomes 2^21 ms (4 bytes)
-    byte[] tooOld = java.util.Arrays.copyOf(good, good.length + 2);
+    // an entry older than the horizon (a day): the age becomes 2^28 ms (5 bytes), about 3.1 days
+    byte[] tooOld = java.util.Arrays.copyOf(good, good.length + 3);
     tooOld[good.length - 2] = (byte) 0x80;
     tooOld[good.length - 1] = (byte) 0x80;
     tooOld[good.length] = (byte) 0x80;
-    tooOld[good.length + 1] = 0x01;
+    tooOld[good.length + 1] = (byte) 0x80;
+    tooOld[good.length + 2] = 0x01;
     assertTrue(assertThrows(StorageException.class, () -> RecordCodec.decode(tooOld)).getMessage()
         .contains("SUPERSEDED_HORIZON_MS"));
   }
