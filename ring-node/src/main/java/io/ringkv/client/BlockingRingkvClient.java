@@ -25,4 +25,6 @@ public interface BlockingRingkvClient {
   String leave();
 
   String leave(String nodeId);
+
+  String stopNode(String nodeId);
 }

@@ -24,6 +24,7 @@ import io.ringkv.protocol.ClientMessages.WhereReply;
 import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
+import io.ringkv.protocol.ClientMessages.StopNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
@@ -55,7 +56,7 @@ import java.util.List;
  * <ul>
  *   <li>0..9 Kryo's primitives and String (String re-registered with a bounded serializer)
  *   <li>10..19 wire building blocks: byte[], List implementations, {@link ErrorCode}
- *   <li>20..39 {@link ClientMessages}
+ *   <li>20..39 {@link ClientMessages}, and 140..149 for those added since
  *   <li>40..59 {@link ReplicaMessages}
  *   <li>60..79 gossip messages ({@code io.ringkv.gossip} GossipMessages.register)
  *   <li>80..99 hinted handoff and anti-entropy messages
@@ -144,6 +145,8 @@ public final class Messages {
     kryo.register(RemoveNodeRequest.class, 37);
     kryo.register(AdminReply.class, 38);
     kryo.register(LeaveRequest.class, 39);
+    // 140..149: client messages added once 20..39 were full
+    kryo.register(StopNodeRequest.class, 140);
 
     kryo.register(ReplicaRead.class, 40);
     kryo.register(ReplicaReadReply.class, 41);
