@@ -732,8 +732,29 @@ final class NettyRingkvClient implements RingkvClient {
         nodes.add(n);
       }
     }
-    return changed ? new ClusterInfo(info.nodeId(), info.clusterName(), info.replicationFactor(), info.defaultR(),
-        info.defaultW(), info.keyFormat(), List.copyOf(nodes), info.warnings()) : info;
+    if (!changed) {
+      return info;
+    }
+    // the node's cluster-size warning counts the nodes it sees alive; count without those we found dead
+    long live = nodes.stream().filter(ClusterInfo.Node::alive).count();
+    List<String> warnings = new ArrayList<>();
+    for (String w : info.warnings()) {
+      if (!w.startsWith(CLUSTER_SIZE_WARNING_START)) {
+        warnings.add(w);
+      }
+    }
+    if (live < info.replicationFactor()) {
+      warnings.add(0, clusterSizeWarning(live, info.replicationFactor()));
+    }
+    return new ClusterInfo(info.nodeId(), info.clusterName(), info.replicationFactor(), info.defaultR(),
+        info.defaultW(), info.keyFormat(), List.copyOf(nodes), List.copyOf(warnings));
+  }
+
+  private static final String CLUSTER_SIZE_WARNING_START = "cluster size (";
+
+  /** The node's warning when fewer nodes are alive than N (the words of seed 002; RingNode.info says the same). */
+  static String clusterSizeWarning(long live, int n) {
+    return CLUSTER_SIZE_WARNING_START + live + ") is smaller than a replication factor (" + n + ")";
   }
 
   // ---------------------------------------------------------------- mapping
