@@ -24,6 +24,7 @@ import io.ringkv.protocol.ClientMessages.WhereReply;
 import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
+import io.ringkv.protocol.ClientMessages.StopNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
@@ -58,7 +59,8 @@ import java.util.ServiceLoader;
  *   <li>80..99 hinted handoff and anti-entropy messages ({@code io.ringkv.internode.AntiEntropyMessages})
  *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
  *   <li>120..149 client messages added after version 3 ({@link ClientMessages}): 120..125 KEYS and the
- *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire)
+ *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire);
+ *       140 STOP
  *   <li>150..159 internode messages added after version 3
  * </ul>
  *
@@ -78,8 +80,10 @@ public final class Messages {
    * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,
    * error code INDETERMINATE, and versioned objects may carry superseded write ids (a flag in the sibling count).
    * 4: KEYS and STATS (ids 120..129); the client protocol alone is in ringkv-protocol.
+   * 5: STOP (id 140); ErrorReply carries required/alive replicas; VerifyReply the pending cleanup; INFO's
+   * cluster view the live nodes.
    */
-  public static final int PROTOCOL_VERSION = 4;
+  public static final int PROTOCOL_VERSION = 5;
 
   /** First and last id of client messages added after protocol version 3 (ids 20..39 are full). */
   public static final int CLIENT_EXTRA_ID_FIRST = 120;
@@ -164,7 +168,6 @@ public final class Messages {
     kryo.register(RemoveNodeRequest.class, 37);
     kryo.register(AdminReply.class, 38);
     kryo.register(LeaveRequest.class, 39);
-
     // Client messages added after protocol version 3 take ids from CLIENT_EXTRA_ID_FIRST on.
 
     // 120..125: KEYS and the dashboard's figures (issue 13)
@@ -174,6 +177,9 @@ public final class Messages {
     kryo.register(StatsReply.class, 123);
     kryo.register(NodeStats.class, 124);
     kryo.register(OpStats.class, 125);
+
+    // 140: STOP (issue 16 item 3)
+    kryo.register(StopNodeRequest.class, 140);
 
     // Internode types (replication, gossip, anti-entropy, storage) come from the server's WireExtension.
     for (WireExtension extension : EXTENSIONS) {

@@ -40,6 +40,11 @@ public final class CliCommand implements Callable<Integer> {
       description = "run these commands, separated by ';', then exit")
   String script;
 
+  @Option(names = "--downgrade", description = "in -e scripts and piped input too: when too few replicas are alive"
+      + " for the quorum, answer from those left, with a warning, instead of failing (interactive sessions do by"
+      + " default; CONSISTENCY STRICT turns it off)")
+  boolean downgrade;
+
   @Option(names = "--history-file", paramLabel = "FILE",
       description = "history of interactive sessions (default: ~/" + DEFAULT_HISTORY_FILE + ")")
   Path historyFile;
@@ -109,6 +114,7 @@ public final class CliCommand implements Callable<Integer> {
       if (!interactive) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
         Repl repl = new Repl(client, out, err);
+        repl.downgrade(downgrade); // scripts keep strict failures unless asked
         LineSource in = script != null
             ? ScriptLineSource.of(script)
             : new ReaderLineSource(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)));
@@ -116,6 +122,7 @@ public final class CliCommand implements Callable<Integer> {
       }
       try (Terminal terminal = TerminalBuilder.builder().system(true).encoding(StandardCharsets.UTF_8).build()) {
         Repl repl = new Repl(client, terminal.writer(), err);
+        repl.downgrade(true); // a person at a terminal gets an answer while any replica lives (seed 002)
         Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), DEFAULT_HISTORY_FILE);
         TerminalLineSource in = new TerminalLineSource(terminal, history);
         Thread main = Thread.currentThread();

@@ -193,7 +193,8 @@ public final class NodeMain implements Callable<Integer> {
         exit[0] = 3;
         stopped.countDown();
       }, () -> {
-        // decommissioned: give the reply a moment to reach the operator, then stop
+        // decommissioned, or asked to STOP: give the reply a moment to reach the operator, then stop
+        // (node.close() below flushes the stores; the exit status stays 0)
         try {
           Thread.sleep(500);
         } catch (InterruptedException e) {

@@ -111,7 +111,7 @@ public final class ServerNode implements AutoCloseable {
 
   /**
    * As {@link #start(NodeConfig, Consumer)}; {@code onLeft} runs once the node has left the ring by
-   * decommission (the process should then stop).
+   * decommission, or was asked to STOP by a client (the process should then stop: close the node, exit 0).
    */
   public static ServerNode start(NodeConfig config, Consumer<String> onRejected, Runnable onLeft)
       throws StartupException {
@@ -242,6 +242,7 @@ public final class ServerNode implements AutoCloseable {
     }
     node.addReplicaListener(handoff);
     handoff.retireHintsFor(membership::isGone);
+    handoff.publishActivity(line -> membership.setLocalActivity(HintedHandoff.class, line));
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
         storage, storageExecutor, config.gossipIntervalMs());
@@ -249,6 +250,7 @@ public final class ServerNode implements AutoCloseable {
         config.cleanupSettleMs(), metrics);
     membership.addRingListener(cleanup::onRingChanged);
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
       @Override
       public java.util.concurrent.CompletableFuture<String> removeNode(String id) {
@@ -273,6 +275,26 @@ public final class ServerNode implements AutoCloseable {
           }
         });
         return done;
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<String> stop() {
+        if (leaving.get() || !stopping.compareAndSet(false, true)) {
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException(identity.id() + " is already stopping or leaving"));
+        }
+        log.info("node {} asked to stop by a client (STOP): stopping cleanly", identity.id());
+        // the answer goes out first; the process's owner closes the node (flushing the stores) and exits
+        Thread t = new Thread(onLeft, "ringkv-stop");
+        t.setDaemon(true);
+        t.start();
+        return java.util.concurrent.CompletableFuture.completedFuture(identity.id() + " is stopping: it flushes"
+            + " its stores and exits; start it again with the same --data-dir to bring it back");
+      }
+
+      @Override
+      public long cleanupStartsInMs() {
+        return cleanup.startsInMs();
       }
     });
     transport.start(node);

@@ -170,7 +170,8 @@ public final class NettyServer implements AutoCloseable {
     return m instanceof GetRequest || m instanceof PutRequest || m instanceof DeleteRequest
         || m instanceof InfoRequest || m instanceof WhereRequest || m instanceof ClientMessages.VerifyRequest
         || m instanceof ClientMessages.RemoveNodeRequest || m instanceof ClientMessages.LeaveRequest
-        || m instanceof ClientMessages.KeysRequest || m instanceof ClientMessages.StatsRequest;
+        || m instanceof ClientMessages.KeysRequest || m instanceof ClientMessages.StatsRequest
+        || m instanceof ClientMessages.StopNodeRequest;
   }
 
   private enum State { AWAITING_HELLO, CLIENT, PEER, CLOSING }
