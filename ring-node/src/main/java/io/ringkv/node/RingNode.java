@@ -247,10 +247,14 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         admin.leave().whenComplete((message, error) -> adminDone(reply, leave.requestId(), message, error));
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
+        java.util.Set<String> down = new java.util.HashSet<>();
         for (NodeInfo member : cluster.nodes()) {
           members.add(new VerifyCoordinator.Member(member.id(), new Endpoint(member.host(), member.port())));
+          if ("DOWN".equals(member.status())) {
+            down.add(member.id());
+          }
         }
-        run(new VerifyCoordinator(newId(), verify.requestId(), members, settings.replicationFactor(),
+        run(new VerifyCoordinator(newId(), verify.requestId(), members, down, settings.replicationFactor(),
             VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
             cluster::ownersOf), reply, null);
       } else if (request instanceof WhereRequest where) {
