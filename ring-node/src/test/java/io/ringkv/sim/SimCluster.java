@@ -90,7 +90,7 @@ public final class SimCluster {
     public Membership membership;
     final MemberStatus initialStatus;
     HintedHandoff handoff;
-    final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
+    final InMemoryHintStore hints = new InMemoryHintStore(hintsMax);
     long generation;
 
     void boot() {
@@ -250,13 +250,16 @@ public final class SimCluster {
    * @param gossip true: membership by real gossip and phi accrual detection over the simulated
    *     network; false: a fixed ring and an oracle that knows who is reachable
    */
+  /** Each node's hint store bound. */
+  private final long hintsMax;
+
   SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
-    this(seed, size, settings, gossip, null, 64, null);
+    this(seed, size, settings, gossip, null, 64, null, HandoffConfig.DEFAULTS.hintsMax());
   }
 
   /** A cluster with real gossip and anti-entropy, {@code vnodes} tokens per node. */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes) {
-    this(seed, size, settings, true, antiEntropy, vnodes, null);
+    this(seed, size, settings, true, antiEntropy, vnodes, null, HandoffConfig.DEFAULTS.hintsMax());
   }
 
   /**
@@ -265,11 +268,17 @@ public final class SimCluster {
    */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
       Path dataRoot) {
-    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot);
+    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot, HandoffConfig.DEFAULTS.hintsMax());
+  }
+
+  /** A cluster whose stand-ins keep at most {@code hintsMax} hints each (the bound's test). */
+  SimCluster(long seed, int size, RequestSettings settings, long hintsMax) {
+    this(seed, size, settings, true, null, 64, null, hintsMax);
   }
 
   private SimCluster(long seed, int size, RequestSettings settings, boolean gossip, AntiEntropyConfig antiEntropy,
-      int vnodes, Path dataRoot) {
+      int vnodes, Path dataRoot, long hintsMax) {
+    this.hintsMax = hintsMax;
     this.dataRoot = dataRoot;
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
