@@ -45,6 +45,11 @@ import java.util.function.Supplier;
 public final class Repl {
   /** The REPL's own bound on one call, above the client's request timeout (5 s) and its failover. */
   static final long CALL_TIMEOUT_MS = 30_000;
+  /**
+   * VERIFY's own bound: above the client's VERIFY timeout (70 s), which is above a node's (60 s), so a
+   * slow VERIFY reports which nodes did not answer instead of this session giving up first.
+   */
+  static final long VERIFY_CALL_TIMEOUT_MS = 90_000;
   /** Width of the bar RING draws for a node owning the whole ring. */
   static final int RING_BAR_WIDTH = 40;
   /** WHERE shows at most this many characters of a value. */
@@ -460,7 +465,7 @@ public final class Repl {
       throw new CommandFailed("usage: VERIFY [--wait SECONDS]");
     }
     long deadline = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(waitSeconds);
-    VerifyResult r = call(client::verify, "verify");
+    VerifyResult r = call(client::verify, "verify", VERIFY_CALL_TIMEOUT_MS);
     while (!r.clean() && waitSeconds > 0 && nanoClock.getAsLong() - deadline < 0) {
       long pauseMs = r.cleanupStartsInMs() > 0 ? Math.min(VERIFY_WAIT_POLL_MS, r.cleanupStartsInMs() + 500)
           : VERIFY_WAIT_POLL_MS;
@@ -473,7 +478,7 @@ public final class Repl {
       } catch (InterruptedException e) {
         throw new CommandFailed("interrupted; VERIFY did not see a clean ring yet");
       }
-      r = call(client::verify, "verify");
+      r = call(client::verify, "verify", VERIFY_CALL_TIMEOUT_MS);
     }
     out.println("Checked " + String.format(Locale.ROOT, "%,d", r.keys()) + (r.keys() == 1 ? " key: " : " keys: ")
         + verifyCounts(r) + cleanupNote(r));
@@ -682,15 +687,19 @@ public final class Repl {
   // ---- helpers --------------------------------------------------------------------------------
 
   private <T> T call(Supplier<CompletableFuture<T>> request, String action) {
+    return call(request, action, CALL_TIMEOUT_MS);
+  }
+
+  private <T> T call(Supplier<CompletableFuture<T>> request, String action, long timeoutMs) {
     CompletableFuture<T> future = null;
     try {
       future = request.get();
-      return future.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      return future.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
       throw failure(e.getCause() == null ? e : e.getCause(), action);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw new CommandFailed("failed to " + action + ": no answer within " + CALL_TIMEOUT_MS / 1000 + " s");
+      throw new CommandFailed("failed to " + action + ": no answer within " + timeoutMs / 1000 + " s");
     } catch (InterruptedException e) {
       future.cancel(true);
       throw new CommandFailed("interrupted; the " + action + " may or may not have taken effect");

@@ -290,13 +290,17 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         stopNode(stop, reply, now);
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
+        java.util.Set<String> down = new java.util.HashSet<>();
         for (NodeInfo member : cluster.nodes()) {
           members.add(new VerifyCoordinator.Member(member.id(), new Endpoint(member.host(), member.port())));
+          if ("DOWN".equals(member.status())) {
+            down.add(member.id());
+          }
         }
         Admin a = admin;
         Consumer<Reply> withCleanup = r -> reply.accept(
             r instanceof VerifyReply v ? v.withCleanupStartsInMs(a.cleanupStartsInMs()) : r);
-        run(new VerifyCoordinator(newId(), verify.requestId(), members, settings.replicationFactor(),
+        run(new VerifyCoordinator(newId(), verify.requestId(), members, down, settings.replicationFactor(),
             VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
             cluster::ownersOf), withCleanup, null);
       } else if (request instanceof KeysRequest keys) {

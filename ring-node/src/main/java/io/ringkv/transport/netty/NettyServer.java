@@ -23,6 +23,7 @@ import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
+import io.ringkv.internode.GossipMessages;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
 import io.ringkv.protocol.Reply;
@@ -135,6 +136,16 @@ public final class NettyServer implements AutoCloseable {
   /** Where messages from peer nodes go; until set they are dropped and counted. */
   public void peerHandler(Transport.PeerHandler handler) {
     this.peerHandler = Objects.requireNonNull(handler, "handler");
+  }
+
+  /** Hands {@code message} from {@code from} to the peer handler, as if it came on a peer connection. */
+  void deliverPeerMessage(Endpoint from, Message message) {
+    Transport.PeerHandler handler = peerHandler;
+    if (handler == null) {
+      peerMessagesUnhandled.increment();
+      return;
+    }
+    handler.onMessage(from, message);
   }
 
   /** Stops handing peer messages on (the transport closed); later ones are dropped and counted. */
@@ -258,6 +269,13 @@ public final class NettyServer implements AutoCloseable {
       boolean isPeer = hello.nodeId() != null;
       if ((isPeer || hello.clusterName() != null) && !clusterName.equals(hello.clusterName())) {
         protocolErrors.increment();
+        if (isPeer) {
+          // Tell the node's gossip too, in the words of a gossip refusal (ClusterMetadata): a node that
+          // has not joined yet takes it as fatal and exits with status 3 instead of retrying forever.
+          ctx.write(new GossipMessages.GossipReject(new io.ringkv.gossip.GossipPayload.Reject(nodeId,
+              "cluster name mismatch: this node has '" + hello.clusterName() + "', the peer belongs to cluster '"
+                  + clusterName + "'")));
+        }
         refuse(ctx, 0, ErrorCode.PROTOCOL, "cluster name '" + hello.clusterName()
             + "' does not match this node's cluster '" + clusterName + "'");
         return;

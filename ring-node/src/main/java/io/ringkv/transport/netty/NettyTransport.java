@@ -62,6 +62,11 @@ public final class NettyTransport implements Transport {
     server.peerHandler(handler);
   }
 
+  /** A peer's refusal of this node's handshake, handed to the node like any message from that peer. */
+  void deliverRefusal(Endpoint from, Message refusal) {
+    server.deliverPeerMessage(from, refusal);
+  }
+
   @Override
   public void send(Endpoint to, Message message) {
     Objects.requireNonNull(to, "to");

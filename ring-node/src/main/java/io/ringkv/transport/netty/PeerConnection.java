@@ -19,6 +19,7 @@ import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
 import io.ringkv.protocol.ClientMessages.Hello;
 import io.ringkv.protocol.ClientMessages.HelloOk;
+import io.ringkv.internode.GossipMessages;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
 import io.ringkv.transport.TransportConfig;
@@ -293,6 +294,9 @@ final class PeerConnection {
           return;
         }
         onReady(ctx.channel(), ok);
+      } else if (msg instanceof GossipMessages.GossipReject reject && !ready) {
+        // the peer refuses this node's cluster name (NettyServer): gossip decides whether that is fatal
+        transport.deliverRefusal(peer, reject);
       } else if (msg instanceof ErrorReply error) {
         log.warn("peer {} refused this node: {} {}", peer, error.code(), error.message());
         ctx.close();
