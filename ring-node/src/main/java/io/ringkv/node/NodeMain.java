@@ -186,9 +186,14 @@ public final class NodeMain implements Callable<Integer> {
     }
     PrintWriter err = new PrintWriter(System.err, true);
     int[] exit = {0};
+    java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
     ServerNode node;
     try {
       node = ServerNode.start(cfg, reason -> {
+        // every seed, and every gossip round until the node has stopped, may refuse it: one line
+        if (!refused.compareAndSet(false, true)) {
+          return;
+        }
         err.println("Error: this node cannot join: " + reason);
         exit[0] = 3;
         stopped.countDown();

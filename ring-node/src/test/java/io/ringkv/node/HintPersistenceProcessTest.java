@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL and restarted, the owner comes back, and the restarted stand-in delivers every
  * hint. N=1, so a read at the owner sees only the owner's copy: a value there was handed off. Cleanup
  * (which would also move the stand-in's copies) is held off by a long settle time, and the stand-in's
- * {@code ringkv.hints.delivered} counter must show the delivery.
+ * {@code ringkv.hints.delivered} counter must show the delivery. The nodes run with {@code --sloppy-quorum}:
+ * with N=1 and the owner down only a stand-in can take the write (owners-only quorums would refuse it).
  */
 class HintPersistenceProcessTest {
   @TempDir
@@ -46,7 +47,7 @@ class HintPersistenceProcessTest {
   }
 
   private Process start(String id, int port, int metricsPort, int seedPort) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--id", id, "--replication-factor", "1", "--cleanup-settle-ms",
+    List<String> args = new ArrayList<>(List.of("--id", id, "--replication-factor", "1", "--sloppy-quorum", "--cleanup-settle-ms",
         "3600000", "--anti-entropy-interval-ms", "3600000", "--metrics-port", Integer.toString(metricsPort)));
     if (seedPort > 0) {
       args.addAll(List.of("--join", "127.0.0.1:" + seedPort));
