@@ -17,7 +17,8 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "ringkv", mixinStandardHelpOptions = true, version = "ringkv 0.1.0",
     description = "A Dynamo-style leaderless replicated key-value store.",
-    subcommands = {RingkvMain.NodeCommand.class, CliCommand.class, JvmCheckCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RingkvMain.NodeCommand.class, CliCommand.class, RingkvMain.CertsCommand.class,
+        RingkvMain.UsersCommand.class, JvmCheckCommand.class, CommandLine.HelpCommand.class})
 public final class RingkvMain implements Callable<Integer> {
   /** The node's entry point, in ring-node; called by name so this module needs no compile-time link to it. */
   static final String NODE_MAIN_CLASS = "io.ringkv.node.NodeMain";
@@ -44,6 +45,54 @@ public final class RingkvMain implements Callable<Integer> {
   public Integer call() {
     commandLine().usage(System.out);
     return 2;
+  }
+
+  /** The security commands' classes in ring-node, called by name like the node's (they move with it). */
+  static final String CERTS_CLASS = "io.ringkv.security.SecurityCommands$CertsCommand";
+  static final String USERS_CLASS = "io.ringkv.security.SecurityCommands$UsersCommand";
+
+  /** {@code ringkv certs DIR --nodes n1,n2,n3}: the arguments go to the command in ring-node. */
+  @Command(name = "certs", description = "Make a CA and TLS certificates for nodes and a client (ringkv certs --help).")
+  static final class CertsCommand implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return forward(CERTS_CLASS, args);
+    }
+  }
+
+  /** {@code ringkv users add NAME --role R --users-file F}. */
+  @Command(name = "users", description = "Add, remove or list the users of a users file (ringkv users --help).")
+  static final class UsersCommand implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return forward(USERS_CLASS, args);
+    }
+  }
+
+  /** Calls {@code className.execute(String...)} and returns its exit status. */
+  static int forward(String className, List<String> args) throws Exception {
+    Method execute;
+    try {
+      execute = Class.forName(className).getMethod("execute", String[].class);
+    } catch (ReflectiveOperationException e) {
+      System.err.println("Error: " + className + " is not in this build (is ring-node in the jar?)");
+      return 1;
+    }
+    try {
+      return (Integer) execute.invoke(null, (Object) args.toArray(new String[0]));
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw (Error) cause;
+    }
   }
 
   /** {@code ringkv node ARGS}: every argument goes to the node's own parser, untouched. */

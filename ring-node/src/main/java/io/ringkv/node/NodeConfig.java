@@ -32,10 +32,12 @@ public record NodeConfig(
     boolean unsafeLastWriteWins,
     long cleanupSettleMs,
     long antiEntropyIntervalMs,
-    long tombstoneGraceMs) {
+    long tombstoneGraceMs,
+    io.ringkv.security.SecurityConfig security) {
 
   public NodeConfig {
     join = List.copyOf(join);
+    security = security == null ? io.ringkv.security.SecurityConfig.OFF : security;
     if (id != null && !id.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException("--id must be 1-64 letters, digits, '.', '_' or '-', got '" + id + "'");
     }
@@ -93,7 +95,14 @@ public record NodeConfig(
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
         gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs,
-        antiEntropyIntervalMs, tombstoneGraceMs);
+        antiEntropyIntervalMs, tombstoneGraceMs, security);
+  }
+
+  public NodeConfig withSecurity(io.ringkv.security.SecurityConfig s) {
+    return new NodeConfig(id, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
+        keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
+        gossipIntervalMs, storageThreads, storageQueueMax, metricsPort, unsafeLastWriteWins, cleanupSettleMs,
+        antiEntropyIntervalMs, tombstoneGraceMs, s);
   }
 
   /** The anti-entropy settings: the defaults with this node's exchange interval and tombstone grace. */

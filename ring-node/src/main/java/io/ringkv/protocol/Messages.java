@@ -60,6 +60,7 @@ import java.util.List;
  *   <li>60..79 gossip messages ({@code io.ringkv.gossip} GossipMessages.register)
  *   <li>80..99 hinted handoff and anti-entropy messages
  *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
+ *   <li>130..139 newer client messages; 150..154 the internode handshake ({@link PeerAuthMessages})
  * </ul>
  *
  * <p>Records are encoded by Kryo's {@code RecordSerializer} through their canonical constructors,
@@ -161,6 +162,7 @@ public final class Messages {
     io.ringkv.storage.codec.StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
     AntiEntropyMessages.register(kryo); // ids 80..89
+    PeerAuthMessages.register(kryo); // ids 150..152 (internode handshake)
     // handoff messages                                 // ids 90..99
   }
 

@@ -23,12 +23,30 @@ final class LoopbackCluster implements AutoCloseable {
   final List<RingkvClient> clients = new ArrayList<>();
   /** The nodes' --cleanup-settle-ms: long by default, so only the tests of cleanup see it run. */
   final long cleanupSettleMs;
+  final Security security;
+
+  /**
+   * How the nodes are secured and how clients connect ({@link #PLAIN}: no TLS, no auth).
+   *
+   * @param node the security flags of the node with this id
+   * @param client what a test client adds to its config (TLS, credentials)
+   */
+  record Security(java.util.function.Function<String, io.ringkv.security.SecurityConfig> node,
+      java.util.function.UnaryOperator<ClientConfig> client) {}
+
+  static final Security PLAIN = new Security(id -> null, c -> c);
 
   LoopbackCluster(Path dir, int size, int replicationFactor) throws Exception {
     this(dir, size, replicationFactor, 3_600_000);
   }
 
   LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs) throws Exception {
+    this(dir, size, replicationFactor, cleanupSettleMs, PLAIN);
+  }
+
+  LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs, Security security)
+      throws Exception {
+    this.security = security;
     this.dir = dir;
     this.replicationFactor = replicationFactor;
     this.cleanupSettleMs = cleanupSettleMs;
@@ -51,7 +69,7 @@ final class LoopbackCluster implements AutoCloseable {
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
     NodeConfig c = new NodeConfig(id, "127.0.0.1", port, "127.0.0.1", dataDir,
         "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, 0,
-        false, cleanupSettleMs, 10_000, 600_000);
+        false, cleanupSettleMs, 10_000, 600_000, security.node().apply(id));
     configs.add(c);
     nodes.add(ServerNode.start(c, reason -> {
       throw new AssertionError("rejected: " + reason);
@@ -69,7 +87,7 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   RingkvClient client(int i) {
-    RingkvClient c = RingkvClient.connect(ClientConfig.of(configs.get(i).endpoint()));
+    RingkvClient c = RingkvClient.connect(security.client().apply(ClientConfig.of(configs.get(i).endpoint())));
     clients.add(c);
     return c;
   }
