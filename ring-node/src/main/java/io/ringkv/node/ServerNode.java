@@ -475,6 +475,11 @@ public final class ServerNode implements AutoCloseable {
     return server;
   }
 
+  /** Checks client logins; null with --auth off. */
+  public Authenticator authenticator() {
+    return security.authenticator();
+  }
+
   public NettyTransport transport() {
     return transport;
   }

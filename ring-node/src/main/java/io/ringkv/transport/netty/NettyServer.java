@@ -485,7 +485,8 @@ public final class NettyServer implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (cause instanceof IOException) {
+      if (cause instanceof IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+        // a failed TLS handshake was logged once by Tls already
         log.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
       } else {
