@@ -224,7 +224,8 @@ class NettyRingkvClientTest {
     Endpoint b = new Endpoint("127.0.0.1", TestNodes.closedPort());
     NoNodeReachableException e = assertThrows(NoNodeReachableException.class,
         () -> RingkvClient.connect(new ClientConfig(List.of(a, b), 1_000, 1_000, 1_000, 16)));
-    assertEquals("no node reachable (tried " + a + ", " + b + ")", e.getMessage());
+    assertTrue(e.getMessage().startsWith("no node reachable (tried " + a + ", " + b + "); last error: cannot connect to "
+        + b), e.getMessage());
   }
 
   @Test
