@@ -32,7 +32,7 @@
   or, when the jar is not built, java -cp <classpath> io.ringkv.node.NodeMain.
   `id` is the node id (the slot's name for its first node), `join` the slots
   whose nodes it names with --join (none for the very first node)."
-  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args] :as test} net node {:keys [id join]}]
+  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args security] :as test} net node {:keys [id join]}]
   (let [id (or id node)]
     (cond-> (into ["java"] (concat jvm-lean jvm-opens))
       (.isFile (io/file jar)) (into ["-jar" jar "node"])
@@ -42,7 +42,8 @@
                   "--replication-factor" (str replication-factor) "--cluster-name" cluster-name])
       (seq join) (into ["--join" (str/join "," (for [j join] (str ((:ip net) j) ":" port)))])
       unsafe-lww? (conj "--unsafe-last-write-wins")
-      (seq node-args) (into node-args))))
+      (seq node-args) (into node-args)
+      security (into ((:node-args security) node)))))
 
 (defn dummy-command
   "A stand-in node for plumbing tests: a tiny HTTP server on the node's port."
