@@ -572,6 +572,8 @@ public final class HttpApi implements HttpListener.Handler {
       case TIMEOUT, INDETERMINATE -> HttpResponseStatus.GATEWAY_TIMEOUT;
       case OVERLOADED -> HttpResponseStatus.TOO_MANY_REQUESTS;
       case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+      case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
+      case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
     };
   }
 
