@@ -330,10 +330,13 @@ public final class ServerNode implements AutoCloseable {
     HttpListener http = null;
     if (config.httpPort() > 0) {
       // the HTTP API enters the node where native client frames do (RingNode.onRequest), on the same loops
-      HttpApi api = new HttpApi(node, new MetricsExposition(metrics));
+      // with --tls client|all the listener is HTTPS (same certificate), with --auth on it takes Basic auth
+      boolean https = security.tlsMode().coversClients();
+      HttpApi api = new HttpApi(node, new MetricsExposition(metrics), security.authenticator(),
+          https || security.allowPlaintextAuth());
       try {
         http = new HttpListener(network, HttpConfig.DEFAULTS.withMaxContentBytes(storage.limits().valueBytesMax()),
-            config.bindHost(), config.httpPort(), api).start();
+            config.bindHost(), config.httpPort(), api, https ? security.tls()::serverContext : null).start();
       } catch (IllegalStateException e) {
         // as the metrics endpoint before it: the node serves its native protocol without HTTP, loudly
         log.warn("HTTP API not started on port {}: {}", config.httpPort(), e.getMessage());
