@@ -122,6 +122,8 @@ final class NettyRingkvClient implements RingkvClient {
   static final long SHUTDOWN_TIMEOUT_MS = 2_000;
 
   private final ClientConfig config;
+  /** Built once from {@link ClientConfig#tls()}; null for plaintext. */
+  private final io.netty.handler.ssl.SslContext sslContext;
   private final EventLoopGroup group;
   private final ExecutorService events;
   private final AtomicLong requestIds = new AtomicLong();
@@ -142,6 +144,7 @@ final class NettyRingkvClient implements RingkvClient {
 
   private NettyRingkvClient(ClientConfig config) {
     this.config = config;
+    this.sslContext = config.tls() == null ? null : config.tls().newContext();
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringkv-client-io", true),
         NioIoHandler.newFactory());
     this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(EVENT_QUEUE_MAX),
@@ -557,6 +560,7 @@ final class NettyRingkvClient implements RingkvClient {
       order = rotated;
     }
     List<String> tried = new ArrayList<>();
+    String lastError = null;
     for (NodeAddress node : order) {
       if (closed) {
         throw new RingkvException(ErrorCode.UNAVAILABLE, "client closed");
@@ -569,9 +573,14 @@ final class NettyRingkvClient implements RingkvClient {
       } catch (RingkvException e) {
         unreachableSince.put(node, System.nanoTime());
         log.debug("node {} not usable: {}", node, e.getMessage());
+        if (e.code() == ErrorCode.UNAUTHENTICATED) {
+          throw e; // the credentials or the TLS settings are wrong: every node says the same, and retries count as failed logins
+        }
+        lastError = e.getMessage();
       }
     }
-    throw new NoNodeReachableException("no node reachable (tried " + String.join(", ", tried) + ")");
+    throw new NoNodeReachableException("no node reachable (tried " + String.join(", ", tried) + ")"
+        + (lastError == null ? "" : "; last error: " + lastError));
   }
 
   /** Connects, says Hello, and reads INFO; blocks up to connectTimeoutMs for each step. */
@@ -586,6 +595,9 @@ final class NettyRingkvClient implements RingkvClient {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (sslContext != null) {
+              ch.pipeline().addLast("tls", sslContext.newHandler(ch.alloc(), node.host(), node.port()));
+            }
             WireCodec.install(ch.pipeline(), MAX_FRAME_BYTES);
             ch.pipeline().addLast("client", new Inbound(conn));
           }
@@ -599,7 +611,9 @@ final class NettyRingkvClient implements RingkvClient {
           + (cause == null ? "" : ": " + cause.getMessage()));
     }
     try {
-      conn.channel.writeAndFlush(new Hello(Messages.PROTOCOL_VERSION, null, null, 0, null));
+      Credentials credentials = config.credentials();
+      conn.channel.writeAndFlush(new Hello(Messages.PROTOCOL_VERSION, null, null, 0, null,
+          credentials == null ? null : credentials.user(), credentials == null ? null : credentials.password()));
       awaitOn(conn.handshake, node, "handshake");
       InfoReply info = awaitOn(send(new InfoRequest(requestIds.incrementAndGet()),
           config.connectTimeoutMs(), conn).thenApply(r -> {
@@ -908,6 +922,12 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("connection to {} failed: {}", conn.endpoint, cause.toString());
+      if (!conn.handshake.isDone()) { // e.g. a TLS handshake failure: say why, not just "closed"
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+            ? cause.getCause() : cause;
+        conn.handshake.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+            "TLS or connection failure: " + root.getMessage()));
+      }
       ctx.close();
     }
   }

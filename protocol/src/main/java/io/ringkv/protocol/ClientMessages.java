@@ -14,8 +14,23 @@ public final class ClientMessages {
    * @param host the sender's advertised host when it is a node, else null
    * @param port the sender's advertised port when it is a node, else 0
    * @param clusterName the cluster the sender belongs to (nodes), or expects (clients, may be null)
+   * @param user a client's user name when the node has {@code --auth on}, else null
+   * @param password the user's password (sent only over TLS unless the node allows plaintext auth), else null
    */
-  public record Hello(int protocolVersion, String nodeId, String host, int port, String clusterName) implements Message {}
+  public record Hello(int protocolVersion, String nodeId, String host, int port, String clusterName, String user,
+      String password) implements Message {
+    public Hello(int protocolVersion, String nodeId, String host, int port, String clusterName) {
+      this(protocolVersion, nodeId, host, port, clusterName, null, null);
+    }
+
+    /** Never shows the password (a Hello may end up in a log line). */
+    @Override
+    public String toString() {
+      return "Hello[protocolVersion=" + protocolVersion + ", nodeId=" + nodeId + ", host=" + host + ", port=" + port
+          + ", clusterName=" + clusterName + ", user=" + user + ", password=" + (password == null ? "null" : "***")
+          + "]";
+    }
+  }
 
   /** The handshake accepted. */
   public record HelloOk(int protocolVersion, String nodeId, String clusterName) implements Message {}

@@ -61,7 +61,8 @@ import java.util.ServiceLoader;
  *   <li>120..149 client messages added after version 3 ({@link ClientMessages}): 120..125 KEYS and the
  *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire);
  *       140 STOP
- *   <li>150..159 internode messages added after version 3
+ *   <li>150..159 internode messages added after version 3: 150..152 the internode handshake's proof of
+ *       membership ({@code io.ringkv.internode.PeerAuthMessages})
  * </ul>
  *
  * <p>This module holds the client protocol only. The internode types (40..119, 150..159) are
@@ -199,6 +200,7 @@ public final class Messages {
       Map.entry(37, RemoveNodeRequest.class), Map.entry(38, AdminReply.class), Map.entry(39, LeaveRequest.class),
       Map.entry(120, KeysRequest.class), Map.entry(121, KeysReply.class), Map.entry(122, StatsRequest.class),
       Map.entry(123, StatsReply.class), Map.entry(124, NodeStats.class), Map.entry(125, OpStats.class),
+      Map.entry(140, StopNodeRequest.class),
       Map.entry(10, byte[].class), Map.entry(18, ErrorCode.class), Map.entry(1, String.class));
 
   private static void checkClientIds(Kryo kryo) {

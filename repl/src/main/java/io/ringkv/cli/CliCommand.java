@@ -2,6 +2,8 @@ package io.ringkv.cli;
 
 import io.ringkv.client.NodeAddress;
 import io.ringkv.client.ClientConfig;
+import io.ringkv.client.ClientTls;
+import io.ringkv.client.Credentials;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
 import java.io.BufferedReader;
@@ -53,6 +55,24 @@ public final class CliCommand implements Callable<Integer> {
       description = "keep trying to connect for this long, e.g. while the node starts (default: ${DEFAULT-VALUE})")
   int connectWaitSeconds;
 
+  @Option(names = {"-u", "--user"}, paramLabel = "USER",
+      description = "log in as USER (nodes with --auth on); the password comes from RINGKV_PASSWORD or a prompt")
+  String user;
+
+  @Option(names = "--tls-ca", paramLabel = "CA.pem", description = "connect with TLS, trusting this CA (PEM)")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "CERT.pem",
+      description = "client certificate, for nodes with --tls-require-client-cert (with --tls-key)")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "KEY.pem", description = "the client certificate's PKCS#8 key")
+  Path tlsKey;
+
+  @Option(names = "--tls-no-verify-hostname",
+      description = "accept a node certificate that does not name the host connected to (testing only)")
+  boolean tlsNoVerifyHostname;
+
   /** Pause between connection attempts within --connect-wait. */
   static final long CONNECT_RETRY_MS = 250;
 
@@ -69,6 +89,10 @@ public final class CliCommand implements Callable<Integer> {
   OutputStream stderr = System.err;
   LongSupplier nanoClock = System::nanoTime;
   Sleeper sleeper = Thread::sleep;
+  Function<String, String> getenv = System::getenv;
+  /** Asks for the password at the terminal; null when there is none. */
+  Function<String, char[]> passwordPrompt = prompt -> System.console() == null ? null
+      : System.console().readPassword("%s", prompt);
 
   /**
    * Connects, retrying while the node is unreachable for up to --connect-wait seconds (a node opens its
@@ -80,7 +104,7 @@ public final class CliCommand implements Callable<Integer> {
       try {
         return connector.apply(config);
       } catch (RingkvException e) {
-        if (nanoClock.getAsLong() - deadline >= 0) {
+        if (e.code() == io.ringkv.protocol.ErrorCode.UNAUTHENTICATED || nanoClock.getAsLong() - deadline >= 0) {
           throw e;
         }
         sleeper.sleep(CONNECT_RETRY_MS);
@@ -102,9 +126,37 @@ public final class CliCommand implements Callable<Integer> {
       err.println("Error: " + e.getMessage());
       return 2;
     }
+    ClientConfig config = ClientConfig.of(node);
+    try {
+      if (tlsCa != null) {
+        ClientTls tls = ClientTls.trusting(tlsCa);
+        if (tlsCert != null || tlsKey != null) {
+          tls = tls.withClientCertificate(tlsCert, tlsKey);
+        }
+        config = config.withTls(tlsNoVerifyHostname ? tls.withoutHostnameVerification() : tls);
+      } else if (tlsCert != null || tlsKey != null) {
+        err.println("Error: --tls-cert and --tls-key need --tls-ca");
+        return 2;
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    if (user != null) {
+      String password = getenv.apply("RINGKV_PASSWORD");
+      if (password == null || password.isEmpty()) {
+        char[] typed = passwordPrompt.apply("password for " + user + ": ");
+        if (typed == null) {
+          err.println("Error: -u " + user + " needs a password: set RINGKV_PASSWORD or run at a terminal");
+          return 2;
+        }
+        password = new String(typed);
+      }
+      config = config.withCredentials(new Credentials(user, password));
+    }
     RingkvClient client;
     try {
-      client = connect(ClientConfig.of(node));
+      client = connect(config);
     } catch (RuntimeException e) {
       err.println("Error: failed to connect to ringkv at " + node + ": " + e.getMessage());
       return 1;

@@ -259,7 +259,8 @@ class NettyRingkvClientTest {
     NodeAddress b = new NodeAddress("127.0.0.1", TestNodes.closedPort());
     NoNodeReachableException e = assertThrows(NoNodeReachableException.class,
         () -> RingkvClient.connect(new ClientConfig(List.of(a, b), 1_000, 1_000, 1_000, 16)));
-    assertEquals("no node reachable (tried " + a + ", " + b + ")", e.getMessage());
+    assertTrue(e.getMessage().startsWith("no node reachable (tried " + a + ", " + b + "); last error: cannot connect to "
+        + b), e.getMessage());
   }
 
   @Test
