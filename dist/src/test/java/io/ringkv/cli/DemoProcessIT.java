@@ -92,7 +92,7 @@ class DemoProcessIT {
       if (out.contains(expected)) {
         return out;
       }
-      assertTrue(demo.isAlive(), "the demo exited (" + demo.exitValue() + ") before " + what + ":\n" + out);
+      assertTrue(demo.isAlive(), () -> "the demo exited (" + demo.exitValue() + ") before " + what + ":\n" + out);
       assertTrue(System.nanoTime() < end, "no " + what + " in " + WAIT_S + " s:\n" + out);
       Thread.sleep(200);
     }
