@@ -67,11 +67,19 @@ class DemoProcessIT {
   }
 
   private Process startDemo(int base) throws IOException {
+    return startDemo(base, false);
+  }
+
+  private Process startDemo(int base, boolean secure) throws IOException {
     Path root = Path.of(System.getProperty("ringkv.root", "..")).toAbsolutePath().normalize();
     Path jar = Path.of(System.getProperty("ringkv.jar", "target/ringkv.jar")).toAbsolutePath();
     assertTrue(Files.isRegularFile(jar), "no " + jar + ": run through Maven's verify (after package)");
     // setsid: the demo gets its own process group, so a Ctrl-C can be sent to it as a terminal would
-    ProcessBuilder pb = new ProcessBuilder("setsid", root.resolve("bin/ringkv").toString(), "demo")
+    List<String> cmd = new java.util.ArrayList<>(List.of("setsid", root.resolve("bin/ringkv").toString(), "demo"));
+    if (secure) {
+      cmd.add("--secure");
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile());
     pb.environment().put("RINGKV_JAR", jar.toString());
     pb.environment().put("DEMO_BASE_PORT", Integer.toString(base));
@@ -170,5 +178,25 @@ class DemoProcessIT {
     assertEquals(130, demo.exitValue(), output());
     assertAllStopped(started);
     assertTrue(output().contains("ringkv demo: stopping"), output());
+  }
+
+  @Test
+  void theSecureDemoRunsWithTlsAndALogin() throws Exception {
+    int base = basePort();
+    demo = startDemo(base, true);
+    String out = await("Known nodes:", "the REPL's banner (TLS, logged in as admin)");
+    assertTrue(out.contains("dashboard at https://127.0.0.1:" + (base + 1000) + "/"), out);
+    started = nodes();
+    assertEquals(3, started.size(), out);
+    OutputStream in = demo.getOutputStream();
+    type(in, "SET greeting secret");
+    await("Created (2 replicas)", "the SET's answer");
+    type(in, "VERIFY"); // an admin command: the demo's user is admin
+    await("misplaced", "VERIFY's answer");
+    type(in, "QUIT");
+    assertTrue(demo.waitFor(WAIT_S, TimeUnit.SECONDS), "the demo did not end after QUIT:\n" + output());
+    assertEquals(0, demo.exitValue(), output());
+    assertAllStopped(started);
+    assertTrue(Files.isRegularFile(dir.resolve("data/demo/pki/ca.pem")), "the demo made its certificates");
   }
 }
