@@ -70,7 +70,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads. Coordinator state lives on the core {@link Scheduler} (one thread, no locks); client
  * requests and replica replies are handed to it. Replica work (storage reads and writes) runs on
- * {@code storageExecutor}, never on a network thread. Messages to this node itself skip the network.
+ * {@code storageExecutor}, never on a network thread, except this node's own replica read or mint for a
+ * request it coordinates, which runs on the core thread ({@link RequestSettings#localReplicaOnCore()}:
+ * a few microseconds of storage against two thread hand-offs). Messages to this node itself skip the
+ * network.
  * Under simulation the scheduler and executor are the simulator's, so a cluster runs on one thread.
  */
 public final class RingNode implements ClientRequestHandler, Transport.PeerHandler {
@@ -108,7 +111,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   public interface ReplicaListener {
     ReplicaListener NONE = new ReplicaListener() {};
 
-    /** Called on the storage thread after a write or merge stored {@code stored} for {@code key}. */
+    /**
+     * Called after a write or merge stored {@code stored} for {@code key}: on a storage thread, or on the
+     * core thread for a local mint; so implementations must be thread-safe.
+     */
     default void onStored(byte[] key, VersionedObject stored, String hintFor) {}
   }
 
@@ -486,8 +492,16 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   private void apply(Active a, Step step) {
+    Reply local = null;
     for (Step.Send s : step.sends()) {
-      send(s.to(), s.message());
+      if (local == null && servesOnCore(s)) {
+        // this node's own replica read or mint, served here on the core thread instead of a storage
+        // thread (RequestSettings.localReplicaOnCore); its reply reaches the coordinator once this step
+        // is applied, so the remote sends above and below go out first
+        local = serveReplica((Request) s.message());
+      } else {
+        send(s.to(), s.message());
+      }
     }
     if (step.readRepairs() > 0) {
       metrics.readRepairs.inc(step.readRepairs());
@@ -508,7 +522,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       if (a.timer != null) {
         a.timer.cancel();
       }
-      return;
+      return; // a local reply has no one left to hear it, as a late replica reply
     }
     long wake = step.wakeAtMs();
     if (wake >= 0 && wake != a.timerAtMs) {
@@ -519,6 +533,14 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       long id = a.coordinator.internalId();
       a.timer = core.schedule(Math.max(0, wake - clock.nowMs()), () -> onTimer(id));
     }
+    if (local != null) {
+      onReplicaReply(self, local);
+    }
+  }
+
+  private boolean servesOnCore(Step.Send s) {
+    return settings.localReplicaOnCore() && s.to().equals(self)
+        && (s.message() instanceof ReplicaRead || s.message() instanceof ReplicaWrite);
   }
 
   private void onTimer(long internalId) {
@@ -673,7 +695,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return new NodeKeysReply(request.requestId(), new ArrayList<>(first), more[0]);
   }
 
-  /** Serves one replica request against local storage; runs on the storage executor. */
+  /**
+   * Serves one replica request against local storage; runs on the storage executor, or on the core
+   * thread for this node's own read or mint ({@link RequestSettings#localReplicaOnCore()}).
+   */
   Reply serveReplica(Request request) {
     try {
       if (request instanceof ReplicaRead read) {

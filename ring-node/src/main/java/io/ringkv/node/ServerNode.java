@@ -205,7 +205,7 @@ public final class ServerNode implements AutoCloseable {
     membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
-        10_000, config.keyFormat(), config.sloppyQuorum());
+        10_000, config.keyFormat(), config.sloppyQuorum(), true);
     RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());
