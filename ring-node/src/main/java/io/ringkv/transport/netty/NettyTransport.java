@@ -114,6 +114,10 @@ public final class NettyTransport implements Transport {
     peers.clear();
   }
 
+  NettyNetwork network() {
+    return network;
+  }
+
   TransportConfig config() {
     return config;
   }
