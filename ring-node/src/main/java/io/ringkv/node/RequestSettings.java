@@ -23,7 +23,8 @@ package io.ringkv.node;
  *     and a mint ~30 µs, while the hop to a storage thread and back costs two hand-offs, each a queue
  *     and a wake-up; Chronicle Map locks per segment, so the core and the storage threads may share it).
  *     Replica merges (replication, read repair) and every request from other nodes stay on the storage
- *     threads; false sends the local ones there too, as before 2026-12
+ *     threads; false sends the local ones there too, as before 2026-12 (on a node:
+ *     {@code -Dringkv.localReplicaOnCore=false})
  */
 public record RequestSettings(
     int replicationFactor,
