@@ -142,7 +142,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     return dropped.getCount();
   }
 
-  /** Called on the storage thread after this node stored a write or merge. */
+  /** Called on a storage thread (or the core thread, for a local mint) after this node stored a write or merge. */
   @Override
   public void onStored(byte[] key, VersionedObject object, String hintFor) {
     if (hintFor == null || hintFor.equals(selfId)) {

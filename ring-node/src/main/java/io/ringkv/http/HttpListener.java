@@ -6,11 +6,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ringkv.transport.netty.NettyNetwork;
 import java.io.IOException;
@@ -100,7 +102,7 @@ public final class HttpListener implements AutoCloseable {
   public HttpListener start() {
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(network.acceptor(), network.io())
-        .channel(NioServerSocketChannel.class)
+        .channel(network.serverChannelClass())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -152,14 +154,59 @@ public final class HttpListener implements AutoCloseable {
     }
   }
 
-  /** Answers with a JSON error and closes the connection: what follows on it cannot be trusted. */
+  /** How long a refused connection may keep sending after its answer before it is closed anyway. */
+  static final long LINGER_MS = 2_000;
+
+  /**
+   * Answers with a JSON error and closes the connection: what follows on it cannot be trusted. The close
+   * is staged (RFC 9112 9.6, "tear-down"): the answer, then a half-close, then whatever the client still
+   * sends is read and discarded until it closes too (or {@link #LINGER_MS}). Closing at once while the
+   * client's bytes sit unread in the socket makes the kernel send a reset, which can destroy the answer
+   * before the client reads it (how fast the epoll transport accepts and reads made that race common).
+   */
   private void refuseAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
     refused.increment();
     log.debug("HTTP {} to {}: {}", status.code(), ctx.channel().remoteAddress(), message);
     FullHttpResponse response = HttpApi.error(status, code, message);
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     HttpUtil.setContentLength(response, response.content().readableBytes());
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    if (ctx.pipeline().get(DISCARD) != null) { // already closing
+      response.release();
+      return;
+    }
+    ctx.pipeline().addFirst(DISCARD, new DiscardInbound());
+    Channel ch = ctx.channel();
+    ctx.writeAndFlush(response).addListener(f -> {
+      if (!f.isSuccess() || !(ch instanceof SocketChannel socket)) {
+        ch.close();
+        return;
+      }
+      socket.shutdownOutput();
+      ch.eventLoop().schedule(() -> ch.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+    });
+  }
+
+  private static final String DISCARD = "discard-after-refusal";
+
+  /** First in a refused connection's pipeline: drops what the client still sends; its end closes the channel. */
+  private static final class DiscardInbound extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        ctx.close();
+      }
+      ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
   }
 
   /** 413 as JSON (Netty's own answer is an empty body); the connection is closed. */

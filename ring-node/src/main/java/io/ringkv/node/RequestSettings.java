@@ -18,6 +18,13 @@ package io.ringkv.node;
  *     only the key's owners count, as Cassandra keeps hints out of its consistency levels; true is
  *     Dynamo's sloppy quorum, more available during faults, with stale reads after a heal; see
  *     docs/ARCHITECTURE.md, "Reads after a heal")
+ * @param localReplicaOnCore whether this node's own replica read, and its own mint when it coordinates a
+ *     write, run on the core thread that holds the coordinator (default true: a replica read takes ~4 µs
+ *     and a mint ~30 µs, while the hop to a storage thread and back costs two hand-offs, each a queue
+ *     and a wake-up; Chronicle Map locks per segment, so the core and the storage threads may share it).
+ *     Replica merges (replication, read repair) and every request from other nodes stay on the storage
+ *     threads; false sends the local ones there too, as before 2026-12 (on a node:
+ *     {@code -Dringkv.localReplicaOnCore=false})
  */
 public record RequestSettings(
     int replicationFactor,
@@ -28,11 +35,12 @@ public record RequestSettings(
     long readRepairBytesMax,
     int maxInFlightRequests,
     KeyFormat keyFormat,
-    boolean sloppyQuorum) {
+    boolean sloppyQuorum,
+    boolean localReplicaOnCore) {
 
   public static RequestSettings defaults(int n) {
     int quorum = n / 2 + 1;
-    return new RequestSettings(n, quorum, quorum, 2000, 500, 4L << 20, 10_000, KeyFormat.ANY, false);
+    return new RequestSettings(n, quorum, quorum, 2000, 500, 4L << 20, 10_000, KeyFormat.ANY, false, true);
   }
 
   public RequestSettings {
@@ -52,21 +60,26 @@ public record RequestSettings(
 
   public RequestSettings withQuorums(int r, int w) {
     return new RequestSettings(replicationFactor, r, w, requestTimeoutMs, mintTimeoutMs, readRepairBytesMax,
-        maxInFlightRequests, keyFormat, sloppyQuorum);
+        maxInFlightRequests, keyFormat, sloppyQuorum, localReplicaOnCore);
   }
 
   public RequestSettings withKeyFormat(KeyFormat format) {
     return new RequestSettings(replicationFactor, defaultR, defaultW, requestTimeoutMs, mintTimeoutMs,
-        readRepairBytesMax, maxInFlightRequests, format, sloppyQuorum);
+        readRepairBytesMax, maxInFlightRequests, format, sloppyQuorum, localReplicaOnCore);
   }
 
   public RequestSettings withTimeouts(long requestMs, long mintMs) {
     return new RequestSettings(replicationFactor, defaultR, defaultW, requestMs, mintMs, readRepairBytesMax,
-        maxInFlightRequests, keyFormat, sloppyQuorum);
+        maxInFlightRequests, keyFormat, sloppyQuorum, localReplicaOnCore);
   }
 
   public RequestSettings withSloppyQuorum(boolean sloppy) {
     return new RequestSettings(replicationFactor, defaultR, defaultW, requestTimeoutMs, mintTimeoutMs,
-        readRepairBytesMax, maxInFlightRequests, keyFormat, sloppy);
+        readRepairBytesMax, maxInFlightRequests, keyFormat, sloppy, localReplicaOnCore);
+  }
+
+  public RequestSettings withLocalReplicaOnCore(boolean onCore) {
+    return new RequestSettings(replicationFactor, defaultR, defaultW, requestTimeoutMs, mintTimeoutMs,
+        readRepairBytesMax, maxInFlightRequests, keyFormat, sloppyQuorum, onCore);
   }
 }

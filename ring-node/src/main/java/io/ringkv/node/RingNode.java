@@ -73,7 +73,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads. Coordinator state lives on the core {@link Scheduler} (one thread, no locks); client
  * requests and replica replies are handed to it. Replica work (storage reads and writes) runs on
- * {@code storageExecutor}, never on a network thread. Messages to this node itself skip the network.
+ * {@code storageExecutor}, never on a network thread, except this node's own replica read or mint for a
+ * request it coordinates, which runs on the core thread ({@link RequestSettings#localReplicaOnCore()}:
+ * a few microseconds of storage against two thread hand-offs). Messages to this node itself skip the
+ * network.
  * Under simulation the scheduler and executor are the simulator's, so a cluster runs on one thread.
  */
 public final class RingNode implements ClientRequestHandler, Transport.PeerHandler {
@@ -111,7 +114,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   public interface ReplicaListener {
     ReplicaListener NONE = new ReplicaListener() {};
 
-    /** Called on the storage thread after a write or merge stored {@code stored} for {@code key}. */
+    /**
+     * Called after a write or merge stored {@code stored} for {@code key}: on a storage thread, or on the
+     * core thread for a local mint; so implementations must be thread-safe.
+     */
     default void onStored(byte[] key, VersionedObject stored, String hintFor) {}
   }
 
@@ -593,8 +599,16 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   private void apply(Active a, Step step) {
+    Reply local = null;
     for (Step.Send s : step.sends()) {
-      send(s.to(), s.message());
+      if (local == null && servesOnCore(s)) {
+        // this node's own replica read or mint, served here on the core thread instead of a storage
+        // thread (RequestSettings.localReplicaOnCore); its reply reaches the coordinator once this step
+        // is applied, so the remote sends above and below go out first
+        local = serveReplica((Request) s.message(), clock.nowMs());
+      } else {
+        send(s.to(), s.message());
+      }
     }
     if (step.readRepairs() > 0) {
       metrics.readRepairs.inc(step.readRepairs());
@@ -615,7 +629,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       if (a.timer != null) {
         a.timer.cancel();
       }
-      return;
+      return; // a local reply has no one left to hear it, as a late replica reply
     }
     long wake = step.wakeAtMs();
     if (wake >= 0 && wake != a.timerAtMs) {
@@ -626,6 +640,14 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       long id = a.coordinator.internalId();
       a.timer = core.schedule(Math.max(0, wake - clock.nowMs()), () -> onTimer(id));
     }
+    if (local != null) {
+      onReplicaReply(self, local);
+    }
+  }
+
+  private boolean servesOnCore(Step.Send s) {
+    return settings.localReplicaOnCore() && s.to().equals(self)
+        && (s.message() instanceof ReplicaRead || s.message() instanceof ReplicaWrite);
   }
 
   private void onTimer(long internalId) {
@@ -784,8 +806,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   /**
-   * Serves one replica request against local storage; runs on the storage executor. {@code receivedMs}
-   * is when this node took the request off the wire (its own clock), for a write's mint bound.
+   * Serves one replica request against local storage; runs on the storage executor, or on the core
+   * thread for this node's own read or mint ({@link RequestSettings#localReplicaOnCore()}).
+   * {@code receivedMs} is when this node took the request (its own clock), for a write's mint bound.
    */
   Reply serveReplica(Request request, long receivedMs) {
     try {

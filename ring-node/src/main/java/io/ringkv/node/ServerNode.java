@@ -66,6 +66,8 @@ public final class ServerNode implements AutoCloseable {
 
   private final NodeConfig config;
   private final NodeIdentity identity;
+  /** System property that turns {@link RequestSettings#localReplicaOnCore()} off (bench/results/perf-2026-12-03.md). */
+  static final String LOCAL_REPLICA_ON_CORE_PROPERTY = "ringkv.localReplicaOnCore";
   private final StorageEngine storage;
   private final NettyNetwork network;
   private final NettyServer server;
@@ -220,7 +222,10 @@ public final class ServerNode implements AutoCloseable {
     membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
-        10_000, config.keyFormat(), config.sloppyQuorum());
+        10_000, config.keyFormat(), config.sloppyQuorum(),
+        // an experiment switch, not a tunable: -Dringkv.localReplicaOnCore=false puts the coordinator's own
+        // replica read and mint back on the storage threads, to measure the difference on a real cluster
+        !"false".equals(System.getProperty(LOCAL_REPLICA_ON_CORE_PROPERTY)));
     RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
         storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
     node.setClusterName(config.clusterName());

@@ -48,6 +48,7 @@ public final class SimCluster {
   public final Simulator sim;
   public final SimNetwork network;
   public final RequestSettings settings;
+  private final long seed;
   public final List<SimNode> nodes = new ArrayList<>();
   final boolean gossip;
   /** Anti-entropy settings, or null for a cluster without anti-entropy. */
@@ -132,7 +133,11 @@ public final class SimCluster {
         m.addRingListener(ae::onRingChanged);
         served = ae.storage(); // as in ServerNode: every mutation goes through the trees
       }
-      node = new RingNode(id, endpoint, settings, served, transport, view, clock, process.scheduler(),
+      // half the nodes (which half depends on the seed) serve their own replica reads and mints on the
+      // core thread, the others through the storage executor, so every seed drives both paths
+      RequestSettings own = settings.localReplicaOnCore() ? settings.withLocalReplicaOnCore(Math.floorMod(seed + index, 2) == 0)
+          : settings;
+      node = new RingNode(id, endpoint, own, served, transport, view, clock, process.scheduler(),
           process.executor(), new KryoContextCodec(), new NodeMetrics(metrics));
       if (membership != null) {
         Membership m = membership;
@@ -299,6 +304,7 @@ public final class SimCluster {
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
     this.vnodes = vnodes;
+    this.seed = seed;
     this.sim = new Simulator(seed);
     this.network = new SimNetwork(sim);
     this.settings = settings;

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -130,7 +129,7 @@ public final class NettyServer implements AutoCloseable {
   public NettyServer start() {
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(network.acceptor(), network.io())
-        .channel(NioServerSocketChannel.class)
+        .channel(network.serverChannelClass())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -153,7 +152,7 @@ public final class NettyServer implements AutoCloseable {
           future.cause());
     }
     serverChannel = future.channel();
-    log.info("node {} listening on {}", nodeId, serverChannel.localAddress());
+    log.info("node {} listening on {} ({})", nodeId, serverChannel.localAddress(), network.transportName());
     return this;
   }
 

@@ -142,6 +142,10 @@ public final class NettyTransport implements Transport {
     return security;
   }
 
+  NettyNetwork network() {
+    return network;
+  }
+
   TransportConfig config() {
     return config;
   }
