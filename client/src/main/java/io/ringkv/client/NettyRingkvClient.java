@@ -170,7 +170,7 @@ final class NettyRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<GetResult> get(byte[] key, RequestOptions options) {
-    return downgrading(options, r -> call(id -> new GetRequest(id, key, r < 0 ? options.r() : r, timeoutForNode(options)),
+    return downgrading(options, r -> call(id -> new GetRequest(id, key, r < 0 ? options.r() : r, timeoutForNode(options), r >= 0),
         timeout(options), GetReply.class,
         reply -> new GetResult(List.copyOf(reply.values()), CausalContext.of(reply.context()), reply.replicas())),
         GetResult::downgradedFrom);
@@ -182,7 +182,7 @@ final class NettyRingkvClient implements RingkvClient {
     // the same on a retry (failover or downgrade), so a replica that holds the write applies nothing
     long writeId = newWriteId();
     return downgrading(options, w -> call(
-        id -> new PutRequest(id, key, value, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId),
+        id -> new PutRequest(id, key, value, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId, w >= 0),
         timeout(options), PutReply.class,
         r -> new PutResult(r.created(), r.acks(), CausalContext.of(r.context()))), PutResult::downgradedFrom);
   }
@@ -192,16 +192,18 @@ final class NettyRingkvClient implements RingkvClient {
     byte[] ctx = context == null ? null : context.bytes();
     long writeId = newWriteId();
     return downgrading(options, w -> call(
-        id -> new DeleteRequest(id, key, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId),
+        id -> new DeleteRequest(id, key, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId, w >= 0),
         timeout(options), DeleteReply.class, r -> new DeleteResult(r.existed(), r.acks())),
         DeleteResult::downgradedFrom);
   }
 
   /**
    * The downgrading retry policy ({@link RequestOptions#downgrade()}): runs {@code attempt} at the
-   * quorum asked ({@code -1}); when the node refused it because only {@code alive} of the {@code required}
-   * replicas are reachable (nothing was read or stored: the refusal comes before any replica is asked),
-   * runs it once more at {@code alive} and marks the result. A write keeps its context and write id, so
+   * quorum asked ({@code -1}); when the node refused it because too few of the key's owners are
+   * reachable (nothing was read or stored: the refusal comes before any replica is asked), runs it once
+   * more as a sloppy quorum (stand-ins count, as in Dynamo) at the {@code alive} replicas, owners and
+   * stand-ins, at most {@code required}, and marks the result: while any replica of the key lives, the
+   * request is answered (seed 002), with the warning that the answer may be stale. A write keeps its context and write id, so
    * even a retry that met a copy of the first attempt would apply nothing twice. Timeouts, INDETERMINATE
    * writes and every other failure are returned as they are: the replicas were alive, or the write may
    * already be stored, and a lower quorum would only hide that.
@@ -217,9 +219,10 @@ final class NettyRingkvClient implements RingkvClient {
         return CompletableFuture.completedFuture(value);
       }
       RingkvException e = unwrap(error);
-      if (e instanceof QuorumUnavailableException q && q.alive() > 0 && q.alive() < q.required()) {
-        log.debug("downgrading from {} to {} replicas: {}", q.required(), q.alive(), q.getMessage());
-        return attempt.apply(q.alive()).thenApply(v -> mark.apply(v, q.required()));
+      if (e instanceof QuorumUnavailableException q && q.alive() > 0) {
+        int level = Math.min(q.alive(), q.required());
+        log.debug("downgrading from {} owners to a sloppy {}: {}", q.required(), level, q.getMessage());
+        return attempt.apply(level).thenApply(v -> mark.apply(v, q.required()));
       }
       return CompletableFuture.<T>failedFuture(e);
     }).thenCompose(f -> f);

@@ -5,7 +5,8 @@ import io.ringkv.protocol.ErrorCode;
 /**
  * A read or write the node refused before sending or storing anything, because fewer of the key's
  * replicas are alive than the quorum asked for (Cassandra's UnavailableException): {@link #required()}
- * were asked for, {@link #alive()} are reachable. Nothing was stored, so a retry at a lower quorum is
+ * were asked for, {@link #alive()} replicas are reachable, owners and stand-ins (fallbacks for down owners)
+ * together; only owners count toward a strict quorum. Nothing was stored, so a retry at a lower quorum is
  * safe; {@link RequestOptions#downgrade()} makes the client do it.
  */
 public final class QuorumUnavailableException extends RingkvException {

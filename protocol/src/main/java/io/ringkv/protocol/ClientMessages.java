@@ -39,7 +39,15 @@ public final class ClientMessages {
    * @param r replies to wait for; 0 means the node's default
    * @param timeoutMs 0 means the node's default
    */
-  public record GetRequest(long requestId, byte[] key, int r, int timeoutMs) implements Request {}
+  /**
+   * @param sloppy count stand-ins (fallbacks for down owners) toward {@code r}, as Dynamo's sloppy quorum:
+   *     a client's downgraded retry, which accepts that the answer may be stale
+   */
+  public record GetRequest(long requestId, byte[] key, int r, int timeoutMs, boolean sloppy) implements Request {
+    public GetRequest(long requestId, byte[] key, int r, int timeoutMs) {
+      this(requestId, key, r, timeoutMs, false);
+    }
+  }
 
   /**
    * @param values the live siblings' values, empty when not found
@@ -55,9 +63,13 @@ public final class ClientMessages {
    *     node; 0 for none
    */
   public record PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs,
-      long writeId) implements Request {
+      long writeId, boolean sloppy) implements Request {
     public PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs) {
       this(requestId, key, value, context, w, timeoutMs, 0);
+    }
+
+    public PutRequest(long requestId, byte[] key, byte[] value, byte[] context, int w, int timeoutMs, long writeId) {
+      this(requestId, key, value, context, w, timeoutMs, writeId, false);
     }
   }
 
@@ -69,10 +81,14 @@ public final class ClientMessages {
   public record PutReply(long requestId, boolean created, int acks, byte[] context) implements Reply {}
 
   /** @param writeId as in {@link PutRequest} */
-  public record DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs, long writeId)
-      implements Request {
+  public record DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs, long writeId,
+      boolean sloppy) implements Request {
     public DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs) {
       this(requestId, key, context, w, timeoutMs, 0);
+    }
+
+    public DeleteRequest(long requestId, byte[] key, byte[] context, int w, int timeoutMs, long writeId) {
+      this(requestId, key, context, w, timeoutMs, writeId, false);
     }
   }
 

@@ -81,7 +81,8 @@ public final class Messages {
    * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,
    * error code INDETERMINATE, and versioned objects may carry superseded write ids (a flag in the sibling count).
    * 4: KEYS and STATS (ids 120..129); the client protocol alone is in ringkv-protocol.
-   * 5: STOP (id 140); ErrorReply carries required/alive replicas; VerifyReply the pending cleanup; INFO's
+   * 5: STOP (id 140); ErrorReply carries required/alive replicas; GET/PUT/DELETE may ask for a sloppy
+   * quorum; VerifyReply the pending cleanup; INFO's
    * cluster view the live nodes.
    */
   public static final int PROTOCOL_VERSION = 5;

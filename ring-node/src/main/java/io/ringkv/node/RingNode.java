@@ -262,20 +262,21 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
         long deadline = now + timeout(get.timeoutMs());
         List<ReplicaTarget> targets = cluster.targets(get.key(), n);
-        int countable = countable(targets);
+        boolean sloppy = settings.sloppyQuorum() || get.sloppy();
+        int countable = countable(targets, sloppy);
         if (countable < r) {
-          refuseUnavailable(reply, get.requestId(), "read", r, countable);
+          refuseUnavailable(reply, get.requestId(), "read", r, countable, targets.size());
           return;
         }
         run(new GetCoordinator(newId(), get.requestId(), get.key(), targets, r, deadline,
-            settings.readRepairBytesMax(), contexts::encode).withSloppyQuorum(settings.sloppyQuorum()),
+            settings.readRepairBytesMax(), contexts::encode).withSloppyQuorum(sloppy),
             reply, metrics.coordinatorGet.time());
       } else if (request instanceof PutRequest put) {
         startWrite(put.requestId(), put.key(), put.value(), put.context(), put.w(), put.timeoutMs(), put.writeId(),
-            reply, now);
+            put.sloppy(), reply, now);
       } else if (request instanceof DeleteRequest del) {
-        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(), reply,
-            now);
+        startWrite(del.requestId(), del.key(), null, del.context(), del.w(), del.timeoutMs(), del.writeId(),
+            del.sloppy(), reply, now);
       } else if (request instanceof RemoveNodeRequest remove) {
         java.util.concurrent.CompletableFuture<String> removal;
         try {
@@ -416,11 +417,14 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
    * Too few of the key's replicas are alive for the quorum asked: refused before anything is sent or
    * stored (Cassandra's UnavailableException), with the numbers a downgrading client retries with.
    */
-  private void refuseUnavailable(Consumer<Reply> reply, long requestId, String what, int required, int alive) {
+  private void refuseUnavailable(Consumer<Reply> reply, long requestId, String what, int required, int countable,
+      int reachable) {
     metrics.error(ErrorCode.UNAVAILABLE);
-    reply.accept(new ErrorReply(requestId, ErrorCode.UNAVAILABLE, alive + " of " + required
+    // "alive" in the reply is every replica a downgraded (sloppy) retry could use: live owners and
+    // stand-ins, so the last node alive still answers (seed 002) when both owners of a key are down
+    reply.accept(new ErrorReply(requestId, ErrorCode.UNAVAILABLE, countable + " of " + required
         + " required replicas reachable for this " + what + " (the others are down); nothing was "
-        + ("read".equals(what) ? "read" : "stored"), required, alive));
+        + ("read".equals(what) ? "read" : "stored"), required, reachable));
   }
 
   /** Answers an admin request that ran in the background (LEAVE, REMOVE): its line, or its failure. */
@@ -435,7 +439,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   private void startWrite(long requestId, byte[] key, byte[] value, byte[] contextBytes, int wAsked, int timeoutMs,
-      long writeId, Consumer<Reply> reply, long now) {
+      long writeId, boolean sloppyAsked, Consumer<Reply> reply, long now) {
+    boolean sloppy = settings.sloppyQuorum() || sloppyAsked;
     int n = settings.replicationFactor();
     String bad = checkKey(key);
     int w = wAsked == 0 ? settings.defaultW() : wAsked;
@@ -459,9 +464,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       return;
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
-    int countable = countable(targets);
+    int countable = countable(targets, sloppy);
     if (countable < w) {
-      refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, countable);
+      refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, countable, targets.size());
       return;
     }
     List<ReplicaTarget> pending = cluster.pending(key, n);
@@ -479,17 +484,18 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
     run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
             settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
-            .withWriteId(writeId).withSloppyQuorum(settings.sloppyQuorum()),
+            .withWriteId(writeId).withSloppyQuorum(sloppy),
         reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
   }
 
   /**
    * How many of these targets can count toward R or W: the live owners, or every target (stand-ins too)
-   * under {@code --sloppy-quorum}. Fewer than asked is UNAVAILABLE up front, with this number as "alive".
+   * for a sloppy quorum ({@code --sloppy-quorum}, or a client's downgraded retry). Fewer than asked is
+   * UNAVAILABLE up front.
    */
-  private int countable(List<ReplicaTarget> targets) {
-    if (settings.sloppyQuorum()) {
+  private int countable(List<ReplicaTarget> targets, boolean sloppy) {
+    if (sloppy) {
       return targets.size();
     }
     int owners = 0;

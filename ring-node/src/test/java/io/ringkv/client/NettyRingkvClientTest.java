@@ -108,6 +108,8 @@ class NettyRingkvClientTest {
     assertEquals(2, put.downgradedFrom());
     List<PutRequest> puts = handler.received.stream().map(PutRequest.class::cast).toList();
     assertEquals(List.of(0, 1), puts.stream().map(PutRequest::w).toList(), "retried at W=alive");
+    assertEquals(List.of(false, true), puts.stream().map(PutRequest::sloppy).toList(),
+        "the retry asks for a sloppy quorum (stand-ins count), the first attempt does not");
     assertEquals(puts.get(0).writeId(), puts.get(1).writeId(), "the same write id: a replica applies it once");
     assertTrue(puts.get(0).writeId() != 0);
 

@@ -52,6 +52,34 @@ class ReadsAfterHealSimulationTest {
   }
 
   /**
+   * Seed 002's last node: three nodes, N=2, both owners of a key killed. A strict write is refused
+   * before anything is stored, naming the one replica still reachable (a stand-in); the client's
+   * downgraded retry asks for a sloppy quorum and lands on the stand-in, and a sloppy read finds it.
+   */
+  @Test
+  void aDowngradedRetryIsASloppyQuorumSoTheLastNodeAnswersWhenEveryOwnerIsDown() {
+    SimCluster c = new SimCluster(3, 3, RequestSettings.defaults(2));
+    String key = "last-node";
+    List<SimCluster.SimNode> owners = c.primaries(bytes(key));
+    SimCluster.SimNode last = c.nodes.stream().filter(n -> !owners.contains(n)).findFirst().orElseThrow();
+    owners.forEach(n -> c.kill(n.index));
+    c.sim.runFor(15_000); // the last node convicts both
+    ErrorReply strict = assertInstanceOf(ErrorReply.class, c.await(last.index, new PutRequest(ids.incrementAndGet(),
+        bytes(key), bytes("v"), null, 0, 0, 7)));
+    assertEquals(ErrorCode.UNAVAILABLE, strict.code());
+    assertEquals(2, strict.required());
+    assertEquals(1, strict.alive(), "the stand-in is reachable: " + strict.message());
+    Reply sloppy = c.await(last.index, new PutRequest(ids.incrementAndGet(), bytes(key), bytes("v"), null, 1, 0, 7,
+        true));
+    assertInstanceOf(PutReply.class, sloppy, () -> "the downgraded write: " + sloppy);
+    assertInstanceOf(ErrorReply.class, c.await(last.index, new GetRequest(ids.incrementAndGet(), bytes(key), 1, 0)),
+        "a strict read at R=1 still needs an owner");
+    GetReply read = assertInstanceOf(GetReply.class, c.await(last.index, new GetRequest(ids.incrementAndGet(),
+        bytes(key), 1, 0, true)));
+    assertEquals(List.of("v"), strings(read));
+  }
+
+  /**
    * One seeded run: write, fault 1 or 2 of the key's owners (pause or partition), delete through a
    * live node, end the fault, then read through every node at once and for 3 s after.
    */
