@@ -290,7 +290,7 @@ public final class SimCluster {
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
     this.vnodes = vnodes;
-    this.sim = new Simulator(seed);
+    this.sim = new Simulator(SimSeed.use(seed)); // -Dringkv.sim.seed replays a failure's seed
     this.network = new SimNetwork(sim);
     this.settings = settings;
     for (int i = 0; i < size; i++) {
