@@ -56,6 +56,14 @@ grep -qx -- '--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED' "$
 all_stopped "happy path"
 rm -rf "$dir"
 
+echo "== the REPL opens only once every node is UP"
+FAKE_JOINING_POLLS=2 scenario
+[[ $status == 0 ]] || fail "status $status, stderr: $err"
+[[ "$(cat "$dir/fake/polls")" == 3 ]] || fail "polls: $(cat "$dir/fake/polls" 2>/dev/null), want 2 while JOINING and 1 UP"
+[[ -f "$dir/fake/cli.args" ]] || fail "the REPL did not run"
+all_stopped "joining"
+rm -rf "$dir"
+
 echo "== a node that dies at start: its log tail, and the others stopped"
 FAKE_CRASH=n2 scenario
 [[ $status == 1 ]] || fail "status $status"

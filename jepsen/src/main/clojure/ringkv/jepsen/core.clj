@@ -20,6 +20,7 @@
             [ringkv.jepsen.nemesis :as nem]
             [ringkv.jepsen.net :as net]
             [ringkv.jepsen.plot :as plot]
+            [ringkv.jepsen.security :as sec]
             [ringkv.jepsen.workload :as wl])
   (:gen-class))
 
@@ -62,6 +63,8 @@
    [nil "--min-availability SHARE" "fail when a fault window's ok share is lower" :default 0.0 :parse-fn parse-double]
    [nil "--strict-deletes" "a deleted value read back during a fault is invalid too (in calm it always is)"]
    [nil "--unsafe-last-write-wins" "start nodes in the broken LWW mode: the run should be invalid"]
+   [nil "--tls" "nodes with --tls all (mutual TLS between nodes, certificates per namespace); clients over TLS"]
+   [nil "--auth" "nodes with --auth on; clients log in as an admin (without --tls: a cluster secret and --allow-plaintext-auth)"]
    [nil "--jar PATH" "the ringkv shaded jar" :default "dist/target/ringkv.jar"]
    [nil "--port PORT" "node port" :default 7001 :parse-fn parse-long]
    ;; The workloads touch a handful of keys; Chronicle's default (1M entries of 1 KiB) would allocate
@@ -469,6 +472,7 @@
         spares (if (contains? (:nemesis opts) :membership) (:spare-nodes opts 1) 0)
         n (net/net {:prefix (:net-prefix opts "rkv") :subnet (:subnet opts "198.18.0")
                     :node-count (+ (:nodes opts) spares)})
+        test (assoc test :security (sec/prepare! opts (:nodes n) (:ip n) dir))
         initial (vec (take (:nodes opts) (:nodes n)))
         cluster (atom (m/cluster (:nodes n) (:nodes opts)))
         d (db/db test n)
@@ -507,7 +511,7 @@
           results (assoc results :plot png
                          :test (select-keys test [:name :workload :nemesis :time-limit :nodes :spare-nodes
                                                   :concurrency :replication-factor :seed :unsafe-lww?
-                                                  :dummy-nodes :rejoin-same-id :clock-skew-ms :node-args]))]
+                                                  :dummy-nodes :rejoin-same-id :clock-skew-ms :node-args :tls :auth]))]
       (h/write-results! results (io/file dir "results.edn"))
       {:results results :dir dir})))
 

@@ -33,7 +33,7 @@
   `id` is the node id (the slot's name for its first node), `join` the slots
   whose nodes it names with --join (none for the very first node), `clock-offset-ms`
   the node's wall-clock offset (the clock nemesis; none when 0 or absent)."
-  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args] :as test} net node
+  [{:keys [jar port replication-factor cluster-name unsafe-lww? data-root node-args security] :as test} net node
    {:keys [id join clock-offset-ms]}]
   (let [id (or id node)]
     (cond-> (into ["java"] (concat jvm-lean jvm-opens))
@@ -45,7 +45,8 @@
       (seq join) (into ["--join" (str/join "," (for [j join] (str ((:ip net) j) ":" port)))])
       unsafe-lww? (conj "--unsafe-last-write-wins")
       (and clock-offset-ms (not (zero? clock-offset-ms))) (into ["--clock-offset-ms" (str clock-offset-ms)])
-      (seq node-args) (into node-args))))
+      (seq node-args) (into node-args)
+      security (into ((:node-args security) node)))))
 
 (defn dummy-command
   "A stand-in node for plumbing tests: a tiny HTTP server on the node's port."

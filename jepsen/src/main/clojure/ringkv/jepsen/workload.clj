@@ -75,11 +75,12 @@
 (defn connect
   "A client for one worker, seeded with every node (rotated by worker so
   workers spread over coordinators)."
-  ^RingkvClient [{:keys [op-timeout-ms]} hosts port worker]
+  ^RingkvClient [{:keys [op-timeout-ms security]} hosts port worker]
   (let [n (count hosts)
         rot (take n (drop (mod worker n) (cycle hosts)))
         eps (mapv #(NodeAddress. ^String % (int port)) rot)]
-    (RingkvClient/connect (ClientConfig. eps 2000 (long op-timeout-ms) 1000 64))))
+    (RingkvClient/connect (cond-> (ClientConfig. eps 2000 (long op-timeout-ms) 1000 64)
+                            security ((:client security))))))
 
 (defn- opts ^RequestOptions [test r]
   (RequestOptions. (int (or r 0)) 0 (long (:op-timeout-ms test))))

@@ -27,4 +27,6 @@ public interface BlockingRingkvClient {
   String leave();
 
   String leave(String nodeId);
+
+  String stopNode(String nodeId);
 }

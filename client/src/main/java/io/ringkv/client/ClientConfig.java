@@ -11,9 +11,11 @@ import java.util.List;
  *     quorum timeout, so the node's precise error arrives before the client gives up)
  * @param heartbeatIntervalMs how often the client calls INFO on its node (default 1000, seed 002)
  * @param maxInFlight requests outstanding on one connection before new ones fail fast (default 1024)
+ * @param tls TLS settings, or null for plaintext
+ * @param credentials user and password for nodes with {@code --auth on}, or null
  */
 public record ClientConfig(List<NodeAddress> seeds, long connectTimeoutMs, long requestTimeoutMs,
-    long heartbeatIntervalMs, int maxInFlight) {
+    long heartbeatIntervalMs, int maxInFlight, ClientTls tls, Credentials credentials) {
 
   public ClientConfig {
     if (seeds == null || seeds.isEmpty()) {
@@ -25,7 +27,20 @@ public record ClientConfig(List<NodeAddress> seeds, long connectTimeoutMs, long 
     }
   }
 
+  public ClientConfig(List<NodeAddress> seeds, long connectTimeoutMs, long requestTimeoutMs, long heartbeatIntervalMs,
+      int maxInFlight) {
+    this(seeds, connectTimeoutMs, requestTimeoutMs, heartbeatIntervalMs, maxInFlight, null, null);
+  }
+
   public static ClientConfig of(NodeAddress... seeds) {
     return new ClientConfig(List.of(seeds), 2000, 5000, 1000, 1024);
+  }
+
+  public ClientConfig withTls(ClientTls t) {
+    return new ClientConfig(seeds, connectTimeoutMs, requestTimeoutMs, heartbeatIntervalMs, maxInFlight, t, credentials);
+  }
+
+  public ClientConfig withCredentials(Credentials c) {
+    return new ClientConfig(seeds, connectTimeoutMs, requestTimeoutMs, heartbeatIntervalMs, maxInFlight, tls, c);
   }
 }

@@ -26,6 +26,40 @@ public record ClusterInfo(
     public Node(String id, NodeAddress endpoint, String status, int tokens, double ownership) {
       this(id, endpoint, status, tokens, ownership, "");
     }
+
+    /** Alive as far as the cluster (and this client) knows: not DOWN, not on its way out for good. */
+    public boolean alive() {
+      return !"DOWN".equalsIgnoreCase(status) && !"REMOVING".equalsIgnoreCase(status);
+    }
+
+    /**
+     * The member's part in the ring, for NODES: {@code owner} (UP), {@code joining} (streaming its
+     * ranges in, not an owner yet), {@code leaving} (handing its ranges over, still an owner),
+     * {@code being removed} (dead, its ranges re-replicated by the others), {@code owner, down} (a
+     * down node keeps its tokens; stand-ins take its writes), and {@code , stand-in} appended when its
+     * activity says it holds hints for down owners.
+     */
+    public String role() {
+      String base = switch (status.toUpperCase(java.util.Locale.ROOT)) {
+        case "UP" -> tokens > 0 ? "owner" : "member";
+        case "JOINING" -> "joining";
+        case "LEAVING" -> "leaving";
+        case "REMOVING" -> "being removed";
+        case "DOWN" -> tokens > 0 ? "owner, down" : "down";
+        default -> status.toLowerCase(java.util.Locale.ROOT);
+      };
+      for (String part : activity.split("; ")) {
+        if (part.startsWith(io.ringkv.protocol.ClientMessages.NodeInfo.STAND_IN_ACTIVITY_PREFIX)) {
+          return base + ", stand-in";
+        }
+      }
+      return base;
+    }
+  }
+
+  /** The members alive as far as the cluster (and this client) knows, in the node's order. */
+  public List<Node> liveNodes() {
+    return nodes.stream().filter(Node::alive).toList();
   }
 
   /**

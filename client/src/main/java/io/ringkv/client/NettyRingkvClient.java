@@ -32,6 +32,7 @@ import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
+import io.ringkv.protocol.ClientMessages.StopNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereReply;
@@ -108,10 +109,21 @@ final class NettyRingkvClient implements RingkvClient {
    */
   static final int EVENT_QUEUE_MAX = 256;
 
+  /**
+   * How long this client's own evidence that a node is unreachable (its connection died, or a connect
+   * to it failed) overrides the cluster's view of it as alive (default 30 s: the cluster's failure
+   * detector convicts a dead node within about 10 s, after which its view says DOWN by itself). Until
+   * then the heartbeat's node list shows that node DOWN, so the node just lost is never listed as
+   * known-alive; a node that was only unreachable from here shows up again after this long.
+   */
+  static final long UNREACHABLE_EVIDENCE_MS = 30_000;
+
   /** How long {@link #close()} waits for the client's threads (default 2000 ms). */
   static final long SHUTDOWN_TIMEOUT_MS = 2_000;
 
   private final ClientConfig config;
+  /** Built once from {@link ClientConfig#tls()}; null for plaintext. */
+  private final io.netty.handler.ssl.SslContext sslContext;
   private final EventLoopGroup group;
   private final ExecutorService events;
   private final AtomicLong requestIds = new AtomicLong();
@@ -120,6 +132,8 @@ final class NettyRingkvClient implements RingkvClient {
   private final CopyOnWriteArrayList<NodeAddress> known = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<ClientListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicReference<CompletableFuture<Connection>> failover = new AtomicReference<>();
+  /** Nodes this client failed to reach, with when (System.nanoTime); see {@link #UNREACHABLE_EVIDENCE_MS}. */
+  private final ConcurrentHashMap<NodeAddress, Long> unreachableSince = new ConcurrentHashMap<>();
   private final BlockingRingkvClient blocking = new Blocking();
 
   private volatile Connection current;
@@ -130,6 +144,7 @@ final class NettyRingkvClient implements RingkvClient {
 
   private NettyRingkvClient(ClientConfig config) {
     this.config = config;
+    this.sslContext = config.tls() == null ? null : config.tls().newContext();
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringkv-client-io", true),
         NioIoHandler.newFactory());
     this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(EVENT_QUEUE_MAX),
@@ -155,26 +170,59 @@ final class NettyRingkvClient implements RingkvClient {
 
   @Override
   public CompletableFuture<GetResult> get(byte[] key, RequestOptions options) {
-    return call(id -> new GetRequest(id, key, options.r(), timeoutForNode(options)), timeout(options),
-        GetReply.class, r -> new GetResult(List.copyOf(r.values()), CausalContext.of(r.context()), r.replicas()));
+    return downgrading(options, r -> call(id -> new GetRequest(id, key, r < 0 ? options.r() : r, timeoutForNode(options)),
+        timeout(options), GetReply.class,
+        reply -> new GetResult(List.copyOf(reply.values()), CausalContext.of(reply.context()), reply.replicas())),
+        GetResult::downgradedFrom);
   }
 
   @Override
   public CompletableFuture<PutResult> put(byte[] key, byte[] value, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
-    long writeId = newWriteId(); // the same on a retry, so a replica recognises it
-    return call(id -> new PutRequest(id, key, value, ctx, options.w(), timeoutForNode(options), writeId),
-        timeout(options),
-        PutReply.class, r -> new PutResult(r.created(), r.acks(), CausalContext.of(r.context())));
+    // the same on a retry (failover or downgrade), so a replica that holds the write applies nothing
+    long writeId = newWriteId();
+    return downgrading(options, w -> call(
+        id -> new PutRequest(id, key, value, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId),
+        timeout(options), PutReply.class,
+        r -> new PutResult(r.created(), r.acks(), CausalContext.of(r.context()))), PutResult::downgradedFrom);
   }
 
   @Override
   public CompletableFuture<DeleteResult> delete(byte[] key, CausalContext context, RequestOptions options) {
     byte[] ctx = context == null ? null : context.bytes();
     long writeId = newWriteId();
-    return call(id -> new DeleteRequest(id, key, ctx, options.w(), timeoutForNode(options), writeId),
-        timeout(options),
-        DeleteReply.class, r -> new DeleteResult(r.existed(), r.acks()));
+    return downgrading(options, w -> call(
+        id -> new DeleteRequest(id, key, ctx, w < 0 ? options.w() : w, timeoutForNode(options), writeId),
+        timeout(options), DeleteReply.class, r -> new DeleteResult(r.existed(), r.acks())),
+        DeleteResult::downgradedFrom);
+  }
+
+  /**
+   * The downgrading retry policy ({@link RequestOptions#downgrade()}): runs {@code attempt} at the
+   * quorum asked ({@code -1}); when the node refused it because only {@code alive} of the {@code required}
+   * replicas are reachable (nothing was read or stored: the refusal comes before any replica is asked),
+   * runs it once more at {@code alive} and marks the result. A write keeps its context and write id, so
+   * even a retry that met a copy of the first attempt would apply nothing twice. Timeouts, INDETERMINATE
+   * writes and every other failure are returned as they are: the replicas were alive, or the write may
+   * already be stored, and a lower quorum would only hide that.
+   */
+  private static <T> CompletableFuture<T> downgrading(RequestOptions options,
+      java.util.function.IntFunction<CompletableFuture<T>> attempt, java.util.function.BiFunction<T, Integer, T> mark) {
+    CompletableFuture<T> first = attempt.apply(-1);
+    if (!options.downgrade()) {
+      return first;
+    }
+    return first.handle((value, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(value);
+      }
+      RingkvException e = unwrap(error);
+      if (e instanceof QuorumUnavailableException q && q.alive() > 0 && q.alive() < q.required()) {
+        log.debug("downgrading from {} to {} replicas: {}", q.required(), q.alive(), q.getMessage());
+        return attempt.apply(q.alive()).thenApply(v -> mark.apply(v, q.required()));
+      }
+      return CompletableFuture.<T>failedFuture(e);
+    }).thenCompose(f -> f);
   }
 
   /** A random non-zero idempotency id: 64 bits make a collision between two writes of a key negligible. */
@@ -212,7 +260,15 @@ final class NettyRingkvClient implements RingkvClient {
     // a VERIFY scans every node's store: it may take far longer than a request
     return call(id -> new VerifyRequest(id), Math.max(config.requestTimeoutMs(), 70_000), VerifyReply.class,
         r -> new VerifyResult(r.keys(), r.underReplicated(), r.misplaced(), List.copyOf(r.unanswered()),
-            r.truncated()));
+            r.truncated(), r.cleanupStartsInMs()));
+  }
+
+  @Override
+  public CompletableFuture<String> stopNode(String nodeId) {
+    // on the current connection and never resent: a STOP whose answer was lost with the connection (the
+    // node asked may be the one stopping) must not reach a second node that forwards it again
+    return connection().thenCompose(c -> call(id -> new StopNodeRequest(id, nodeId), config.requestTimeoutMs(),
+        AdminReply.class, AdminReply::message, c));
   }
 
   @Override
@@ -327,7 +383,9 @@ final class NettyRingkvClient implements RingkvClient {
       if (error != null) {
         result.completeExceptionally(unwrap(error));
       } else if (reply instanceof ErrorReply e) {
-        result.completeExceptionally(new RingkvException(e.code(), e.message()));
+        result.completeExceptionally(e.code() == ErrorCode.UNAVAILABLE && e.required() > 0
+            ? new QuorumUnavailableException(e.message(), e.required(), e.alive())
+            : new RingkvException(e.code(), e.message()));
       } else if (replyType.isInstance(reply)) {
         try {
           result.complete(map.apply(replyType.cast(reply)));
@@ -502,18 +560,27 @@ final class NettyRingkvClient implements RingkvClient {
       order = rotated;
     }
     List<String> tried = new ArrayList<>();
+    String lastError = null;
     for (NodeAddress node : order) {
       if (closed) {
         throw new RingkvException(ErrorCode.UNAVAILABLE, "client closed");
       }
       tried.add(node.toString());
       try {
-        return connectTo(node);
+        Connection c = connectTo(node);
+        unreachableSince.remove(node);
+        return c;
       } catch (RingkvException e) {
+        unreachableSince.put(node, System.nanoTime());
         log.debug("node {} not usable: {}", node, e.getMessage());
+        if (e.code() == ErrorCode.UNAUTHENTICATED) {
+          throw e; // the credentials or the TLS settings are wrong: every node says the same, and retries count as failed logins
+        }
+        lastError = e.getMessage();
       }
     }
-    throw new NoNodeReachableException("no node reachable (tried " + String.join(", ", tried) + ")");
+    throw new NoNodeReachableException("no node reachable (tried " + String.join(", ", tried) + ")"
+        + (lastError == null ? "" : "; last error: " + lastError));
   }
 
   /** Connects, says Hello, and reads INFO; blocks up to connectTimeoutMs for each step. */
@@ -528,6 +595,9 @@ final class NettyRingkvClient implements RingkvClient {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (sslContext != null) {
+              ch.pipeline().addLast("tls", sslContext.newHandler(ch.alloc(), node.host(), node.port()));
+            }
             WireCodec.install(ch.pipeline(), MAX_FRAME_BYTES);
             ch.pipeline().addLast("client", new Inbound(conn));
           }
@@ -541,7 +611,9 @@ final class NettyRingkvClient implements RingkvClient {
           + (cause == null ? "" : ": " + cause.getMessage()));
     }
     try {
-      conn.channel.writeAndFlush(new Hello(Messages.PROTOCOL_VERSION, null, null, 0, null));
+      Credentials credentials = config.credentials();
+      conn.channel.writeAndFlush(new Hello(Messages.PROTOCOL_VERSION, null, null, 0, null,
+          credentials == null ? null : credentials.user(), credentials == null ? null : credentials.password()));
       awaitOn(conn.handshake, node, "handshake");
       InfoReply info = awaitOn(send(new InfoRequest(requestIds.incrementAndGet()),
           config.connectTimeoutMs(), conn).thenApply(r -> {
@@ -586,6 +658,7 @@ final class NettyRingkvClient implements RingkvClient {
       }
     }
     if (current == conn) {
+      unreachableSince.put(conn.endpoint, System.nanoTime());
       log.info("ringkv client lost its connection to {}", conn.endpoint);
       connection(); // fail over now, not on the next request
     }
@@ -624,7 +697,7 @@ final class NettyRingkvClient implements RingkvClient {
   }
 
   private ClusterInfo onInfo(InfoReply reply) {
-    ClusterInfo info = toClusterInfo(reply);
+    ClusterInfo info = withOwnEvidence(toClusterInfo(reply));
     lastInfo = info;
     for (ClusterInfo.Node node : info.nodes()) {
       if (node.endpoint() != null) {
@@ -651,6 +724,58 @@ final class NettyRingkvClient implements RingkvClient {
       }
     }
     return info;
+  }
+
+  /**
+   * The node's view with this client's own evidence: a node the client failed to reach within
+   * {@link #UNREACHABLE_EVIDENCE_MS} shows DOWN even while the node answering still sees it alive (its
+   * failure detector has not convicted it yet). Evidence is dropped once the cluster says DOWN too (a
+   * later UP then means the node is back) or when it is older than the bound.
+   */
+  private ClusterInfo withOwnEvidence(ClusterInfo info) {
+    if (unreachableSince.isEmpty()) {
+      return info;
+    }
+    long now = System.nanoTime();
+    List<ClusterInfo.Node> nodes = new ArrayList<>(info.nodes().size());
+    boolean changed = false;
+    for (ClusterInfo.Node n : info.nodes()) {
+      Long since = n.endpoint() == null ? null : unreachableSince.get(n.endpoint());
+      if (since != null && ("DOWN".equals(n.status())
+          || TimeUnit.NANOSECONDS.toMillis(now - since) > UNREACHABLE_EVIDENCE_MS)) {
+        unreachableSince.remove(n.endpoint(), since);
+        since = null;
+      }
+      if (since != null) {
+        nodes.add(new ClusterInfo.Node(n.id(), n.endpoint(), "DOWN", n.tokens(), n.ownership(), n.activity()));
+        changed = true;
+      } else {
+        nodes.add(n);
+      }
+    }
+    if (!changed) {
+      return info;
+    }
+    // the node's cluster-size warning counts the nodes it sees alive; count without those we found dead
+    long live = nodes.stream().filter(ClusterInfo.Node::alive).count();
+    List<String> warnings = new ArrayList<>();
+    for (String w : info.warnings()) {
+      if (!w.startsWith(CLUSTER_SIZE_WARNING_START)) {
+        warnings.add(w);
+      }
+    }
+    if (live < info.replicationFactor()) {
+      warnings.add(0, clusterSizeWarning(live, info.replicationFactor()));
+    }
+    return new ClusterInfo(info.nodeId(), info.clusterName(), info.replicationFactor(), info.defaultR(),
+        info.defaultW(), info.keyFormat(), List.copyOf(nodes), List.copyOf(warnings));
+  }
+
+  private static final String CLUSTER_SIZE_WARNING_START = "cluster size (";
+
+  /** The node's warning when fewer nodes are alive than N (the words of seed 002; RingNode.info says the same). */
+  static String clusterSizeWarning(long live, int n) {
+    return CLUSTER_SIZE_WARNING_START + live + ") is smaller than a replication factor (" + n + ")";
   }
 
   // ---------------------------------------------------------------- mapping
@@ -797,6 +922,12 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("connection to {} failed: {}", conn.endpoint, cause.toString());
+      if (!conn.handshake.isDone()) { // e.g. a TLS handshake failure: say why, not just "closed"
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+            ? cause.getCause() : cause;
+        conn.handshake.completeExceptionally(new RingkvException(ErrorCode.UNAVAILABLE,
+            "TLS or connection failure: " + root.getMessage()));
+      }
       ctx.close();
     }
   }
@@ -860,6 +991,11 @@ final class NettyRingkvClient implements RingkvClient {
     @Override
     public String leave(String nodeId) {
       return await(NettyRingkvClient.this.leave(nodeId));
+    }
+
+    @Override
+    public String stopNode(String nodeId) {
+      return await(NettyRingkvClient.this.stopNode(nodeId));
     }
 
     private <T> T await(CompletableFuture<T> future) {

@@ -70,6 +70,13 @@ public interface RingkvClient extends AutoCloseable {
    */
   CompletableFuture<String> leave(String nodeId);
 
+  /**
+   * Stops the node {@code nodeId} cleanly (any live member; the node asked forwards it when it is not
+   * that node): it answers, flushes its stores and its process exits with status 0. Completes with
+   * the node's one line; sent once, never retried on another node.
+   */
+  CompletableFuture<String> stopNode(String nodeId);
+
   /** The node this client is talking to now. */
   NodeAddress currentNode();
 

@@ -3,6 +3,7 @@ package io.ringkv.dist;
 import io.ringkv.cli.CliCommand;
 import io.ringkv.cli.CliMain;
 import io.ringkv.node.NodeMain;
+import io.ringkv.security.SecurityCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "ringkv", mixinStandardHelpOptions = true, version = "ringkv 0.1.0",
     description = "A Dynamo-style leaderless replicated key-value store.",
-    subcommands = {RingkvMain.NodeCommand.class, CliCommand.class, JvmCheckCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RingkvMain.NodeCommand.class, CliCommand.class, RingkvMain.CertsCommand.class,
+        RingkvMain.UsersCommand.class, JvmCheckCommand.class, CommandLine.HelpCommand.class})
 public final class RingkvMain implements Callable<Integer> {
   public static void main(String[] args) {
     // Chronicle Map phones home unless this is set before any of its classes load (DESIGN.md).
@@ -52,6 +54,30 @@ public final class RingkvMain implements Callable<Integer> {
     @Override
     public Integer call() {
       return node.applyAsInt(args.toArray(new String[0]));
+    }
+  }
+
+  /** {@code ringkv certs DIR --nodes n1,n2,n3}: the arguments go to the command in ring-node. */
+  @Command(name = "certs", description = "Make a CA and TLS certificates for nodes and a client (ringkv certs --help).")
+  static final class CertsCommand implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return SecurityCommands.CertsCommand.execute(args.toArray(new String[0]));
+    }
+  }
+
+  /** {@code ringkv users add NAME --role R --users-file F}: the arguments go to the command in ring-node. */
+  @Command(name = "users", description = "Add, remove or list the users of a users file (ringkv users --help).")
+  static final class UsersCommand implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return SecurityCommands.UsersCommand.execute(args.toArray(new String[0]));
     }
   }
 }

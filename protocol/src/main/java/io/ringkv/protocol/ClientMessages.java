@@ -14,8 +14,23 @@ public final class ClientMessages {
    * @param host the sender's advertised host when it is a node, else null
    * @param port the sender's advertised port when it is a node, else 0
    * @param clusterName the cluster the sender belongs to (nodes), or expects (clients, may be null)
+   * @param user a client's user name when the node has {@code --auth on}, else null
+   * @param password the user's password (sent only over TLS unless the node allows plaintext auth), else null
    */
-  public record Hello(int protocolVersion, String nodeId, String host, int port, String clusterName) implements Message {}
+  public record Hello(int protocolVersion, String nodeId, String host, int port, String clusterName, String user,
+      String password) implements Message {
+    public Hello(int protocolVersion, String nodeId, String host, int port, String clusterName) {
+      this(protocolVersion, nodeId, host, port, clusterName, null, null);
+    }
+
+    /** Never shows the password (a Hello may end up in a log line). */
+    @Override
+    public String toString() {
+      return "Hello[protocolVersion=" + protocolVersion + ", nodeId=" + nodeId + ", host=" + host + ", port=" + port
+          + ", clusterName=" + clusterName + ", user=" + user + ", password=" + (password == null ? "null" : "***")
+          + "]";
+    }
+  }
 
   /** The handshake accepted. */
   public record HelloOk(int protocolVersion, String nodeId, String clusterName) implements Message {}
@@ -92,7 +107,10 @@ public final class ClientMessages {
    *     keys, 1.2 MiB), ETA 14 s"), "" when idle
    */
   public record NodeInfo(String id, String host, int port, String status, int tokens, double ownership,
-      String activity) {}
+      String activity) {
+    /** Starts the part of a node's activity line that says it holds hints for down owners (a stand-in). */
+    public static final String STAND_IN_ACTIVITY_PREFIX = "stand-in: ";
+  }
 
   /** Asks the coordinator what each replica of the key's preference list holds, read from each directly. */
   public record WhereRequest(long requestId, byte[] key) implements Request {}
@@ -119,9 +137,25 @@ public final class ClientMessages {
    *     behind by a ring change)
    * @param unanswered nodes that did not answer (their keys are missing from the counts)
    * @param truncated a node held more keys than one check reads; the counts cover part of the ring
+   * @param cleanupStartsInMs when the coordinating node's cleanup of copies it no longer owns starts:
+   *     {@link #NO_CLEANUP_DUE} (-1) when none is due, 0 when a pass is running, else the milliseconds
+   *     until the ring has been stable long enough (misplaced copies left by a ring change are dropped then)
    */
   public record VerifyReply(long requestId, long keys, long underReplicated, long misplaced, List<String> unanswered,
-      boolean truncated) implements Reply {}
+      boolean truncated, long cleanupStartsInMs) implements Reply {
+    /** No cleanup is due on the coordinating node. */
+    public static final long NO_CLEANUP_DUE = -1;
+
+    public VerifyReply(long requestId, long keys, long underReplicated, long misplaced, List<String> unanswered,
+        boolean truncated) {
+      this(requestId, keys, underReplicated, misplaced, unanswered, truncated, NO_CLEANUP_DUE);
+    }
+
+    /** The same counts, with the coordinating node's cleanup schedule (see {@link #cleanupStartsInMs}). */
+    public VerifyReply withCleanupStartsInMs(long ms) {
+      return new VerifyReply(requestId, keys, underReplicated, misplaced, unanswered, truncated, ms);
+    }
+  }
 
   /**
    * Removes a dead node from the ring for good (an admin action; a down node otherwise keeps its tokens).
@@ -135,6 +169,14 @@ public final class ClientMessages {
    * node meant: any other node refuses (a client that failed over must not decommission its new node).
    */
   public record LeaveRequest(long requestId, String nodeId) implements Request {}
+
+  /**
+   * Stops the node {@code nodeId} cleanly (an admin action, REPL {@code STOP}): it answers, flushes its
+   * stores and its process exits with status 0; hints and anti-entropy bring it back in line when it is
+   * restarted. Any node accepts it: a node that is not {@code nodeId} forwards it to that node (once:
+   * the forwarded copy is refused by any node but the target) and relays the answer.
+   */
+  public record StopNodeRequest(long requestId, String nodeId) implements Request {}
 
   /** An admin action done; {@code message} says what happened, one line. */
   public record AdminReply(long requestId, String message) implements Reply {}
@@ -187,6 +229,23 @@ public final class ClientMessages {
    */
   public record OpStats(String op, long count, double p50Ms, double p99Ms) {}
 
-  /** A request that failed; {@code message} is one line fit for a user. */
-  public record ErrorReply(long requestId, ErrorCode code, String message) implements Reply {}
+  /**
+   * A request that failed; {@code message} is one line fit for a user.
+   *
+   * <p>A read or write refused because too few of the key's replicas are alive (UNAVAILABLE before
+   * anything was sent, as Cassandra's UnavailableException) also says so in numbers: {@code required}
+   * replicas were asked for and only {@code alive} are reachable, so a client may retry at {@code alive}
+   * (a downgrading retry policy). Both are 0 on every other error.
+   */
+  public record ErrorReply(long requestId, ErrorCode code, String message, int required, int alive) implements Reply {
+    public ErrorReply {
+      if (required < 0 || alive < 0) {
+        throw new IllegalArgumentException("required and alive must be >= 0, got " + required + " and " + alive);
+      }
+    }
+
+    public ErrorReply(long requestId, ErrorCode code, String message) {
+      this(requestId, code, message, 0, 0);
+    }
+  }
 }

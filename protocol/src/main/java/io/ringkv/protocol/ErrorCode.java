@@ -27,5 +27,9 @@ public enum ErrorCode {
    * show up in later reads, or not. Unlike UNAVAILABLE (nothing was stored), its outcome is unknown,
    * as with TIMEOUT (Cassandra's WriteTimeoutException against its UnavailableException).
    */
-  INDETERMINATE
+  INDETERMINATE,
+  /** The connection's Hello named no user, or a wrong one, or the password is wrong. Not retryable. */
+  UNAUTHENTICATED,
+  /** The user's role does not allow the request, e.g. {@code permission denied (admin role required)}. */
+  PERMISSION_DENIED
 }

@@ -24,6 +24,7 @@ import io.ringkv.protocol.ClientMessages.WhereReply;
 import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
+import io.ringkv.protocol.ClientMessages.StopNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
@@ -58,8 +59,10 @@ import java.util.ServiceLoader;
  *   <li>80..99 hinted handoff and anti-entropy messages ({@code io.ringkv.internode.AntiEntropyMessages})
  *   <li>100..119 storage types (VersionVector, VersionedObject, ...: {@code StorageKryo.register})
  *   <li>120..149 client messages added after version 3 ({@link ClientMessages}): 120..125 KEYS and the
- *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire)
- *   <li>150..159 internode messages added after version 3
+ *       dashboard's figures; 126..129 their node-to-node halves (internode, ring-node's InternodeWire);
+ *       140 STOP
+ *   <li>150..159 internode messages added after version 3: 150..152 the internode handshake's proof of
+ *       membership ({@code io.ringkv.internode.PeerAuthMessages})
  * </ul>
  *
  * <p>This module holds the client protocol only. The internode types (40..119, 150..159) are
@@ -78,8 +81,10 @@ public final class Messages {
    * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,
    * error code INDETERMINATE, and versioned objects may carry superseded write ids (a flag in the sibling count).
    * 4: KEYS and STATS (ids 120..129); the client protocol alone is in ringkv-protocol.
+   * 5: STOP (id 140); ErrorReply carries required/alive replicas; VerifyReply the pending cleanup; INFO's
+   * cluster view the live nodes.
    */
-  public static final int PROTOCOL_VERSION = 4;
+  public static final int PROTOCOL_VERSION = 5;
 
   /** First and last id of client messages added after protocol version 3 (ids 20..39 are full). */
   public static final int CLIENT_EXTRA_ID_FIRST = 120;
@@ -164,7 +169,6 @@ public final class Messages {
     kryo.register(RemoveNodeRequest.class, 37);
     kryo.register(AdminReply.class, 38);
     kryo.register(LeaveRequest.class, 39);
-
     // Client messages added after protocol version 3 take ids from CLIENT_EXTRA_ID_FIRST on.
 
     // 120..125: KEYS and the dashboard's figures (issue 13)
@@ -174,6 +178,9 @@ public final class Messages {
     kryo.register(StatsReply.class, 123);
     kryo.register(NodeStats.class, 124);
     kryo.register(OpStats.class, 125);
+
+    // 140: STOP (issue 16 item 3)
+    kryo.register(StopNodeRequest.class, 140);
 
     // Internode types (replication, gossip, anti-entropy, storage) come from the server's WireExtension.
     for (WireExtension extension : EXTENSIONS) {
@@ -193,6 +200,7 @@ public final class Messages {
       Map.entry(37, RemoveNodeRequest.class), Map.entry(38, AdminReply.class), Map.entry(39, LeaveRequest.class),
       Map.entry(120, KeysRequest.class), Map.entry(121, KeysReply.class), Map.entry(122, StatsRequest.class),
       Map.entry(123, StatsReply.class), Map.entry(124, NodeStats.class), Map.entry(125, OpStats.class),
+      Map.entry(140, StopNodeRequest.class),
       Map.entry(10, byte[].class), Map.entry(18, ErrorCode.class), Map.entry(1, String.class));
 
   private static void checkClientIds(Kryo kryo) {

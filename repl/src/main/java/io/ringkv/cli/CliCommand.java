@@ -2,6 +2,8 @@ package io.ringkv.cli;
 
 import io.ringkv.client.NodeAddress;
 import io.ringkv.client.ClientConfig;
+import io.ringkv.client.ClientTls;
+import io.ringkv.client.Credentials;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.RingkvException;
 import java.io.BufferedReader;
@@ -40,6 +42,11 @@ public final class CliCommand implements Callable<Integer> {
       description = "run these commands, separated by ';', then exit")
   String script;
 
+  @Option(names = "--downgrade", description = "in -e scripts and piped input too: when too few replicas are alive"
+      + " for the quorum, answer from those left, with a warning, instead of failing (interactive sessions do by"
+      + " default; CONSISTENCY STRICT turns it off)")
+  boolean downgrade;
+
   @Option(names = "--history-file", paramLabel = "FILE",
       description = "history of interactive sessions (default: ~/" + DEFAULT_HISTORY_FILE + ")")
   Path historyFile;
@@ -47,6 +54,24 @@ public final class CliCommand implements Callable<Integer> {
   @Option(names = "--connect-wait", paramLabel = "SECONDS", defaultValue = "0",
       description = "keep trying to connect for this long, e.g. while the node starts (default: ${DEFAULT-VALUE})")
   int connectWaitSeconds;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "USER",
+      description = "log in as USER (nodes with --auth on); the password comes from RINGKV_PASSWORD or a prompt")
+  String user;
+
+  @Option(names = "--tls-ca", paramLabel = "CA.pem", description = "connect with TLS, trusting this CA (PEM)")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "CERT.pem",
+      description = "client certificate, for nodes with --tls-require-client-cert (with --tls-key)")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "KEY.pem", description = "the client certificate's PKCS#8 key")
+  Path tlsKey;
+
+  @Option(names = "--tls-no-verify-hostname",
+      description = "accept a node certificate that does not name the host connected to (testing only)")
+  boolean tlsNoVerifyHostname;
 
   /** Pause between connection attempts within --connect-wait. */
   static final long CONNECT_RETRY_MS = 250;
@@ -64,6 +89,10 @@ public final class CliCommand implements Callable<Integer> {
   OutputStream stderr = System.err;
   LongSupplier nanoClock = System::nanoTime;
   Sleeper sleeper = Thread::sleep;
+  Function<String, String> getenv = System::getenv;
+  /** Asks for the password at the terminal; null when there is none. */
+  Function<String, char[]> passwordPrompt = prompt -> System.console() == null ? null
+      : System.console().readPassword("%s", prompt);
 
   /**
    * Connects, retrying while the node is unreachable for up to --connect-wait seconds (a node opens its
@@ -75,7 +104,7 @@ public final class CliCommand implements Callable<Integer> {
       try {
         return connector.apply(config);
       } catch (RingkvException e) {
-        if (nanoClock.getAsLong() - deadline >= 0) {
+        if (e.code() == io.ringkv.protocol.ErrorCode.UNAUTHENTICATED || nanoClock.getAsLong() - deadline >= 0) {
           throw e;
         }
         sleeper.sleep(CONNECT_RETRY_MS);
@@ -97,9 +126,37 @@ public final class CliCommand implements Callable<Integer> {
       err.println("Error: " + e.getMessage());
       return 2;
     }
+    ClientConfig config = ClientConfig.of(node);
+    try {
+      if (tlsCa != null) {
+        ClientTls tls = ClientTls.trusting(tlsCa);
+        if (tlsCert != null || tlsKey != null) {
+          tls = tls.withClientCertificate(tlsCert, tlsKey);
+        }
+        config = config.withTls(tlsNoVerifyHostname ? tls.withoutHostnameVerification() : tls);
+      } else if (tlsCert != null || tlsKey != null) {
+        err.println("Error: --tls-cert and --tls-key need --tls-ca");
+        return 2;
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    if (user != null) {
+      String password = getenv.apply("RINGKV_PASSWORD");
+      if (password == null || password.isEmpty()) {
+        char[] typed = passwordPrompt.apply("password for " + user + ": ");
+        if (typed == null) {
+          err.println("Error: -u " + user + " needs a password: set RINGKV_PASSWORD or run at a terminal");
+          return 2;
+        }
+        password = new String(typed);
+      }
+      config = config.withCredentials(new Credentials(user, password));
+    }
     RingkvClient client;
     try {
-      client = connect(ClientConfig.of(node));
+      client = connect(config);
     } catch (RuntimeException e) {
       err.println("Error: failed to connect to ringkv at " + node + ": " + e.getMessage());
       return 1;
@@ -109,6 +166,7 @@ public final class CliCommand implements Callable<Integer> {
       if (!interactive) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
         Repl repl = new Repl(client, out, err);
+        repl.downgrade(downgrade); // scripts keep strict failures unless asked
         LineSource in = script != null
             ? ScriptLineSource.of(script)
             : new ReaderLineSource(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)));
@@ -116,6 +174,7 @@ public final class CliCommand implements Callable<Integer> {
       }
       try (Terminal terminal = TerminalBuilder.builder().system(true).encoding(StandardCharsets.UTF_8).build()) {
         Repl repl = new Repl(client, terminal.writer(), err);
+        repl.downgrade(true); // a person at a terminal gets an answer while any replica lives (seed 002)
         Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), DEFAULT_HISTORY_FILE);
         TerminalLineSource in = new TerminalLineSource(terminal, history);
         Thread main = Thread.currentThread();

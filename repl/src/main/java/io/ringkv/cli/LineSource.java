@@ -14,4 +14,9 @@ public interface LineSource {
   default boolean printAbove(String text) {
     return false;
   }
+
+  /** True for a person at a terminal: admin commands (LEAVE, REMOVE, STOP) then ask to confirm. */
+  default boolean isTerminal() {
+    return false;
+  }
 }

@@ -45,16 +45,26 @@ import java.util.function.Supplier;
 public final class Repl {
   /** The REPL's own bound on one call, above the client's request timeout (5 s) and its failover. */
   static final long CALL_TIMEOUT_MS = 30_000;
+  /**
+   * VERIFY's own bound: above the client's VERIFY timeout (70 s), which is above a node's (60 s), so a
+   * slow VERIFY reports which nodes did not answer instead of this session giving up first.
+   */
+  static final long VERIFY_CALL_TIMEOUT_MS = 90_000;
   /** Width of the bar RING draws for a node owning the whole ring. */
   static final int RING_BAR_WIDTH = 40;
   /** WHERE shows at most this many characters of a value. */
   static final int WHERE_VALUE_MAX_CHARS = 60;
   /** While LEAVE or REMOVE runs, how often the session looks for a new progress line in its node's heartbeat. */
   static final long LEAVE_PROGRESS_POLL_MS = 500;
+  /** VERIFY --wait: the longest pause between two checks (shorter when the cleanup starts sooner). */
+  static final long VERIFY_WAIT_POLL_MS = 2_000;
+  /** VERIFY --wait: the longest wait one command accepts (an hour). */
+  static final int VERIFY_WAIT_MAX_SECONDS = 3_600;
 
   /** The command words, for completion and for splitting {@code -e} scripts. */
   static final List<String> COMMANDS = List.of(
-      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "KEYS", "NODES", "RING", "VERIFY", "REMOVE", "LEAVE", "CONSISTENCY", "HELP", "QUIT", "EXIT");
+      "GET", "SET", "PUT", "DELETE", "DEL", "WHERE", "KEYS", "NODES", "RING", "VERIFY", "REMOVE", "LEAVE", "STOP",
+      "KILL", "CONSISTENCY", "HELP", "QUIT", "EXIT");
   static final Set<String> COMMAND_SET = Set.copyOf(COMMANDS);
 
   private static final String HELP = String.join("\n",
@@ -65,14 +75,19 @@ public final class Repl {
       "  WHERE key               what each replica of the key holds",
       "  KEYS [node-id] [LIMIT n] the cluster's keys in byte order (a walk of the ring), or one node's;",
       "                          the first n (default 100); each page costs every node a scan of its store",
-      "  VERIFY                  check that every key is held by its N owners, and only by them",
+      "  VERIFY [--wait SECONDS] check that every key is held by its N owners, and only by them;",
+      "                          --wait: check again until it is so (e.g. while cleanup after a join is due)",
       "  REMOVE node-id          remove a dead node from the ring for good (asks to confirm)",
       "  LEAVE                   decommission the node this session is on: hand over its data, leave, stop",
-      "  NODES                   the cluster's nodes: id, address, status, tokens, ownership,",
-      "                          and what busy nodes are doing (e.g. LEAVE's progress)",
+      "  STOP node-id            stop a live node cleanly: it flushes and exits (alias KILL; asks to confirm);",
+      "                          restarted with its data dir it comes back, hints and anti-entropy catch it up",
+      "  NODES                   the cluster's nodes: id, address, status, role (owner, joining, leaving,",
+      "                          stand-in holding hints), tokens, ownership, and what busy nodes are doing",
       "  RING                    each node's share of the ring",
       "  CONSISTENCY [R W]       show or set this session's read/write quorums (0 = node default);",
-      "                          also CONSISTENCY ONE | QUORUM | ALL | DEFAULT",
+      "                          also CONSISTENCY ONE | QUORUM | ALL | DEFAULT;",
+      "                          CONSISTENCY STRICT | DOWNGRADE: fail, or answer from the replicas that are",
+      "                          left (with a warning), when too few are alive for the quorum",
       "  HELP                    this text",
       "  QUIT, EXIT, Ctrl-D      leave",
       "The value is the rest of the line; one pair of enclosing quotes is removed:",
@@ -85,10 +100,26 @@ public final class Repl {
   private final Set<String> shownWarnings = new LinkedHashSet<>();
   private RequestOptions options = RequestOptions.DEFAULTS;
   private volatile LineSource source;
+  /** Waiting between VERIFY --wait checks and its clock (System.nanoTime); replaceable by tests. */
+  interface Pause {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  Pause pause = Thread::sleep;
+  java.util.function.LongSupplier nanoClock = System::nanoTime;
   private boolean quit;
 
   public Repl(RingkvClient client, PrintWriter out, PrintWriter err) {
     this(client, out, err, ContextMemory.DEFAULT_MAX_KEYS);
+  }
+
+  /**
+   * Whether reads and writes answer from the replicas that are alive when too few are for the quorum
+   * (the client's downgrading retry policy, {@link RequestOptions#downgrade()}), with a warning; off:
+   * such a request fails. Interactive sessions start with it on, scripts off unless {@code --downgrade}.
+   */
+  public void downgrade(boolean on) {
+    options = options.withDowngrade(on);
   }
 
   Repl(RingkvClient client, PrintWriter out, PrintWriter err, int maxRememberedKeys) {
@@ -147,6 +178,7 @@ public final class Repl {
         case "VERIFY" -> verify(command.rest());
         case "REMOVE" -> remove(command.rest());
         case "LEAVE" -> leave(command.rest());
+        case "STOP", "KILL" -> stop(command.verb(), command.rest());
         case "CONSISTENCY" -> consistency(command.rest());
         case "HELP" -> out.println(HELP);
         case "QUIT", "EXIT" -> quit = true;
@@ -184,6 +216,10 @@ public final class Repl {
       }
       out.println("(a SET of this key now replaces all of them)");
     }
+    if (result.downgraded()) {
+      out.println("WARNING: answered by " + result.replicas() + " of " + result.downgradedFrom()
+          + " replicas (quorum not reachable); the value may be stale");
+    }
   }
 
   private void set(String verb, String rest) {
@@ -196,7 +232,7 @@ public final class Repl {
     CausalContext context = contextForWrite(key);
     PutResult result = call(() -> client.put(bytes(key), value, context, options), "write");
     contexts.remember(key, result.context());
-    out.println((result.created() ? "Created" : "Updated") + " (" + replicas(result.acks()) + ")");
+    out.println((result.created() ? "Created" : "Updated") + " (" + acknowledged(result.acks(), result.downgradedFrom()) + ")");
   }
 
   private void delete(String rest) {
@@ -204,7 +240,12 @@ public final class Repl {
     CausalContext context = contextForWrite(key);
     DeleteResult result = call(() -> client.delete(bytes(key), context, options), "write");
     contexts.forget(key);
-    out.println(result.existed() ? "Deleted (" + replicas(result.acks()) + ")" : "Not found");
+    out.println(result.existed() ? "Deleted (" + acknowledged(result.acks(), result.downgradedFrom()) + ")" : "Not found");
+  }
+
+  /** "2 replicas", or "1 replica; W=2 not reachable" for a write the client downgraded. */
+  private static String acknowledged(int acks, int downgradedFrom) {
+    return replicas(acks) + (downgradedFrom > 0 ? "; W=" + downgradedFrom + " not reachable" : "");
   }
 
   /** The context this session last saw for the key, or the key's current one read now. */
@@ -265,6 +306,19 @@ public final class Repl {
     awaitShowingProgress(client.removeNode(id), client.currentNode(), "remove " + id,
         "Removing " + id + ": the other nodes hand its ranges' data to the new owners (progress here, in NODES"
             + " and in the logs) ...", "interrupted; the removal goes on (NODES shows it)");
+  }
+
+  private void stop(String verb, String rest) {
+    String id = rest.strip();
+    if (id.isEmpty() || id.contains(" ")) {
+      throw new CommandFailed("usage: " + verb + " node-id (NODES lists the ids)");
+    }
+    if (!confirmed("STOP shuts " + id + " down: it flushes its data and its process exits (start it again to bring"
+        + " it back).")) {
+      out.println("Not stopped");
+      return;
+    }
+    out.println(call(() -> client.stopNode(id), "stop " + id));
   }
 
   private void leave(String rest) {
@@ -334,7 +388,7 @@ public final class Repl {
 
   /** At a terminal, asks the operator to type yes; scripts and pipes (-e, stdin) go on without asking. */
   private boolean confirmed(String what) {
-    if (!(source instanceof TerminalLineSource)) {
+    if (!source.isTerminal()) {
       return true;
     }
     out.println(what + " Type yes to go on:");
@@ -395,10 +449,39 @@ public final class Repl {
   }
 
   private void verify(String rest) {
-    noArguments("VERIFY", rest);
-    VerifyResult r = call(client::verify, "verify");
-    out.println("Checked " + r.keys() + (r.keys() == 1 ? " key: " : " keys: ") + r.underReplicated()
-        + " under-replicated (held by fewer than their owners), " + r.misplaced() + " misplaced (held by a non-owner)");
+    String[] args = rest.isBlank() ? new String[0] : rest.strip().split("\\s+");
+    long waitSeconds = 0;
+    if (args.length == 2 && args[0].equalsIgnoreCase("--wait")) {
+      try {
+        waitSeconds = Integer.parseInt(args[1]);
+      } catch (NumberFormatException e) {
+        waitSeconds = -1;
+      }
+      if (waitSeconds < 1 || waitSeconds > VERIFY_WAIT_MAX_SECONDS) {
+        throw new CommandFailed("--wait takes a number of seconds between 1 and " + VERIFY_WAIT_MAX_SECONDS
+            + ", got '" + args[1] + "'");
+      }
+    } else if (args.length != 0) {
+      throw new CommandFailed("usage: VERIFY [--wait SECONDS]");
+    }
+    long deadline = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(waitSeconds);
+    VerifyResult r = call(client::verify, "verify", VERIFY_CALL_TIMEOUT_MS);
+    while (!r.clean() && waitSeconds > 0 && nanoClock.getAsLong() - deadline < 0) {
+      long pauseMs = r.cleanupStartsInMs() > 0 ? Math.min(VERIFY_WAIT_POLL_MS, r.cleanupStartsInMs() + 500)
+          : VERIFY_WAIT_POLL_MS;
+      pauseMs = Math.min(pauseMs, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - nanoClock.getAsLong())));
+      out.println("  not yet: " + verifyCounts(r) + cleanupNote(r) + "; checking again in "
+          + Math.max(1, Math.round(pauseMs / 1000.0)) + " s");
+      out.flush();
+      try {
+        pause.sleep(pauseMs);
+      } catch (InterruptedException e) {
+        throw new CommandFailed("interrupted; VERIFY did not see a clean ring yet");
+      }
+      r = call(client::verify, "verify", VERIFY_CALL_TIMEOUT_MS);
+    }
+    out.println("Checked " + String.format(Locale.ROOT, "%,d", r.keys()) + (r.keys() == 1 ? " key: " : " keys: ")
+        + verifyCounts(r) + cleanupNote(r));
     if (!r.unanswered().isEmpty()) {
       out.println("No answer from: " + String.join(", ", r.unanswered()) + " (their keys are not counted)");
     }
@@ -406,17 +489,33 @@ public final class Repl {
       out.println("Partial: a node holds more keys than one check reads");
     }
     if (!r.clean()) {
-      throw new CommandFailed("VERIFY found keys that are not on exactly their owners");
+      throw new CommandFailed("VERIFY found keys that are not on exactly their owners"
+          + (waitSeconds > 0 ? " after waiting " + waitSeconds + " s"
+              : r.cleanupPending() && r.misplaced() > 0 ? " (VERIFY --wait SECONDS waits for the cleanup)" : ""));
     }
+  }
+
+  private static String verifyCounts(VerifyResult r) {
+    return String.format(Locale.ROOT, "%,d under-replicated (held by fewer than their owners), %,d misplaced"
+        + " (held by a non-owner)", r.underReplicated(), r.misplaced());
+  }
+
+  /** ", cleanup after the last ring change starts in 6 s" when misplaced copies are about to be dropped. */
+  private static String cleanupNote(VerifyResult r) {
+    if (r.misplaced() == 0 || !r.cleanupPending()) {
+      return "";
+    }
+    return r.cleanupStartsInMs() == 0 ? ", cleanup after the last ring change is running"
+        : ", cleanup after the last ring change starts in " + Math.max(1, (r.cleanupStartsInMs() + 999) / 1000) + " s";
   }
 
   private void nodes(String rest) {
     noArguments("NODES", rest);
     ClusterInfo info = call(client::info, "read");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"ID", "ADDRESS", "STATUS", "TOKENS", "OWNS"});
+    rows.add(new String[] {"ID", "ADDRESS", "STATUS", "ROLE", "TOKENS", "OWNS"});
     for (ClusterInfo.Node node : info.nodes()) {
-      rows.add(new String[] {node.id(), String.valueOf(node.endpoint()), node.status(),
+      rows.add(new String[] {node.id(), String.valueOf(node.endpoint()), node.status(), node.role(),
           String.valueOf(node.tokens()), percent(node.ownership())});
     }
     printTable(rows);
@@ -444,7 +543,13 @@ public final class Repl {
     int n = info == null ? 0 : info.replicationFactor();
     if (args.length == 0) {
       out.println("Consistency: R=" + quorum(options.r(), info == null ? 0 : info.defaultR())
-          + ", W=" + quorum(options.w(), info == null ? 0 : info.defaultW()));
+          + ", W=" + quorum(options.w(), info == null ? 0 : info.defaultW()) + ", "
+          + (options.downgrade() ? "DOWNGRADE" : "STRICT"));
+      return;
+    }
+    if (args.length == 1 && (args[0].equalsIgnoreCase("STRICT") || args[0].equalsIgnoreCase("DOWNGRADE"))) {
+      downgrade(args[0].equalsIgnoreCase("DOWNGRADE"));
+      out.println("Consistency: " + downgradeText());
       return;
     }
     int r;
@@ -455,17 +560,26 @@ public final class Repl {
         case "ONE" -> r = w = 1;
         case "QUORUM" -> r = w = requireN(n, "QUORUM") / 2 + 1;
         case "ALL" -> r = w = requireN(n, "ALL");
-        default -> throw new CommandFailed("usage: CONSISTENCY [R W] or CONSISTENCY ONE|QUORUM|ALL|DEFAULT");
+        default -> throw new CommandFailed(CONSISTENCY_USAGE);
       }
     } else if (args.length == 2) {
       r = quorumArgument("R", args[0], n);
       w = quorumArgument("W", args[1], n);
     } else {
-      throw new CommandFailed("usage: CONSISTENCY [R W] or CONSISTENCY ONE|QUORUM|ALL|DEFAULT");
+      throw new CommandFailed(CONSISTENCY_USAGE);
     }
     options = options.withQuorums(r, w);
     out.println("Consistency set to R=" + quorum(r, info == null ? 0 : info.defaultR())
         + ", W=" + quorum(w, info == null ? 0 : info.defaultW()));
+  }
+
+  private static final String CONSISTENCY_USAGE =
+      "usage: CONSISTENCY [R W] or CONSISTENCY ONE|QUORUM|ALL|DEFAULT|STRICT|DOWNGRADE";
+
+  private String downgradeText() {
+    return options.downgrade()
+        ? "DOWNGRADE (when too few replicas are alive, answer from those left, with a warning)"
+        : "STRICT (a read or write fails when too few replicas are alive)";
   }
 
   /** The session's request options (quorums set by CONSISTENCY). */
@@ -543,10 +657,7 @@ public final class Repl {
     lines.add(verb + " to ringkv at " + node);
     if (info != null) {
       lines.add("Known nodes:");
-      for (ClusterInfo.Node member : info.nodes()) {
-        if ("DOWN".equalsIgnoreCase(member.status())) {
-          continue;
-        }
+      for (ClusterInfo.Node member : info.liveNodes()) {
         lines.add(member.endpoint() + ("UP".equalsIgnoreCase(member.status()) ? "" : " (" + member.status() + ")"));
       }
       for (String warning : info.warnings()) {
@@ -576,15 +687,19 @@ public final class Repl {
   // ---- helpers --------------------------------------------------------------------------------
 
   private <T> T call(Supplier<CompletableFuture<T>> request, String action) {
+    return call(request, action, CALL_TIMEOUT_MS);
+  }
+
+  private <T> T call(Supplier<CompletableFuture<T>> request, String action, long timeoutMs) {
     CompletableFuture<T> future = null;
     try {
       future = request.get();
-      return future.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      return future.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
       throw failure(e.getCause() == null ? e : e.getCause(), action);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw new CommandFailed("failed to " + action + ": no answer within " + CALL_TIMEOUT_MS / 1000 + " s");
+      throw new CommandFailed("failed to " + action + ": no answer within " + timeoutMs / 1000 + " s");
     } catch (InterruptedException e) {
       future.cancel(true);
       throw new CommandFailed("interrupted; the " + action + " may or may not have taken effect");

@@ -75,4 +75,9 @@ final class TerminalLineSource implements LineSource {
       System.err.println("Error: could not save history: " + e.getMessage());
     }
   }
+
+  @Override
+  public boolean isTerminal() {
+    return true;
+  }
 }

@@ -136,4 +136,39 @@ class CliCommandTest {
     assertEquals(2, new CommandLine(cli("")).setErr(new java.io.PrintWriter(err)).execute("-P", "0"));
     assertFalse(err.toString(StandardCharsets.UTF_8).isEmpty());
   }
+
+  @Test
+  void dashUSendsTheUserAndThePasswordFromTheEnvironmentAndTlsCaTurnsOnTls() throws Exception {
+    java.nio.file.Path ca = java.nio.file.Files.createTempFile("ca", ".pem");
+    try {
+      CliCommand cli = cli("");
+      cli.getenv = name -> name.equals("RINGKV_PASSWORD") ? "s3cret" : null;
+      assertEquals(0, run(cli, "-u", "alice", "--tls-ca", ca.toString(), "-e", "NODES"));
+      assertEquals(new io.ringkv.client.Credentials("alice", "s3cret"), connectedWith.get().credentials());
+      assertEquals(ca, connectedWith.get().tls().caFile());
+      assertTrue(connectedWith.get().tls().verifyHostname());
+    } finally {
+      java.nio.file.Files.deleteIfExists(ca);
+    }
+  }
+
+  @Test
+  void dashUWithoutAPasswordOrATerminalIsBadUsage() {
+    CliCommand cli = cli("");
+    cli.getenv = name -> null;
+    cli.passwordPrompt = prompt -> null;
+    assertEquals(2, run(cli, "-u", "alice", "-e", "NODES"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs a password"), err.toString(StandardCharsets.UTF_8));
+    assertEquals(null, connectedWith.get(), "did not connect");
+  }
+
+  @Test
+  void aRefusedAdminCommandPrintsThePermissionErrorAndExitsOne() {
+    client.failNext("remove-node", new io.ringkv.client.RingkvException(io.ringkv.protocol.ErrorCode.PERMISSION_DENIED,
+            "permission denied (admin role required)"));
+    CliCommand cli = cli("");
+    assertEquals(1, run(cli, "-e", "REMOVE n3"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).lines()
+        .anyMatch(l -> l.equals("Error: permission denied (admin role required)")), err.toString(StandardCharsets.UTF_8));
+  }
 }

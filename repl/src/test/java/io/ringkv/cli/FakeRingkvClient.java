@@ -8,6 +8,7 @@ import io.ringkv.client.ClusterInfo;
 import io.ringkv.client.DeleteResult;
 import io.ringkv.client.GetResult;
 import io.ringkv.client.PutResult;
+import io.ringkv.client.QuorumUnavailableException;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.client.VerifyResult;
@@ -51,6 +52,12 @@ final class FakeRingkvClient implements RingkvClient {
   private volatile ClusterInfo info;
   boolean requireUuid4;
   int acks = 2;
+  /**
+   * Replicas alive for every key: a quorum above it fails with {@link QuorumUnavailableException}, or,
+   * with {@link RequestOptions#downgrade()}, is answered by {@code alive} replicas and marked downgraded
+   * (the contract of the real client's downgrading retry policy).
+   */
+  int alive = Integer.MAX_VALUE;
   List<ClusterInfo.ReplicaState> whereAnswer = List.of();
   /** When set, get answers with this future (e.g. one that never completes). */
   CompletableFuture<GetResult> pendingGet;
@@ -127,9 +134,15 @@ final class FakeRingkvClient implements RingkvClient {
     if (pendingGet != null) {
       return pendingGet;
     }
+    int asked = options.r() == 0 ? 2 : options.r();
+    if (asked > alive && !options.downgrade()) {
+      return CompletableFuture.failedFuture(unavailable(asked));
+    }
     List<Sibling> siblings = store.getOrDefault(k, List.of());
     List<byte[]> values = siblings.stream().map(s -> bytes(s.value())).toList();
-    return CompletableFuture.completedFuture(new GetResult(values, context(siblings), acks));
+    return CompletableFuture.completedFuture(asked > alive
+        ? new GetResult(values, context(siblings), alive, asked)
+        : new GetResult(values, context(siblings), acks));
   }
 
   @Override
@@ -140,7 +153,12 @@ final class FakeRingkvClient implements RingkvClient {
     if (failure != null) {
       return CompletableFuture.failedFuture(failure);
     }
-    return CompletableFuture.completedFuture(write(k, text(value), context));
+    int asked = options.w() == 0 ? 2 : options.w();
+    if (asked > alive && !options.downgrade()) {
+      return CompletableFuture.failedFuture(unavailable(asked));
+    }
+    PutResult r = write(k, text(value), context);
+    return CompletableFuture.completedFuture(asked > alive ? new PutResult(r.created(), alive, r.context(), asked) : r);
   }
 
   @Override
@@ -151,12 +169,17 @@ final class FakeRingkvClient implements RingkvClient {
     if (failure != null) {
       return CompletableFuture.failedFuture(failure);
     }
+    int asked = options.w() == 0 ? 2 : options.w();
+    if (asked > alive && !options.downgrade()) {
+      return CompletableFuture.failedFuture(unavailable(asked));
+    }
     List<Sibling> siblings = new ArrayList<>(store.getOrDefault(k, List.of()));
     boolean existed = !siblings.isEmpty();
     Set<Long> seen = seen(context);
     siblings.removeIf(s -> seen.contains(s.id()));
     store.put(k, siblings);
-    return CompletableFuture.completedFuture(new DeleteResult(existed, acks));
+    return CompletableFuture.completedFuture(asked > alive ? new DeleteResult(existed, alive, asked)
+        : new DeleteResult(existed, acks));
   }
 
   @Override
@@ -185,6 +208,8 @@ final class FakeRingkvClient implements RingkvClient {
 
   /** What {@link #verify} answers. */
   VerifyResult verifyAnswer = new VerifyResult(0, 0, 0, List.of(), false);
+  /** Answered first, one per call, before {@link #verifyAnswer}. */
+  final Queue<VerifyResult> verifyAnswers = new ArrayDeque<>();
 
   /** The keys of the store after {@code after}, sorted (nodeId must be null or a known node's id). */
   @Override
@@ -216,7 +241,11 @@ final class FakeRingkvClient implements RingkvClient {
   public CompletableFuture<VerifyResult> verify() {
     calls.add(new Call("verify", null, null, null, null));
     RuntimeException failure = failure("verify", null);
-    return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(verifyAnswer);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    VerifyResult next = verifyAnswers.poll();
+    return CompletableFuture.completedFuture(next != null ? next : verifyAnswer);
   }
 
   @Override
@@ -244,6 +273,18 @@ final class FakeRingkvClient implements RingkvClient {
     }
     return failure != null ? CompletableFuture.failedFuture(failure)
         : CompletableFuture.completedFuture("Removed " + nodeId + " from the ring");
+  }
+
+  @Override
+  public CompletableFuture<String> stopNode(String nodeId) {
+    calls.add(new Call("stop-node", nodeId, null, null, null));
+    RuntimeException failure = failure("stop-node", nodeId);
+    return failure != null ? CompletableFuture.failedFuture(failure)
+        : CompletableFuture.completedFuture(nodeId + " is stopping");
+  }
+
+  private QuorumUnavailableException unavailable(int asked) {
+    return new QuorumUnavailableException(alive + " of " + asked + " required replicas reachable", asked, alive);
   }
 
   @Override
@@ -277,6 +318,7 @@ final class FakeRingkvClient implements RingkvClient {
       @Override public String removeNode(String id) { return async.removeNode(id).join(); }
       @Override public String leave() { return async.leave().join(); }
       @Override public String leave(String nodeId) { return async.leave(nodeId).join(); }
+      @Override public String stopNode(String nodeId) { return async.stopNode(nodeId).join(); }
     };
   }
 

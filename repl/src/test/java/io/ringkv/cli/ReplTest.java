@@ -16,6 +16,7 @@ import io.ringkv.protocol.ErrorCode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
@@ -36,7 +37,7 @@ class ReplTest {
   final Repl repl = new Repl(client, new PrintWriter(out), new PrintWriter(err));
 
   /** Lines to type, with scenario steps (reconnects, other clients' writes) run between them. */
-  static final class Script implements LineSource {
+  static class Script implements LineSource {
     private final Deque<Object> items;
 
     Script(Object... items) {
@@ -114,6 +115,134 @@ class ReplTest {
         "WARNING: cluster size (1) is smaller than a replication factor (2)!"), outLines());
     assertEquals(List.of("Error: Key is not a proper UUID4"), errLines());
     assertFalse(ok, "one command failed, so the session did not succeed");
+  }
+
+  @Test
+  void withOneReplicaLeftAnInteractiveSessionAnswersAndWarns() {
+    repl.downgrade(true); // as CliCommand sets it for a terminal
+    client.alive = 1;
+    assertTrue(repl.run(new Script(
+        "SET " + KEY + " '" + COMB + "'",
+        "GET " + KEY,
+        "DELETE " + KEY,
+        "GET " + KEY)));
+    assertEquals(List.of(
+        "Created (1 replica; W=2 not reachable)",
+        COMB,
+        "WARNING: answered by 1 of 2 replicas (quorum not reachable); the value may be stale",
+        "Deleted (1 replica; W=2 not reachable)",
+        "Not found",
+        "WARNING: answered by 1 of 2 replicas (quorum not reachable); the value may be stale"), answers());
+    assertEquals(List.of(), errLines());
+    assertTrue(client.calls("get").stream().allMatch(c -> c.options().downgrade()));
+  }
+
+  @Test
+  void consistencyStrictTurnsTheDowngradeOffAndDowngradeBackOn() {
+    repl.downgrade(true);
+    client.alive = 1;
+    assertFalse(repl.run(new Script("CONSISTENCY STRICT", "GET " + KEY, "CONSISTENCY", "CONSISTENCY DOWNGRADE",
+        "GET " + KEY)));
+    assertEquals(List.of(
+        "Consistency: STRICT (a read or write fails when too few replicas are alive)",
+        "Consistency: R=node default (2), W=node default (2), STRICT",
+        "Consistency: DOWNGRADE (when too few replicas are alive, answer from those left, with a warning)",
+        "Not found",
+        "WARNING: answered by 1 of 2 replicas (quorum not reachable); the value may be stale"), answers());
+    assertEquals(List.of("Error: 1 of 2 required replicas reachable"), errLines());
+  }
+
+  @Test
+  void scriptsKeepStrictFailuresUnlessAsked() {
+    client.alive = 1;
+    assertFalse(repl.run(new Script("SET " + KEY + " v")));
+    assertEquals(List.of("Error: 1 of 2 required replicas reachable"), errLines());
+    assertFalse(client.calls("get").get(0).options().downgrade());
+  }
+
+  @Test
+  void stopAndItsAliasKillStopANodeByIdAndAskAtATerminal() {
+    assertTrue(repl.run(new Script("STOP n2", "kill n3")));
+    assertEquals(List.of("n2 is stopping", "n3 is stopping"), answers());
+    assertEquals(List.of("n2", "n3"), client.calls("stop-node").stream().map(FakeRingkvClient.Call::key).toList());
+
+    assertFalse(repl.run(new Script("STOP")));
+    assertEquals(List.of("Error: usage: STOP node-id (NODES lists the ids)"), errLines());
+
+    Script atTerminal = new Script("STOP n2", "no", "STOP n2", "yes") {
+      @Override
+      public boolean isTerminal() {
+        return true;
+      }
+    };
+    out.getBuffer().setLength(0);
+    assertTrue(repl.run(atTerminal));
+    List<String> lines = outLines();
+    assertEquals(List.of(
+        "STOP shuts n2 down: it flushes its data and its process exits (start it again to bring it back). Type yes to go on:",
+        "Not stopped",
+        "STOP shuts n2 down: it flushes its data and its process exits (start it again to bring it back). Type yes to go on:",
+        "n2 is stopping"), lines.subList(5, lines.size()));
+    assertEquals(3, client.calls("stop-node").size(), "the refused one was not sent");
+  }
+
+  @Test
+  void nodesShowsAStandInHoldingHints() {
+    ClusterInfo info = new ClusterInfo("n1", "demo", 2, 2, 2, "uuid4", List.of(
+        new ClusterInfo.Node("n1", N1, "UP", 256, 0.5, "stand-in: 12 hints pending for n3"),
+        new ClusterInfo.Node("n2", N2, "JOINING", 256, 0.0),
+        new ClusterInfo.Node("n3", N3, "DOWN", 256, 0.5)), List.of());
+    client.heartbeat(info);
+    assertTrue(repl.run(new Script("NODES")));
+    assertEquals(List.of(
+        "Connected to ringkv at 127.0.0.1:7001",
+        "Known nodes:",
+        "127.0.0.1:7001",
+        "127.0.0.1:7002 (JOINING)",
+        "ID  ADDRESS         STATUS   ROLE             TOKENS  OWNS",
+        "n1  127.0.0.1:7001  UP       owner, stand-in  256     50.0%",
+        "n2  127.0.0.1:7002  JOINING  joining          256     0.0%",
+        "n3  127.0.0.1:7003  DOWN     owner, down      256     50.0%",
+        "n1: stand-in: 12 hints pending for n3"), outLines(), "the down node is listed only in NODES");
+  }
+
+  @Test
+  void verifySaysWhenCleanupIsPendingAndWaitWaitsForACleanRing() {
+    client.verifyAnswer = new VerifyResult(1500, 0, 1498, List.of(), false, 6_000);
+    assertFalse(repl.run(new Script("VERIFY")));
+    assertEquals(List.of("Checked 1,500 keys: 0 under-replicated (held by fewer than their owners), 1,498 misplaced"
+        + " (held by a non-owner), cleanup after the last ring change starts in 6 s"), answers());
+    assertEquals(List.of("Error: VERIFY found keys that are not on exactly their owners (VERIFY --wait SECONDS waits"
+        + " for the cleanup)"), errLines());
+
+    long[] now = {0};
+    List<Long> pauses = new ArrayList<>();
+    repl.nanoClock = () -> now[0];
+    repl.pause = ms -> {
+      pauses.add(ms);
+      now[0] += ms * 1_000_000;
+    };
+    client.verifyAnswers.add(new VerifyResult(1500, 0, 1498, List.of(), false, 1_000));
+    client.verifyAnswers.add(new VerifyResult(1500, 0, 700, List.of(), false, 0));
+    client.verifyAnswer = new VerifyResult(1500, 0, 0, List.of(), false, -1);
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    assertTrue(repl.run(new Script("VERIFY --wait 30")));
+    assertEquals(List.of(
+        "  not yet: 0 under-replicated (held by fewer than their owners), 1,498 misplaced (held by a non-owner),"
+            + " cleanup after the last ring change starts in 1 s; checking again in 2 s",
+        "  not yet: 0 under-replicated (held by fewer than their owners), 700 misplaced (held by a non-owner),"
+            + " cleanup after the last ring change is running; checking again in 2 s",
+        "Checked 1,500 keys: 0 under-replicated (held by fewer than their owners), 0 misplaced (held by a non-owner)"),
+        answers());
+    assertEquals(List.of(1_500L, 2_000L), pauses, "sooner when the cleanup starts sooner");
+
+    // a ring that stays unclean fails once the wait is over
+    client.verifyAnswer = new VerifyResult(1500, 2, 0, List.of(), false, -1);
+    err.getBuffer().setLength(0);
+    assertFalse(repl.run(new Script("VERIFY --wait 5")));
+    assertEquals(List.of("Error: VERIFY found keys that are not on exactly their owners after waiting 5 s"), errLines());
+    assertFalse(repl.run(new Script("VERIFY --wait soon")));
   }
 
   @Test
@@ -236,10 +365,10 @@ class ReplTest {
         "DELETE k"));
     assertFalse(ok);
     assertEquals(List.of(
-        "Consistency: R=node default (2), W=node default (2)",
+        "Consistency: R=node default (2), W=node default (2), STRICT",
         "Consistency set to R=1, W=2",
         "Not found",
-        "Consistency: R=1, W=2",
+        "Consistency: R=1, W=2, STRICT",
         "Consistency set to R=1, W=1",
         "Created (2 replicas)",
         "Consistency set to R=2, W=2",
@@ -369,10 +498,10 @@ class ReplTest {
     assertTrue(session.run(new Script("NODES", "RING")));
     List<String> lines = outLines();
     assertEquals(List.of(
-        "ID      ADDRESS         STATUS  TOKENS  OWNS",
-        "n1      127.0.0.1:7001  UP      256     50.0%",
-        "n2      127.0.0.1:7002  UP      256     25.0%",
-        "node-3  127.0.0.1:7003  DOWN    128     25.0%",
+        "ID      ADDRESS         STATUS  ROLE         TOKENS  OWNS",
+        "n1      127.0.0.1:7001  UP      owner        256     50.0%",
+        "n2      127.0.0.1:7002  UP      owner        256     25.0%",
+        "node-3  127.0.0.1:7003  DOWN    owner, down  128     25.0%",
         "n1      127.0.0.1:7001  50.0%  " + "#".repeat(20),
         "n2      127.0.0.1:7002  25.0%  " + "#".repeat(10),
         "node-3  127.0.0.1:7003  25.0%  " + "#".repeat(10)), lines.subList(4, lines.size()));
@@ -390,10 +519,10 @@ class ReplTest {
     assertTrue(session.run(new Script("NODES", "RING")));
     List<String> lines = outLines();
     assertEquals(List.of(
-        "ID  ADDRESS         STATUS   TOKENS  OWNS",
-        "n1  127.0.0.1:7001  UP       256     50.0%",
-        "n2  127.0.0.1:7002  UP       256     25.0%",
-        "n3  127.0.0.1:7003  LEAVING  256     25.0%",
+        "ID  ADDRESS         STATUS   ROLE     TOKENS  OWNS",
+        "n1  127.0.0.1:7001  UP       owner    256     50.0%",
+        "n2  127.0.0.1:7002  UP       owner    256     25.0%",
+        "n3  127.0.0.1:7003  LEAVING  leaving  256     25.0%",
         "n1: streaming to n4: 7% (70 of 1,000 keys, 12.0 KiB), ETA 40 s",
         "n3: leaving: 42% (4,200 of 10,000 keys, 1.2 MiB), ETA 14 s",
         "n1  127.0.0.1:7001  50.0%  " + "#".repeat(20),
@@ -405,7 +534,7 @@ class ReplTest {
   void verifyReportsTheCountsAndFailsWhenAnyKeyIsOffItsOwners() {
     client.verifyAnswer = new VerifyResult(1200, 0, 0, List.of(), false);
     assertTrue(repl.run(new Script("VERIFY")));
-    assertEquals(List.of("Checked 1200 keys: 0 under-replicated (held by fewer than their owners), 0 misplaced"
+    assertEquals(List.of("Checked 1,200 keys: 0 under-replicated (held by fewer than their owners), 0 misplaced"
         + " (held by a non-owner)"), answers());
 
     client.verifyAnswer = new VerifyResult(1200, 3, 1, List.of("n3"), false);

@@ -33,7 +33,18 @@ public final class VerifyCoordinator extends GatherCoordinator<long[]> {
 
   public VerifyCoordinator(long internalId, long clientRequestId, List<Member> members, int replicationFactor,
       int tokensPerNodeMax, long deadlineMs, BiFunction<Long, Integer, List<String>> ownersOf) {
-    super(internalId, members.stream().map(Member::endpoint).toList(), deadlineMs);
+    this(internalId, clientRequestId, members, java.util.Set.of(), replicationFactor, tokensPerNodeMax, deadlineMs,
+        ownersOf);
+  }
+
+  /**
+   * As above; the members named in {@code down} (DOWN in this node's view) are not asked and are
+   * reported unanswered at once, so a VERIFY with a dead member answers when the live ones have,
+   * instead of waiting out the deadline for a node that cannot answer.
+   */
+  public VerifyCoordinator(long internalId, long clientRequestId, List<Member> members, java.util.Set<String> down,
+      int replicationFactor, int tokensPerNodeMax, long deadlineMs, BiFunction<Long, Integer, List<String>> ownersOf) {
+    super(internalId, members.stream().filter(m -> !down.contains(m.id())).map(Member::endpoint).toList(), deadlineMs);
     this.clientRequestId = clientRequestId;
     this.members = List.copyOf(members);
     this.replicationFactor = replicationFactor;

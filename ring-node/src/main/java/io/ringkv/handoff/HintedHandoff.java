@@ -57,6 +57,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   private final Counter retired;
   private long lastDropLogMs = Long.MIN_VALUE;
   private boolean running;
+  /** Where the stand-in's line goes ("" when it holds no hints); see {@link #publishActivity}. */
+  private volatile java.util.function.Consumer<String> activity = line -> {};
+  private String lastActivity = "";
   /** Set by {@link #close}: storage-thread tasks queued before it find the hint store gone and do nothing. */
   private volatile boolean closed;
 
@@ -88,6 +91,32 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
 
   public void stop() {
     node.core().execute(() -> running = false);
+  }
+
+  /**
+   * Tells which owners are gone for good (REMOVED or LEFT; asked on the core thread). Their hints are
+   * retired: deleted without delivery, at most a batch per owner a round. The stand-in's copy stays in
+   * storage: if the stand-in owns the key now anti-entropy keeps it in step, else {@code Cleanup} hands
+   * it to the owners before dropping it. Without this, hints for a removed node would stay pending
+   * forever and fill the store.
+   */
+  public void publishActivity(java.util.function.Consumer<String> sink) {
+    this.activity = sink;
+  }
+
+  /**
+   * The activity line of a stand-in, gossiped so that every node's NODES shows which nodes hold hints
+   * ({@code stand-in: 12 hints pending for n3}); owners are listed up to three.
+   */
+  public static String standInLine(long pending, java.util.Collection<String> owners) {
+    if (pending <= 0) {
+      return "";
+    }
+    List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(owners));
+    String named = sorted.size() <= 3 ? String.join(", ", sorted)
+        : String.join(", ", sorted.subList(0, 3)) + " and " + (sorted.size() - 3) + " more";
+    return io.ringkv.protocol.ClientMessages.NodeInfo.STAND_IN_ACTIVITY_PREFIX + pending
+        + (pending == 1 ? " hint" : " hints") + " pending" + (named.isEmpty() ? "" : " for " + named);
   }
 
   /**
@@ -141,7 +170,13 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
         return;
       }
       Set<String> owners = hints.owners();
+      long pending = hints.size();
       node.core().execute(() -> {
+        String line = standInLine(pending, owners);
+        if (!line.equals(lastActivity)) {
+          lastActivity = line;
+          activity.accept(line);
+        }
         for (String owner : owners) {
           if (gone.test(owner)) {
             if (retiring.add(owner)) {

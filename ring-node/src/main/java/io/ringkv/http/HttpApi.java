@@ -34,6 +34,9 @@ import io.ringkv.protocol.ClientMessages.StatsRequest;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.protocol.Reply;
 import io.ringkv.protocol.Request;
+import io.ringkv.security.Authenticator;
+import io.ringkv.security.Permissions;
+import io.ringkv.security.Role;
 import io.ringkv.transport.ClientRequestHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,11 +75,25 @@ public final class HttpApi implements HttpListener.Handler {
   private final MetricsExposition metrics;
   private final byte[] dashboard;
   private final AtomicLong requestIds = new AtomicLong();
+  /** Checks Basic-auth logins when the node runs with {@code --auth on}; null: every request may do anything. */
+  private final Authenticator auth;
+  /** Whether a password may arrive here: the listener is HTTPS, or the node allows plaintext passwords. */
+  private final boolean passwordsAllowed;
 
   public HttpApi(ClientRequestHandler node, MetricsExposition metrics) {
+    this(node, metrics, null, false);
+  }
+
+  /**
+   * @param auth the node's authenticator, or null when {@code --auth off}
+   * @param passwordsAllowed the listener is HTTPS, or the node runs with {@code --allow-plaintext-auth}
+   */
+  public HttpApi(ClientRequestHandler node, MetricsExposition metrics, Authenticator auth, boolean passwordsAllowed) {
     this.node = node;
     this.metrics = metrics;
     this.dashboard = resource("dashboard.html");
+    this.auth = auth;
+    this.passwordsAllowed = passwordsAllowed;
   }
 
   private static byte[] resource(String name) {
@@ -90,9 +107,13 @@ public final class HttpApi implements HttpListener.Handler {
     }
   }
 
-  /** A request's parts, decoded once. */
+  /**
+   * A request's parts, decoded once.
+   *
+   * @param role the logged-in user's role, or null when the node runs without authentication
+   */
   private record Call(HttpMethod method, List<String> path, Map<String, List<String>> params, FullHttpRequest raw,
-      Consumer<FullHttpResponse> respond) {
+      Consumer<FullHttpResponse> respond, Role role) {
     String param(String name) {
       List<String> v = params.get(name);
       return v == null || v.isEmpty() ? null : v.get(0);
@@ -111,23 +132,75 @@ public final class HttpApi implements HttpListener.Handler {
   }
 
   @Override
-  public void handle(FullHttpRequest request, Consumer<FullHttpResponse> respond) {
+  public void handle(FullHttpRequest request, String source, Consumer<FullHttpResponse> respond) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     List<String> path = new ArrayList<>();
     // split the raw path, then decode each segment: a key may hold an encoded '/'
-    for (String s : uri.rawPath().split("/", -1)) {
-      if (!s.isEmpty()) {
-        path.add(QueryStringDecoder.decodeComponent(s, StandardCharsets.UTF_8));
+    try {
+      for (String s : uri.rawPath().split("/", -1)) {
+        if (!s.isEmpty()) {
+          path.add(QueryStringDecoder.decodeComponent(s, StandardCharsets.UTF_8));
+        }
       }
+    } catch (IllegalArgumentException e) {
+      respond.accept(error(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", "bad request: " + e.getMessage()));
+      return;
     }
-    Call call = new Call(request.method(), path, uri.parameters(), request, respond);
+    // the probes of load balancers and Kubernetes stay open; everything else needs a user with --auth on
+    boolean open = auth == null || (!path.isEmpty() && path.get(0).equals("health"));
+    if (open) {
+      dispatch(new Call(request.method(), path, uri.parameters(), request, respond, null));
+      return;
+    }
+    String[] login = basicCredentials(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    if (login == null) {
+      respond.accept(unauthenticated("authentication required: send a user and password (HTTP Basic auth)"));
+      return;
+    }
+    if (!passwordsAllowed) {
+      respond.accept(unauthenticated("this node takes passwords over TLS only (no --allow-plaintext-auth):"
+          + " use https:// (--tls client or all)"));
+      return;
+    }
+    auth.authenticate(source, login[0], login[1]).whenComplete((outcome, failure) -> {
+      if (failure != null || outcome == null || !outcome.ok()) {
+        respond.accept(unauthenticated(outcome == null ? "login failed: " + failure : outcome.refusal()));
+      } else {
+        dispatch(new Call(request.method(), path, uri.parameters(), request, respond, outcome.role()));
+      }
+    });
+  }
+
+  private void dispatch(Call call) {
     try {
       route(call);
     } catch (BadRequest e) {
-      respond.accept(error(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", e.getMessage()));
+      call.respond().accept(error(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", e.getMessage()));
     } catch (IllegalArgumentException e) {
-      respond.accept(error(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", "bad request: " + e.getMessage()));
+      call.respond().accept(error(HttpResponseStatus.BAD_REQUEST, "BAD_REQUEST", "bad request: " + e.getMessage()));
     }
+  }
+
+  /** {@code Basic base64(user:password)} as {user, password}, or null when absent or not Basic. */
+  static String[] basicCredentials(String header) {
+    if (header == null || header.length() < 6 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return null;
+    }
+    String decoded;
+    try {
+      decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    int colon = decoded.indexOf(':');
+    return colon <= 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+  }
+
+  /** 401 with the challenge a browser answers with its login box (the dashboard behind --auth on). */
+  private static FullHttpResponse unauthenticated(String message) {
+    FullHttpResponse r = error(HttpResponseStatus.UNAUTHORIZED, ErrorCode.UNAUTHENTICATED.name(), message);
+    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"ringkv\", charset=\"UTF-8\"");
+    return r;
   }
 
   private void route(Call c) {
@@ -318,7 +391,23 @@ public final class HttpApi implements HttpListener.Handler {
 
   /** Hands the request to the node; {@code onReply} runs on whatever thread answers. */
   private void send(LongFunction<Request> build, Consumer<Reply> onReply) {
-    node.onRequest(build.apply(requestIds.incrementAndGet()), onReply);
+    send(null, build, onReply);
+  }
+
+  /**
+   * As above, checked first against the user's role (the native protocol's {@link Permissions}): a
+   * refusal is a 403 with {@code permission denied (admin role required)}.
+   */
+  private void send(Call c, LongFunction<Request> build, Consumer<Reply> onReply) {
+    Request request = build.apply(requestIds.incrementAndGet());
+    if (c != null && c.role() != null) {
+      Role required = Permissions.required(request);
+      if (!c.role().allows(required)) {
+        onReply.accept(new ErrorReply(request.requestId(), ErrorCode.PERMISSION_DENIED, Permissions.denied(required)));
+        return;
+      }
+    }
+    node.onRequest(request, onReply);
   }
 
   // ---------------------------------------------------------------- data
@@ -326,7 +415,7 @@ public final class HttpApi implements HttpListener.Handler {
   private void get(Call c, byte[] key) {
     int r = intParam(c, "r", 1, 64);
     int timeout = intParam(c, "timeout_ms", 1, 60_000);
-    send(id -> new GetRequest(id, key, r, timeout), reply -> {
+    send(c, id -> new GetRequest(id, key, r, timeout), reply -> {
       if (!(reply instanceof GetReply g)) {
         c.respond().accept(failure(reply));
         return;
@@ -366,7 +455,7 @@ public final class HttpApi implements HttpListener.Handler {
     int timeout = intParam(c, "timeout_ms", 1, 60_000);
     if (overwrite && context == null) {
       int r = intParam(c, "r", 1, 64);
-      send(id -> new GetRequest(id, key, r, timeout), reply -> {
+      send(c, id -> new GetRequest(id, key, r, timeout), reply -> {
         if (reply instanceof GetReply g) {
           write(c, key, value, g.context(), w, timeout);
         } else {
@@ -380,7 +469,7 @@ public final class HttpApi implements HttpListener.Handler {
 
   private void write(Call c, byte[] key, byte[] value, byte[] context, int w, int timeout) {
     long writeId = writeId();
-    send(id -> new PutRequest(id, key, value, context, w, timeout, writeId), reply -> {
+    send(c, id -> new PutRequest(id, key, value, context, w, timeout, writeId), reply -> {
       if (!(reply instanceof PutReply p)) {
         c.respond().accept(failure(reply));
         return;
@@ -398,7 +487,7 @@ public final class HttpApi implements HttpListener.Handler {
     int timeout = intParam(c, "timeout_ms", 1, 60_000);
     if (context == null) {
       int r = intParam(c, "r", 1, 64);
-      send(id -> new GetRequest(id, key, r, timeout), reply -> {
+      send(c, id -> new GetRequest(id, key, r, timeout), reply -> {
         if (reply instanceof GetReply g) {
           remove(c, key, g.context(), w, timeout);
         } else {
@@ -412,7 +501,7 @@ public final class HttpApi implements HttpListener.Handler {
 
   private void remove(Call c, byte[] key, byte[] context, int w, int timeout) {
     long writeId = writeId();
-    send(id -> new DeleteRequest(id, key, context, w, timeout, writeId), reply -> {
+    send(c, id -> new DeleteRequest(id, key, context, w, timeout, writeId), reply -> {
       if (!(reply instanceof DeleteReply d)) {
         c.respond().accept(failure(reply));
         return;
@@ -445,7 +534,7 @@ public final class HttpApi implements HttpListener.Handler {
     int limit = intParam(c, "limit", 1, io.ringkv.node.RingNode.KEYS_PAGE_MAX);
     String afterParam = c.param("after");
     byte[] after = afterParam == null ? null : afterParam.getBytes(StandardCharsets.UTF_8);
-    send(id -> new KeysRequest(id, nodeId, after, limit), reply -> {
+    send(c, id -> new KeysRequest(id, nodeId, after, limit), reply -> {
       if (!(reply instanceof KeysReply k)) {
         c.respond().accept(failure(reply));
         return;
@@ -469,7 +558,7 @@ public final class HttpApi implements HttpListener.Handler {
   }
 
   private void cluster(Call c) {
-    send(InfoRequest::new, reply -> {
+    send(c, InfoRequest::new, reply -> {
       if (reply instanceof InfoReply info) {
         c.respond().accept(json(HttpResponseStatus.OK, clusterJson(info)));
       } else {
@@ -504,7 +593,7 @@ public final class HttpApi implements HttpListener.Handler {
 
   /** The dashboard's live figures: every live node's counts and latencies, gathered by this node. */
   private void stats(Call c) {
-    send(StatsRequest::new, reply -> {
+    send(c, StatsRequest::new, reply -> {
       if (!(reply instanceof StatsReply s)) {
         c.respond().accept(failure(reply));
         return;
@@ -531,7 +620,7 @@ public final class HttpApi implements HttpListener.Handler {
 
   /** Ready = this node is UP in its own view (joined, not joining or leaving) and its core answers. */
   private void ready(Call c) {
-    send(InfoRequest::new, reply -> {
+    send(c, InfoRequest::new, reply -> {
       if (!(reply instanceof InfoReply info)) {
         c.respond().accept(failure(reply));
         return;
@@ -572,6 +661,8 @@ public final class HttpApi implements HttpListener.Handler {
       case TIMEOUT, INDETERMINATE -> HttpResponseStatus.GATEWAY_TIMEOUT;
       case OVERLOADED -> HttpResponseStatus.TOO_MANY_REQUESTS;
       case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+      case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
+      case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
     };
   }
 

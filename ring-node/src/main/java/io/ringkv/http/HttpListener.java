@@ -59,10 +59,13 @@ import org.slf4j.LoggerFactory;
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
 
-  /** Answers one request; must call {@code respond} exactly once, from any thread, and never block. */
+  /**
+   * Answers one request; must call {@code respond} exactly once, from any thread, and never block.
+   * {@code source} is the client's IP address (what failed logins are counted by).
+   */
   @FunctionalInterface
   public interface Handler {
-    void handle(FullHttpRequest request, Consumer<FullHttpResponse> respond);
+    void handle(FullHttpRequest request, String source, Consumer<FullHttpResponse> respond);
   }
 
   private final NettyNetwork network;
@@ -70,11 +73,22 @@ public final class HttpListener implements AutoCloseable {
   private final String bindHost;
   private final int port;
   private final Handler handler;
+  private final java.util.function.Supplier<io.netty.handler.ssl.SslContext> tls;
   private final AtomicInteger connections = new AtomicInteger();
   private final LongAdder refused = new LongAdder();
   private volatile Channel serverChannel;
 
   public HttpListener(NettyNetwork network, HttpConfig config, String bindHost, int port, Handler handler) {
+    this(network, config, bindHost, port, handler, null);
+  }
+
+  /**
+   * @param tls the server's TLS context for HTTPS (read per connection, so a reloaded certificate is used
+   *     by the next one), or null for plain HTTP
+   */
+  public HttpListener(NettyNetwork network, HttpConfig config, String bindHost, int port, Handler handler,
+      java.util.function.Supplier<io.netty.handler.ssl.SslContext> tls) {
+    this.tls = tls;
     this.network = Objects.requireNonNull(network, "network");
     this.config = Objects.requireNonNull(config, "config");
     this.bindHost = Objects.requireNonNull(bindHost, "bindHost");
@@ -92,6 +106,10 @@ public final class HttpListener implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              // HTTPS only: a plaintext request on this port fails the handshake and is closed
+              ch.pipeline().addLast("tls", tls.get().newHandler(ch.alloc()));
+            }
             ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
                 .addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
@@ -109,7 +127,7 @@ public final class HttpListener implements AutoCloseable {
           future.cause());
     }
     serverChannel = future.channel();
-    log.info("HTTP API, metrics and dashboard on http://{}/", serverChannel.localAddress());
+    log.info("HTTP API, metrics and dashboard on {}://{}/", tls == null ? "http" : "https", serverChannel.localAddress());
     return this;
   }
 
@@ -314,11 +332,16 @@ public final class HttpListener implements AutoCloseable {
         }
       };
       try {
-        handler.handle(request, respond);
+        handler.handle(request, source(ctx), respond);
       } catch (RuntimeException e) {
         log.error("HTTP handler threw on {} {}", request.method(), request.uri(), e);
         respond.accept(HttpApi.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error: " + e));
       }
+    }
+
+    private String source(ChannelHandlerContext ctx) {
+      return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+          ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private void finish(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response,

@@ -39,6 +39,7 @@ public final class InternodeWire implements WireExtension {
     StorageKryo.register(kryo); // ids 100..119
     GossipMessages.register(kryo); // ids 60..79
     AntiEntropyMessages.register(kryo); // ids 80..89
+    PeerAuthMessages.register(kryo); // ids 150..152 (the internode handshake without TLS)
     // the node-to-node halves of KEYS and the dashboard's figures (issue 13)
     kryo.register(ReplicaMessages.NodeKeysRequest.class, 126);
     kryo.register(ReplicaMessages.NodeKeysReply.class, 127);

@@ -60,6 +60,7 @@ final class Cleanup {
   private final Object lock = new Object();
   private long ringChangedAtNanos = System.nanoTime();
   private boolean due = true;
+  private volatile boolean passRunning;
   private volatile boolean closed;
   private Thread thread;
 
@@ -81,6 +82,23 @@ final class Cleanup {
       ringChangedAtNanos = System.nanoTime();
       due = true;
       lock.notifyAll();
+    }
+  }
+
+  /**
+   * When the next pass starts, for VERIFY: 0 while one runs, the milliseconds until the ring has been
+   * stable for the settle time when a pass is due, {@code -1} when none is due (the periodic pass aside).
+   */
+  long startsInMs() {
+    if (passRunning) {
+      return 0;
+    }
+    synchronized (lock) {
+      if (!due) {
+        return -1;
+      }
+      long settledFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ringChangedAtNanos);
+      return Math.max(0, settleMs - settledFor);
     }
   }
 
@@ -117,6 +135,7 @@ final class Cleanup {
           due = false;
         }
         Result r;
+        passRunning = true;
         try {
           r = runOnce();
         } catch (RuntimeException e) {
@@ -124,6 +143,7 @@ final class Cleanup {
           log.warn("cleanup pass failed; retrying after {} ms: {}", settleMs, e.toString());
           r = new Result(0, 0, 0, true, false);
         }
+        passRunning = false;
         lastPass = System.nanoTime();
         if (r.aborted() || r.more()) {
           synchronized (lock) {

@@ -34,13 +34,15 @@ public record NodeConfig(
     long antiEntropyIntervalMs,
     long tombstoneGraceMs,
     boolean sloppyQuorum,
-    long clockOffsetMs) {
+    long clockOffsetMs,
+    io.ringkv.security.SecurityConfig security) {
 
   /** The largest --clock-offset-ms: a day, far beyond any skew worth testing. */
   static final long CLOCK_OFFSET_MS_MAX = 86_400_000L;
 
   public NodeConfig {
     join = List.copyOf(join);
+    security = security == null ? io.ringkv.security.SecurityConfig.OFF : security;
     if (id != null && !id.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException("--id must be 1-64 letters, digits, '.', '_' or '-', got '" + id + "'");
     }
@@ -102,7 +104,14 @@ public record NodeConfig(
     return new NodeConfig(newId, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
         keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
         gossipIntervalMs, storageThreads, storageQueueMax, httpPort, unsafeLastWriteWins, cleanupSettleMs,
-        antiEntropyIntervalMs, tombstoneGraceMs, sloppyQuorum, clockOffsetMs);
+        antiEntropyIntervalMs, tombstoneGraceMs, sloppyQuorum, clockOffsetMs, security);
+  }
+
+  public NodeConfig withSecurity(io.ringkv.security.SecurityConfig s) {
+    return new NodeConfig(id, host, port, bindHost, dataDir, clusterName, replicationFactor, defaultR, defaultW,
+        keyFormat, join, vnodes, storageEntries, storageAverageKeyBytes, storageAverageValueBytes, requestTimeoutMs,
+        gossipIntervalMs, storageThreads, storageQueueMax, httpPort, unsafeLastWriteWins, cleanupSettleMs,
+        antiEntropyIntervalMs, tombstoneGraceMs, sloppyQuorum, clockOffsetMs, s);
   }
 
   /** The anti-entropy settings: the defaults with this node's exchange interval and tombstone grace. */

@@ -123,6 +123,40 @@ public final class NodeMain implements Callable<Integer> {
       description = "TEST ONLY: break causality (last write wins) so the Jepsen checkers can be shown to catch it.")
   boolean unsafeLastWriteWins;
 
+  @Option(names = "--tls", defaultValue = "off",
+      description = "TLS on the native port: off, client (clients must use TLS), internode (nodes use mutual TLS),"
+          + " all (default: ${DEFAULT-VALUE}, as Cassandra; docs/security.md).")
+  String tls;
+
+  @Option(names = "--tls-cert", description = "PEM certificate (chain) of this node; `ringkv certs` makes one.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM (PKCS#8, unencrypted) private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", description = "PEM certificate(s) of the cluster CA: peers' (and clients') certificates"
+      + " must be signed by it.")
+  Path tlsCa;
+
+  @Option(names = "--tls-require-client-cert",
+      description = "Clients on TLS must present a certificate of the CA too (mutual TLS for clients).")
+  boolean tlsRequireClientCert;
+
+  @Option(names = "--auth", defaultValue = "off",
+      description = "on: clients must log in with a user of --users-file (default: ${DEFAULT-VALUE}).")
+  String auth;
+
+  @Option(names = "--users-file", description = "Users and password hashes (`ringkv users add`); the same file on"
+      + " every node, re-read when it changes.")
+  Path usersFile;
+
+  @Option(names = "--allow-plaintext-auth", description = "Accept passwords on connections without TLS (testing only).")
+  boolean allowPlaintextAuth;
+
+  @Option(names = "--cluster-secret-file", description = "Shared secret with which nodes prove membership to each"
+      + " other when internode TLS is off (at least 16 bytes).")
+  Path clusterSecretFile;
+
   @Option(names = "--config", description = "Properties file with defaults for any of these flags.")
   File config;
 
@@ -174,7 +208,18 @@ public final class NodeMain implements Callable<Integer> {
         r, w, KeyFormat.parse(keyFormat), seeds, vnodes, storageEntries, storageAverageKeyBytes,
         storageAverageValueBytes, requestTimeoutMs, gossipIntervalMs, storageThreads, storageQueueMax,
         httpPort < 0 ? 0 : http, unsafeLastWriteWins, cleanupSettleMs, antiEntropyIntervalMs, tombstoneGraceMs,
-        sloppyQuorum, clockOffsetMs);
+        sloppyQuorum, clockOffsetMs, security());
+  }
+
+  private io.ringkv.security.SecurityConfig security() {
+    boolean authOn = switch (auth == null ? "off" : auth.trim()) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("--auth must be on or off, got '" + auth + "'");
+    };
+    io.ringkv.transport.tls.TlsConfig t = new io.ringkv.transport.tls.TlsConfig(
+        io.ringkv.transport.tls.TlsMode.parse(tls), tlsCert, tlsKey, tlsCa, tlsRequireClientCert);
+    return new io.ringkv.security.SecurityConfig(t, authOn, usersFile, allowPlaintextAuth, clusterSecretFile);
   }
 
   @Override
@@ -188,14 +233,20 @@ public final class NodeMain implements Callable<Integer> {
     }
     PrintWriter err = new PrintWriter(System.err, true);
     int[] exit = {0};
+    java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
     ServerNode node;
     try {
       node = ServerNode.start(cfg, reason -> {
+        // every seed, and every gossip round until the node has stopped, may refuse it: one line
+        if (!refused.compareAndSet(false, true)) {
+          return;
+        }
         err.println("Error: this node cannot join: " + reason);
         exit[0] = 3;
         stopped.countDown();
       }, () -> {
-        // decommissioned: give the reply a moment to reach the operator, then stop
+        // decommissioned, or asked to STOP: give the reply a moment to reach the operator, then stop
+        // (node.close() below flushes the stores; the exit status stays 0)
         try {
           Thread.sleep(500);
         } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.ringkv.node;
 import com.codahale.metrics.Timer;
 import io.ringkv.coordinator.ContextCodec;
 import io.ringkv.coordinator.Coordinator;
+import io.ringkv.coordinator.ForwardCoordinator;
 import io.ringkv.coordinator.GetCoordinator;
 import io.ringkv.coordinator.PutCoordinator;
 import io.ringkv.coordinator.ReplicaTarget;
@@ -20,6 +21,8 @@ import io.ringkv.protocol.ClientMessages.AdminReply;
 import io.ringkv.protocol.ClientMessages.LeaveRequest;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
+import io.ringkv.protocol.ClientMessages.StopNodeRequest;
+import io.ringkv.protocol.ClientMessages.VerifyReply;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ClientMessages.KeysRequest;
@@ -180,6 +183,23 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       return java.util.concurrent.CompletableFuture.failedFuture(
           new IllegalStateException("this node cannot leave: it has no membership"));
     }
+
+    /**
+     * Stops this node cleanly: completes with one line at once, then (after the answer had time to
+     * leave) the node closes its stores and its process exits with status 0.
+     */
+    default java.util.concurrent.CompletableFuture<String> stop() {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalStateException("this node cannot be stopped from a client"));
+    }
+
+    /**
+     * When this node's cleanup of the copies it no longer owns starts: {@link VerifyReply#NO_CLEANUP_DUE}
+     * when none is due, 0 while a pass runs, else the milliseconds until the ring has settled.
+     */
+    default long cleanupStartsInMs() {
+      return VerifyReply.NO_CLEANUP_DUE;
+    }
   }
 
   private volatile Admin admin = Admin.NONE;
@@ -235,7 +255,13 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
           return;
         }
         long deadline = now + timeout(get.timeoutMs());
-        run(new GetCoordinator(newId(), get.requestId(), get.key(), cluster.targets(get.key(), n), r, deadline,
+        List<ReplicaTarget> targets = cluster.targets(get.key(), n);
+        int countable = countable(targets);
+        if (countable < r) {
+          refuseUnavailable(reply, get.requestId(), "read", r, countable);
+          return;
+        }
+        run(new GetCoordinator(newId(), get.requestId(), get.key(), targets, r, deadline,
             settings.readRepairBytesMax(), contexts::encode).withSloppyQuorum(settings.sloppyQuorum()),
             reply, metrics.coordinatorGet.time());
       } else if (request instanceof PutRequest put) {
@@ -260,14 +286,23 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
           return;
         }
         admin.leave().whenComplete((message, error) -> adminDone(reply, leave.requestId(), message, error));
+      } else if (request instanceof StopNodeRequest stop) {
+        stopNode(stop, reply, now);
       } else if (request instanceof VerifyRequest verify) {
         List<VerifyCoordinator.Member> members = new ArrayList<>();
+        java.util.Set<String> down = new java.util.HashSet<>();
         for (NodeInfo member : cluster.nodes()) {
           members.add(new VerifyCoordinator.Member(member.id(), new Endpoint(member.host(), member.port())));
+          if ("DOWN".equals(member.status())) {
+            down.add(member.id());
+          }
         }
-        run(new VerifyCoordinator(newId(), verify.requestId(), members, settings.replicationFactor(),
+        Admin a = admin;
+        Consumer<Reply> withCleanup = r -> reply.accept(
+            r instanceof VerifyReply v ? v.withCleanupStartsInMs(a.cleanupStartsInMs()) : r);
+        run(new VerifyCoordinator(newId(), verify.requestId(), members, down, settings.replicationFactor(),
             VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
-            cluster::ownersOf), reply, null);
+            cluster::ownersOf), withCleanup, null);
       } else if (request instanceof KeysRequest keys) {
         startKeys(keys, reply, now);
       } else if (request instanceof StatsRequest stats) {
@@ -332,6 +367,56 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         now + Math.max(settings.requestTimeoutMs(), 10_000)), reply, null);
   }
 
+  /**
+   * STOP: this node stops itself; another live member is asked to stop through the internode
+   * connection (a {@link ForwardCoordinator}), and its answer relayed.
+   */
+  private void stopNode(StopNodeRequest stop, Consumer<Reply> reply, long now) {
+    String target = stop.nodeId() == null ? "" : stop.nodeId().strip();
+    if (target.isEmpty()) {
+      refuse(reply, stop.requestId(), ErrorCode.BAD_REQUEST, "STOP needs the id of the node to stop");
+      return;
+    }
+    if (target.equals(nodeId)) {
+      admin.stop().whenComplete((message, error) -> adminDone(reply, stop.requestId(), message, error));
+      return;
+    }
+    for (NodeInfo member : cluster.nodes()) {
+      if (member.id().equals(target)) {
+        if ("DOWN".equals(member.status())) {
+          refuse(reply, stop.requestId(), ErrorCode.BAD_REQUEST, target + " is down already (as " + nodeId
+              + " sees it): nothing to stop");
+          return;
+        }
+        run(new ForwardCoordinator(newId(), stop.requestId(), target, new Endpoint(member.host(), member.port()),
+            id -> new StopNodeRequest(id, target), now + settings.requestTimeoutMs()), reply, null);
+        return;
+      }
+    }
+    refuse(reply, stop.requestId(), ErrorCode.BAD_REQUEST, "no node " + target + " in the cluster (NODES lists them)");
+  }
+
+  /** A STOP forwarded by another node: only the node named stops; it never forwards again. Core thread. */
+  private void onForwardedStop(Endpoint from, StopNodeRequest stop) {
+    if (!nodeId.equals(stop.nodeId())) {
+      send(from, new ErrorReply(stop.requestId(), ErrorCode.BAD_REQUEST, "this is " + nodeId + ", not "
+          + stop.nodeId() + ": not stopped"));
+      return;
+    }
+    admin.stop().whenComplete((message, error) -> adminDone(m -> send(from, m), stop.requestId(), message, error));
+  }
+
+  /**
+   * Too few of the key's replicas are alive for the quorum asked: refused before anything is sent or
+   * stored (Cassandra's UnavailableException), with the numbers a downgrading client retries with.
+   */
+  private void refuseUnavailable(Consumer<Reply> reply, long requestId, String what, int required, int alive) {
+    metrics.error(ErrorCode.UNAVAILABLE);
+    reply.accept(new ErrorReply(requestId, ErrorCode.UNAVAILABLE, alive + " of " + required
+        + " required replicas reachable for this " + what + " (the others are down); nothing was "
+        + ("read".equals(what) ? "read" : "stored"), required, alive));
+  }
+
   /** Answers an admin request that ran in the background (LEAVE, REMOVE): its line, or its failure. */
   private static void adminDone(Consumer<Reply> reply, long requestId, String message, Throwable error) {
     if (error == null) {
@@ -368,6 +453,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       return;
     }
     List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
+    int countable = countable(targets);
+    if (countable < w) {
+      refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, countable);
+      return;
+    }
     List<ReplicaTarget> pending = cluster.pending(key, n);
     if (!pending.isEmpty()) {
       // a joining (or a leaving node's successor) replica gets the write too, and it must not take the
@@ -386,6 +476,23 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
             .withWriteId(writeId).withSloppyQuorum(settings.sloppyQuorum()),
         reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
+  }
+
+  /**
+   * How many of these targets can count toward R or W: the live owners, or every target (stand-ins too)
+   * under {@code --sloppy-quorum}. Fewer than asked is UNAVAILABLE up front, with this number as "alive".
+   */
+  private int countable(List<ReplicaTarget> targets) {
+    if (settings.sloppyQuorum()) {
+      return targets.size();
+    }
+    int owners = 0;
+    for (ReplicaTarget t : targets) {
+      if (!t.isFallback()) {
+        owners++;
+      }
+    }
+    return owners;
   }
 
   /** The key's primaries that are neither targets nor stood in for by a fallback target. */
@@ -606,10 +713,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
             "replica " + nodeId + " storage queue is full"));
       }
+    } else if (message instanceof StopNodeRequest stop) {
+      core.execute(() -> onForwardedStop(from, stop));
     } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
         || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply
         || message instanceof io.ringkv.internode.ReplicaMessages.StreamReply || message instanceof NodeKeysReply
-        || message instanceof NodeStatsReply) {
+        || message instanceof NodeStatsReply || message instanceof AdminReply) {
       core.execute(() -> onReplicaReply(from, (Reply) message));
     } else {
       otherMessages.accept(from, message);

@@ -20,6 +20,11 @@ import io.ringkv.http.MetricsExposition;
 import io.ringkv.membership.Membership;
 import io.ringkv.internode.GossipMessages;
 import io.ringkv.runtime.Clock;
+import io.ringkv.security.Authenticator;
+import io.ringkv.security.ClusterSecret;
+import io.ringkv.security.NodeSecurity;
+import io.ringkv.security.SecurityConfig;
+import io.ringkv.transport.tls.Tls;
 import io.ringkv.runtime.ThreadScheduler;
 import io.ringkv.ring.TokenAllocator;
 import io.ringkv.storage.StorageEngine;
@@ -73,6 +78,7 @@ public final class ServerNode implements AutoCloseable {
   private final MetricRegistry metrics;
   private final JmxReporter jmx;
   private final HttpListener http;
+  private NodeSecurity security = NodeSecurity.NONE;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AntiEntropy antiEntropy;
   private final Cleanup cleanup;
@@ -111,7 +117,7 @@ public final class ServerNode implements AutoCloseable {
 
   /**
    * As {@link #start(NodeConfig, Consumer)}; {@code onLeft} runs once the node has left the ring by
-   * decommission (the process should then stop).
+   * decommission, or was asked to STOP by a client (the process should then stop: close the node, exit 0).
    */
   public static ServerNode start(NodeConfig config, Consumer<String> onRejected, Runnable onLeft)
       throws StartupException {
@@ -144,6 +150,13 @@ public final class ServerNode implements AutoCloseable {
       storage = new LastWriteWinsStorage(storage);
     }
     MetricRegistry metrics = new MetricRegistry();
+    NodeSecurity security;
+    try {
+      security = security(config, metrics);
+    } catch (StartupException e) {
+      storage.close();
+      throw e;
+    }
     NettyNetwork network = new NettyNetwork("ringkv-" + identity.id());
     ThreadScheduler core = new ThreadScheduler("ringkv-core-" + identity.id());
     AtomicInteger storageThreadIds = new AtomicInteger();
@@ -156,10 +169,12 @@ public final class ServerNode implements AutoCloseable {
     RingNode[] nodeRef = new RingNode[1];
     // bound only at the end, once every part is wired: a client that connects is served at once
     NettyServer server = new NettyServer(network, TransportConfig.DEFAULTS, identity.id(), config.clusterName(),
-        config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply));
+        config.bindHost(), config.port(), (request, reply) -> nodeRef[0].onRequest(request, reply), security);
+    metrics.gauge("ringkv.auth.refused", () -> server::refusedUnauthenticated);
+    metrics.gauge("ringkv.auth.denied", () -> server::refusedPermission);
     Endpoint self = config.endpoint();
     NettyTransport transport = new NettyTransport(network, server, TransportConfig.DEFAULTS, identity.id(),
-        config.clusterName(), self);
+        config.clusterName(), self, security);
     Clock clock = Clock.system(config.clockOffsetMs());
     if (config.clockOffsetMs() != 0) {
       log.warn("clock offset {} ms: this node's clock is skewed on purpose (--clock-offset-ms, a test flag)",
@@ -242,6 +257,7 @@ public final class ServerNode implements AutoCloseable {
     }
     node.addReplicaListener(handoff);
     handoff.retireHintsFor(membership::isGone);
+    handoff.publishActivity(line -> membership.setLocalActivity(HintedHandoff.class, line));
     membership.onFatalRejection(onRejected);
     Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
         storage, storageExecutor, config.gossipIntervalMs());
@@ -249,6 +265,7 @@ public final class ServerNode implements AutoCloseable {
         config.cleanupSettleMs(), metrics);
     membership.addRingListener(cleanup::onRingChanged);
     java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     node.setAdmin(new RingNode.Admin() {
       @Override
       public java.util.concurrent.CompletableFuture<String> removeNode(String id) {
@@ -274,6 +291,26 @@ public final class ServerNode implements AutoCloseable {
         });
         return done;
       }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<String> stop() {
+        if (leaving.get() || !stopping.compareAndSet(false, true)) {
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException(identity.id() + " is already stopping or leaving"));
+        }
+        log.info("node {} asked to stop by a client (STOP): stopping cleanly", identity.id());
+        // the answer goes out first; the process's owner closes the node (flushing the stores) and exits
+        Thread t = new Thread(onLeft, "ringkv-stop");
+        t.setDaemon(true);
+        t.start();
+        return java.util.concurrent.CompletableFuture.completedFuture(identity.id() + " is stopping: it flushes"
+            + " its stores and exits; start it again with the same --data-dir to bring it back");
+      }
+
+      @Override
+      public long cleanupStartsInMs() {
+        return cleanup.startsInMs();
+      }
     });
     transport.start(node);
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
@@ -293,10 +330,13 @@ public final class ServerNode implements AutoCloseable {
     HttpListener http = null;
     if (config.httpPort() > 0) {
       // the HTTP API enters the node where native client frames do (RingNode.onRequest), on the same loops
-      HttpApi api = new HttpApi(node, new MetricsExposition(metrics));
+      // with --tls client|all the listener is HTTPS (same certificate), with --auth on it takes Basic auth
+      boolean https = security.tlsMode().coversClients();
+      HttpApi api = new HttpApi(node, new MetricsExposition(metrics), security.authenticator(),
+          https || security.allowPlaintextAuth());
       try {
         http = new HttpListener(network, HttpConfig.DEFAULTS.withMaxContentBytes(storage.limits().valueBytesMax()),
-            config.bindHost(), config.httpPort(), api).start();
+            config.bindHost(), config.httpPort(), api, https ? security.tls()::serverContext : null).start();
       } catch (IllegalStateException e) {
         // as the metrics endpoint before it: the node serves its native protocol without HTTP, loudly
         log.warn("HTTP API not started on port {}: {}", config.httpPort(), e.getMessage());
@@ -304,6 +344,9 @@ public final class ServerNode implements AutoCloseable {
     }
     membership.start();
     handoff.start();
+    if (security.tls() != null) {
+      scheduleTlsReload(core, storageExecutor, security.tls());
+    }
     if (bootstrapping) {
       bootstrap.join().whenComplete((ok, error) -> {
         if (error != null) {
@@ -326,8 +369,78 @@ public final class ServerNode implements AutoCloseable {
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
-    return new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor, membership,
-        node, handoff, metrics, jmx, http, antiEntropy, cleanup);
+    ServerNode started = new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor,
+        membership, node, handoff, metrics, jmx, http, antiEntropy, cleanup);
+    started.security = security;
+    return started;
+  }
+
+  /** How often the TLS files are checked for a change (default 10 s: a rotated certificate is used within it). */
+  static final long TLS_RELOAD_CHECK_MS = 10_000;
+
+  /** Checks the TLS files every {@link #TLS_RELOAD_CHECK_MS} on a storage thread (file reads stay off the core). */
+  private static void scheduleTlsReload(ThreadScheduler core, ThreadPoolExecutor storageExecutor, Tls tls) {
+    core.schedule(TLS_RELOAD_CHECK_MS, () -> {
+      try {
+        storageExecutor.execute(tls::reloadIfChanged);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // shutting down, or a full queue: try again next time
+      } finally {
+        if (!storageExecutor.isShutdown()) {
+          scheduleTlsReload(core, storageExecutor, tls);
+        }
+      }
+    });
+  }
+
+  /** TLS contexts, the users file and the cluster secret, each checked now so a bad file fails the start. */
+  private static NodeSecurity security(NodeConfig config, MetricRegistry metrics) throws StartupException {
+    SecurityConfig sc = config.security();
+    Tls tls = null;
+    if (sc.tls().enabled()) {
+      try {
+        tls = Tls.load(sc.tls());
+      } catch (IllegalArgumentException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
+    }
+    Authenticator auth = null;
+    if (sc.auth()) {
+      try {
+        auth = new Authenticator(sc.usersFile(), Clock.system(), metrics);
+      } catch (IOException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
+    }
+    ClusterSecret secret = null;
+    if (sc.clusterSecretFile() != null) {
+      if (sc.tls().mode().coversInternode()) {
+        log.info("--cluster-secret-file is not used: nodes authenticate each other by mutual TLS (--tls {})",
+            sc.tls().mode().flag());
+      } else {
+        try {
+          secret = ClusterSecret.load(sc.clusterSecretFile());
+        } catch (IOException e) {
+          throw new StartupException("cannot read the cluster secret: " + e.getMessage(), e);
+        }
+      }
+    }
+    if (!sc.auth() && !sc.tls().enabled() && !isLoopback(config.bindHost())) {
+      log.warn("node listens on {} with --auth off and --tls off: anyone who reaches the port can read, write and"
+          + " remove nodes (docs/security.md)", config.bindHost());
+    }
+    log.info("security: tls {}{}, auth {}, internode proof {}", sc.tls().mode().flag(),
+        sc.tls().requireClientCert() ? " (client certificates required)" : "", sc.auth() ? "on" : "off",
+        sc.tls().mode().coversInternode() ? "mutual TLS" : secret != null ? "cluster secret" : "none");
+    return new NodeSecurity(tls, auth, secret, sc.allowPlaintextAuth());
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** Loads the identity from the data directory, or makes one; bumps and stores the generation. */
@@ -392,6 +505,20 @@ public final class ServerNode implements AutoCloseable {
     return storage;
   }
 
+  /** The node's listening socket (its refusal counters). */
+  public NettyServer server() {
+    return server;
+  }
+
+  /** Checks client logins; null with --auth off. */
+  public Authenticator authenticator() {
+    return security.authenticator();
+  }
+
+  public NettyTransport transport() {
+    return transport;
+  }
+
   public HintedHandoff handoff() {
     return handoff;
   }
@@ -422,6 +549,9 @@ public final class ServerNode implements AutoCloseable {
     }
     handoff.close();
     storage.close();
+    if (security.authenticator() != null) {
+      security.authenticator().close();
+    }
     log.info("node {} stopped", identity.id());
   }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ErrorCode;
+import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.transport.InMemoryClientHandler;
 import io.ringkv.transport.TransportConfig;
 import io.ringkv.transport.netty.TestNodes;
@@ -89,6 +90,39 @@ class NettyRingkvClientTest {
 
     assertTrue(c.remove(b("k"), RequestOptions.DEFAULTS).existed());
     assertFalse(c.get(b("k"), RequestOptions.DEFAULTS).found());
+  }
+
+  @Test
+  void theDowngradingPolicyRetriesOnceAtTheReplicasAliveWithTheSameWriteIdAndOnlyWhenAsked() {
+    BlockingRingkvClient c = connect(ClientConfig.of(ClientAddress.of(node.endpoint()))).blocking();
+    handler.alive = 1;
+    QuorumUnavailableException strict = assertThrows(QuorumUnavailableException.class,
+        () -> c.put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS));
+    assertEquals(2, strict.required());
+    assertEquals(1, strict.alive());
+    assertEquals(1, handler.received.size(), "off by default: no retry");
+
+    handler.received.clear();
+    RequestOptions downgrade = RequestOptions.DEFAULTS.withDowngrade(true);
+    PutResult put = c.put(b("k"), b("v"), CausalContext.NONE, downgrade);
+    assertEquals(2, put.downgradedFrom());
+    List<PutRequest> puts = handler.received.stream().map(PutRequest.class::cast).toList();
+    assertEquals(List.of(0, 1), puts.stream().map(PutRequest::w).toList(), "retried at W=alive");
+    assertEquals(puts.get(0).writeId(), puts.get(1).writeId(), "the same write id: a replica applies it once");
+    assertTrue(puts.get(0).writeId() != 0);
+
+    GetResult got = c.get(b("k"), downgrade);
+    assertEquals(2, got.downgradedFrom());
+    assertArrayEquals(b("v"), got.values().get(0));
+    assertTrue(c.delete(b("k"), got.context(), downgrade).downgraded());
+
+    handler.alive = Integer.MAX_VALUE;
+    assertFalse(c.get(b("k"), downgrade).downgraded(), "a quorum that is reachable is not downgraded");
+    handler.received.clear();
+    RingkvException indeterminate = assertThrows(RingkvException.class,
+        () -> c.put(b("indeterminate"), b("v"), CausalContext.NONE, downgrade));
+    assertEquals(ErrorCode.INDETERMINATE, indeterminate.code());
+    assertEquals(1, handler.received.size(), "a write that may be stored is never retried at a lower W");
   }
 
   @Test
@@ -225,7 +259,8 @@ class NettyRingkvClientTest {
     NodeAddress b = new NodeAddress("127.0.0.1", TestNodes.closedPort());
     NoNodeReachableException e = assertThrows(NoNodeReachableException.class,
         () -> RingkvClient.connect(new ClientConfig(List.of(a, b), 1_000, 1_000, 1_000, 16)));
-    assertEquals("no node reachable (tried " + a + ", " + b + ")", e.getMessage());
+    assertTrue(e.getMessage().startsWith("no node reachable (tried " + a + ", " + b + "); last error: cannot connect to "
+        + b), e.getMessage());
   }
 
   @Test

@@ -264,6 +264,24 @@ class CoordinatorTest {
     assertTrue(r.unanswered().isEmpty());
   }
 
+  @Test
+  void verifyDoesNotWaitForAMemberThatIsDownAndNamesItUnanswered() {
+    List<VerifyCoordinator.Member> members = List.of(new VerifyCoordinator.Member("a", A),
+        new VerifyCoordinator.Member("b", B), new VerifyCoordinator.Member("c", C));
+    java.util.Map<Long, List<String>> owners = java.util.Map.of(1L, List.of("a", "b"));
+    VerifyCoordinator v = new VerifyCoordinator(10, 96, members, java.util.Set.of("c"), 2, 100, 60_000,
+        (t, n) -> owners.get(t));
+    Step start = v.start(0);
+    assertEquals(List.of(A, B), start.sends.stream().map(Step.Send::to).toList(), "c is not asked");
+    v.onReply(A, tokens(10, 1), 1);
+    Step s = v.onReply(B, tokens(10, 1), 2);
+    io.ringkv.protocol.ClientMessages.VerifyReply r =
+        assertInstanceOf(io.ringkv.protocol.ClientMessages.VerifyReply.class, s.reply(), "answered at 2 ms, not 60 s");
+    assertEquals(List.of("c"), r.unanswered());
+    assertEquals(1, r.keys());
+    assertEquals(0, r.underReplicated());
+  }
+
   private static io.ringkv.internode.ReplicaMessages.KeyTokensReply tokens(long id, long... tokens) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(tokens.length * Long.BYTES);
     for (long t : tokens) {

@@ -32,7 +32,7 @@ class HttpListenerTest {
   private HttpListener listener;
 
   private int start(HttpConfig config) {
-    listener = new HttpListener(network, config, "127.0.0.1", 0, (request, respond) -> {
+    listener = new HttpListener(network, config, "127.0.0.1", 0, (request, source, respond) -> {
       String uri = request.uri();
       if (hold) {
         held.add(respond);

@@ -75,6 +75,11 @@ class MessagesTest {
 
     ErrorReply error = new ErrorReply(5, ErrorCode.OVERLOADED, "slow down");
     assertEquals(error, roundTrip(error));
+    ErrorReply unavailable = new ErrorReply(6, ErrorCode.UNAVAILABLE, "1 of 2 replicas alive", 2, 1);
+    assertEquals(unavailable, roundTrip(unavailable));
+    assertEquals(new ClientMessages.StopNodeRequest(7, "n2"), roundTrip(new ClientMessages.StopNodeRequest(7, "n2")));
+    ClientMessages.VerifyReply verify = new ClientMessages.VerifyReply(8, 10, 0, 3, List.of("n4"), false, 6_000);
+    assertEquals(verify, roundTrip(verify));
   }
 
   @Test
@@ -116,6 +121,7 @@ class MessagesTest {
     expected.put(WhereReply.class, 32);
     expected.put(ReplicaView.class, 33);
     expected.put(ErrorReply.class, 34);
+    expected.put(ClientMessages.StopNodeRequest.class, 140);
     expected.put(ReplicaMessages.ReplicaRead.class, 40);
     expected.put(ReplicaReadReply.class, 41);
     expected.put(ReplicaWrite.class, 42);

@@ -25,17 +25,40 @@ final class LoopbackCluster implements AutoCloseable {
   final long cleanupSettleMs;
   /** Whether the nodes serve HTTP (on a free port each, see {@link #httpUri}). */
   final boolean http;
+  final Security security;
+
+  /**
+   * How the nodes are secured and how clients connect ({@link #PLAIN}: no TLS, no auth).
+   *
+   * @param node the security flags of the node with this id
+   * @param client what a test client adds to its config (TLS, credentials)
+   */
+  record Security(java.util.function.Function<String, io.ringkv.security.SecurityConfig> node,
+      java.util.function.UnaryOperator<ClientConfig> client) {}
+
+  static final Security PLAIN = new Security(id -> null, c -> c);
 
   LoopbackCluster(Path dir, int size, int replicationFactor) throws Exception {
     this(dir, size, replicationFactor, 3_600_000);
   }
 
   LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs) throws Exception {
-    this(dir, size, replicationFactor, cleanupSettleMs, false);
+    this(dir, size, replicationFactor, cleanupSettleMs, false, PLAIN);
   }
 
   /** With {@code http}, every node also serves the HTTP API on a free port. */
   LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs, boolean http) throws Exception {
+    this(dir, size, replicationFactor, cleanupSettleMs, http, PLAIN);
+  }
+
+  LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs, Security security)
+      throws Exception {
+    this(dir, size, replicationFactor, cleanupSettleMs, false, security);
+  }
+
+  LoopbackCluster(Path dir, int size, int replicationFactor, long cleanupSettleMs, boolean http, Security security)
+      throws Exception {
+    this.security = security;
     this.dir = dir;
     this.http = http;
     this.replicationFactor = replicationFactor;
@@ -59,7 +82,8 @@ final class LoopbackCluster implements AutoCloseable {
     List<Endpoint> join = i == 0 ? List.of() : List.of(configs.get(0).endpoint());
     NodeConfig c = new NodeConfig(id, "127.0.0.1", port, "127.0.0.1", dataDir,
         "test", replicationFactor, 0, 0, KeyFormat.ANY, join, 64, 10_000, 36, 256, 5000, 100, 2, 10_000, http ? freePort() : 0,
-        false, cleanupSettleMs, 10_000, 600_000, false, 0);
+        false, cleanupSettleMs, 10_000, 600_000, false, 0,
+        security.node().apply(id));
     configs.add(c);
     nodes.add(ServerNode.start(c, reason -> {
       throw new AssertionError("rejected: " + reason);
@@ -77,7 +101,7 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   RingkvClient client(int i) {
-    RingkvClient c = RingkvClient.connect(ClientConfig.of(ClientAddress.of(configs.get(i).endpoint())));
+    RingkvClient c = RingkvClient.connect(security.client().apply(ClientConfig.of(ClientAddress.of(configs.get(i).endpoint()))));
     clients.add(c);
     return c;
   }

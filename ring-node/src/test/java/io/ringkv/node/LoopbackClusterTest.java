@@ -22,21 +22,31 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real three-node cluster on loopback: Netty, Chronicle Map files, gossip with real threads. */
+/**
+ * A real three-node cluster on loopback: Netty, Chronicle Map files, gossip with real threads. One
+ * instance per class, so that {@link LoopbackClusterSecureTest} runs the same scenario on a cluster of
+ * its own ({@link #newCluster}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LoopbackClusterTest {
   @TempDir
   static Path dir;
   static LoopbackCluster cluster;
 
   @BeforeAll
-  static void start() throws Exception {
-    cluster = new LoopbackCluster(dir, 3, 2);
+  void start() throws Exception {
+    cluster = newCluster();
+  }
+
+  LoopbackCluster newCluster() throws Exception {
+    return new LoopbackCluster(dir, 3, 2);
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     if (cluster != null) {
       cluster.close();
     }

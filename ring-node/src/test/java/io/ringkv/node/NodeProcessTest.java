@@ -123,4 +123,61 @@ class NodeProcessTest {
     String log = Files.readString(nodes.logFile(nodes.started() - 1).toPath());
     assertTrue(log.contains("replication factor"), log);
   }
+
+  /**
+   * The refusal lines of a node that exited: the lines of its log that say it cannot join. DESIGN.md:
+   * "refuse to join, loudly"; the README: status 3 and one line naming both values.
+   */
+  private List<String> refusalLines(int index) throws Exception {
+    return Files.readAllLines(nodes.logFile(index).toPath()).stream()
+        .filter(l -> l.contains("cannot join")).toList();
+  }
+
+  private void assertRefused(Process joiner, String mine, String theirs) throws Exception {
+    int index = nodes.started() - 1;
+    assertTrue(joiner.waitFor(120, TimeUnit.SECONDS), "the misconfigured node kept running: "
+        + Files.readString(nodes.logFile(index).toPath()));
+    assertEquals(3, joiner.exitValue(), Files.readString(nodes.logFile(index).toPath()));
+    List<String> lines = refusalLines(index);
+    assertEquals(1, lines.size(), "one refusal line: " + lines);
+    assertTrue(lines.get(0).contains(mine) && lines.get(0).contains(theirs), lines.get(0));
+  }
+
+  @Test
+  void nodesWithAnotherClusterNameOrKeyFormatExitWithStatusThreeAndOneLineNamingBothValues() throws Exception {
+    int port1 = LoopbackCluster.freePort();
+    Process first = nodes.start(port1, dir.resolve("a"),
+        List.of("--id", "a", "--replication-factor", "1", "--cluster-name", "blue"));
+    connect(port1, first).close();
+
+    Process otherName = nodes.start(LoopbackCluster.freePort(), dir.resolve("b"), List.of("--id", "b",
+        "--replication-factor", "1", "--cluster-name", "green", "--join", "127.0.0.1:" + port1));
+    assertRefused(otherName, "'green'", "'blue'");
+
+    Process otherFormat = nodes.start(LoopbackCluster.freePort(), dir.resolve("c"), List.of("--id", "c",
+        "--replication-factor", "1", "--cluster-name", "blue", "--key-format", "uuid4", "--join", "127.0.0.1:" + port1));
+    assertRefused(otherFormat, "'uuid4'", "'any'");
+    assertTrue(first.isAlive(), "the cluster's node keeps running");
+  }
+
+  @Test
+  void aUuid4NodeItselfRefusesOtherKeysFromAClientThatDoesNotCheck() throws Exception {
+    int port = LoopbackCluster.freePort();
+    Process node = startNode(port, dir.resolve("data"), "--key-format", "uuid4");
+    try (RingkvClient client = connect(port, node)) {
+      // the Java client sends any key: the refusal is the node's
+      java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class,
+          () -> client.put(b("not-a-uuid"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS).get(60, TimeUnit.SECONDS));
+      assertEquals("Key is not a proper UUID4", e.getCause().getMessage());
+      assertEquals(io.ringkv.protocol.ErrorCode.BAD_REQUEST, ((io.ringkv.client.RingkvException) e.getCause()).code());
+      org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> client.get(b("0d5d3807-5fbf-1228-a657-5a091c4e497f"), RequestOptions.DEFAULTS).get(60, TimeUnit.SECONDS),
+          "a UUID of version 1 is not a UUID4");
+      String uuid4 = "0d5d3807-5fbf-4228-a657-5a091c4e497f";
+      client.blocking().put(b(uuid4), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
+      assertEquals("v", new String(client.blocking().get(b(uuid4), RequestOptions.DEFAULTS).values().get(0),
+          StandardCharsets.UTF_8));
+    }
+  }
 }

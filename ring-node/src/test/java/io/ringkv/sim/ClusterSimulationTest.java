@@ -196,6 +196,29 @@ class ClusterSimulationTest {
     assertEquals(1, assertInstanceOf(PutReply.class, lowered).acks());
   }
 
+  @Test
+  void tooFewLiveReplicasAreRefusedBeforeAnythingIsStoredWithTheNumbersToDowngradeTo() {
+    SimCluster c = new SimCluster(3, 3, RequestSettings.defaults(3));
+    c.kill(1);
+    c.kill(2);
+    c.sim.runFor(30_000); // the survivor's failure detector convicts both
+    ErrorReply w = assertInstanceOf(ErrorReply.class, c.await(0, put("k", "v", null)));
+    assertEquals(ErrorCode.UNAVAILABLE, w.code());
+    assertEquals(2, w.required());
+    assertEquals(1, w.alive());
+    assertEquals("1 of 2 required replicas reachable for this write (the others are down); nothing was stored",
+        w.message());
+    ErrorReply r = assertInstanceOf(ErrorReply.class, c.await(0, new io.ringkv.protocol.ClientMessages.GetRequest(
+        ids.incrementAndGet(), bytes("k"), 0, 0)));
+    assertEquals(ErrorCode.UNAVAILABLE, r.code());
+    assertEquals(1, r.alive());
+    assertEquals(List.of(), strings(get(c, 0, "k", 1)), "the refused write stored nothing");
+    // what a downgrading client does next: the same write at the quorum that is alive
+    assertEquals(1, assertInstanceOf(PutReply.class,
+        c.await(0, new PutRequest(ids.incrementAndGet(), bytes("k"), bytes("v"), null, 1, 0, 42))).acks());
+    assertEquals(List.of("v"), strings(get(c, 0, "k", 1)));
+  }
+
   /**
    * Jepsen's set workload on the simulation: clients add unique numbers to shared keys by
    * read-modify-write with the causal context, under message loss, duplication, reordering,

@@ -84,6 +84,25 @@ class HintedHandoffSimulationTest {
   }
 
   @Test
+  void aFullHintStoreDropsAndCountsTheHintsAndTheWritesStillSucceed() {
+    SimCluster c = new SimCluster(23, 5, RequestSettings.defaults(3), 4);
+    SimCluster.SimNode owner = c.node(2);
+    List<String> keys = writeWhileDown(c, owner, 40, owner.index == 0 ? 1 : 0);
+    long stored = 0;
+    long dropped = 0;
+    for (SimCluster.SimNode n : c.nodes) {
+      assertTrue(n.hints.size() <= 4, n.id + " holds " + n.hints.size() + " hints, over its bound of 4");
+      stored += n.hints.size();
+      if (n.handoff != null) {
+        dropped += n.handoff.droppedCount();
+      }
+    }
+    assertEquals(keys.size(), stored + dropped, "every hint is either kept or dropped and counted (seed "
+        + c.sim.seed() + ")");
+    assertTrue(dropped > 0, "40 hints do not fit in 4 stores of 4");
+  }
+
+  @Test
   void writesToADownOwnerGoToStandInsAndAreHandedOffWhenItReturns() {
     SimCluster c = new SimCluster(21, 5, RequestSettings.defaults(3));
     SimCluster.SimNode owner = c.node(2);

@@ -96,7 +96,7 @@ public final class SimCluster {
     public Membership membership;
     final MemberStatus initialStatus;
     HintedHandoff handoff;
-    final InMemoryHintStore hints = new InMemoryHintStore(HandoffConfig.DEFAULTS.hintsMax());
+    final InMemoryHintStore hints = new InMemoryHintStore(hintsMax);
     long generation;
 
     void boot() {
@@ -256,13 +256,16 @@ public final class SimCluster {
    * @param gossip true: membership by real gossip and phi accrual detection over the simulated
    *     network; false: a fixed ring and an oracle that knows who is reachable
    */
+  /** Each node's hint store bound. */
+  private final long hintsMax;
+
   SimCluster(long seed, int size, RequestSettings settings, boolean gossip) {
-    this(seed, size, settings, gossip, null, 64, null, null);
+    this(seed, size, settings, gossip, null, 64, null, HandoffConfig.DEFAULTS.hintsMax(), null);
   }
 
   /** A cluster with real gossip and anti-entropy, {@code vnodes} tokens per node. */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes) {
-    this(seed, size, settings, true, antiEntropy, vnodes, null, null);
+    this(seed, size, settings, true, antiEntropy, vnodes, null, HandoffConfig.DEFAULTS.hintsMax(), null);
   }
 
   /**
@@ -271,7 +274,7 @@ public final class SimCluster {
    */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
       Path dataRoot) {
-    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot, null);
+    this(seed, size, settings, true, antiEntropy, vnodes, dataRoot, HandoffConfig.DEFAULTS.hintsMax(), null);
   }
 
   /**
@@ -280,11 +283,17 @@ public final class SimCluster {
    */
   public SimCluster(long seed, int size, RequestSettings settings, AntiEntropyConfig antiEntropy, int vnodes,
       long[] clockOffsetsMs) {
-    this(seed, size, settings, true, antiEntropy, vnodes, null, clockOffsetsMs);
+    this(seed, size, settings, true, antiEntropy, vnodes, null, HandoffConfig.DEFAULTS.hintsMax(), clockOffsetsMs);
+  }
+
+  /** A cluster whose stand-ins keep at most {@code hintsMax} hints each (the bound's test). */
+  SimCluster(long seed, int size, RequestSettings settings, long hintsMax) {
+    this(seed, size, settings, true, null, 64, null, hintsMax, null);
   }
 
   private SimCluster(long seed, int size, RequestSettings settings, boolean gossip, AntiEntropyConfig antiEntropy,
-      int vnodes, Path dataRoot, long[] clockOffsetsMs) {
+      int vnodes, Path dataRoot, long hintsMax, long[] clockOffsetsMs) {
+    this.hintsMax = hintsMax;
     this.clockOffsetsMs = clockOffsetsMs == null ? null : clockOffsetsMs.clone();
     this.dataRoot = dataRoot;
     this.gossip = gossip;

@@ -44,6 +44,10 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
   public volatile List<NodeInfo> nodes = List.of();
   public volatile List<String> warnings = List.of();
   public volatile boolean hangInfo;
+  /** Replicas alive for every key: a GET, PUT or DELETE asking for more is refused UNAVAILABLE with the numbers. */
+  public volatile int alive = Integer.MAX_VALUE;
+  /** Every request received but heartbeats (INFO), in order. */
+  public final List<Request> received = new java.util.concurrent.CopyOnWriteArrayList<>();
   public final BlockingQueue<Hung> hung = new LinkedBlockingQueue<>();
 
   /** A request left unanswered, with the callback a test may still answer it through. */
@@ -55,6 +59,17 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
 
   @Override
   public void onRequest(Request request, Consumer<Reply> reply) {
+    if (!(request instanceof InfoRequest)) {
+      received.add(request);
+    }
+    int asked = request instanceof GetRequest g ? g.r() : request instanceof PutRequest p ? p.w()
+        : request instanceof DeleteRequest d ? d.w() : -1;
+    if (asked >= 0 && (asked == 0 ? 2 : asked) > alive) {
+      int required = asked == 0 ? 2 : asked;
+      reply.accept(new ErrorReply(request.requestId(), ErrorCode.UNAVAILABLE,
+          alive + " of " + required + " required replicas reachable", required, alive));
+      return;
+    }
     if (request instanceof GetRequest g) {
       String key = key(g.key());
       if (hang(key, request, reply)) {
@@ -67,6 +82,10 @@ public final class InMemoryClientHandler implements ClientRequestHandler {
     } else if (request instanceof PutRequest p) {
       String key = key(p.key());
       if (hang(key, request, reply)) {
+        return;
+      }
+      if (key.startsWith("indeterminate")) {
+        reply.accept(new ErrorReply(p.requestId(), ErrorCode.INDETERMINATE, "1 of 2 required replicas acknowledged"));
         return;
       }
       if (key.startsWith("big")) {

@@ -13,6 +13,8 @@ import java.util.List;
  * node saw last).
  *
  * <pre>ClusterReady TIMEOUT_SECONDS host:port [host:port ...]</pre>
+ *
+ * TLS and login come from the system properties of {@code SecurityProperties} ({@code -Dringkv.tls.ca=...}).
  */
 public final class ClusterReady {
   private ClusterReady() {}
@@ -32,7 +34,8 @@ public final class ClusterReady {
       StringBuilder seen = new StringBuilder();
       int ready = 0;
       for (NodeAddress node : nodes) {
-        try (RingkvClient client = RingkvClient.connect(new ClientConfig(List.of(node), 1_000, 2_000, 60_000, 16))) {
+        try (RingkvClient client = RingkvClient.connect(io.ringkv.bench.ycsb.SecurityProperties.apply(
+            new ClientConfig(List.of(node), 1_000, 2_000, 60_000, 16), System::getProperty))) {
           ClusterInfo info = client.blocking().info();
           long up = info.nodes().stream().filter(n -> n.status().equals("UP") && n.tokens() > 0).count();
           seen.append(node).append(" sees ").append(up).append(" of ").append(nodes.size()).append(" UP; ");

@@ -151,7 +151,8 @@ public final class RingkvYcsbClient extends DB {
         for (int j = 0; j < hosts.size(); j++) {
           seeds.add(hosts.get((k + j) % hosts.size()));
         }
-        out.add(RingkvClient.connect(new ClientConfig(seeds, 2_000, timeout, 1_000, 4_096)));
+        out.add(RingkvClient.connect(SecurityProperties.apply(new ClientConfig(seeds, 2_000, timeout, 1_000, 4_096),
+            p::getProperty)));
       }
     } catch (RuntimeException e) {
       out.forEach(RingkvClient::close);

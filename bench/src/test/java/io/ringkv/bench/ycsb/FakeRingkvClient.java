@@ -129,6 +129,11 @@ final class FakeRingkvClient implements RingkvClient {
     public String leave(String nodeId) {
       throw new UnsupportedOperationException();
     }
+
+    @Override
+    public String stopNode(String nodeId) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   @Override
@@ -202,6 +207,11 @@ final class FakeRingkvClient implements RingkvClient {
   @Override
   public CompletableFuture<String> leave(String nodeId) {
     return async(() -> blocking.leave(nodeId));
+  }
+
+  @Override
+  public CompletableFuture<String> stopNode(String nodeId) {
+    return async(() -> blocking.stopNode(nodeId));
   }
 
   @Override

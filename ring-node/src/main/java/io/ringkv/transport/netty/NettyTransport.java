@@ -2,6 +2,7 @@ package io.ringkv.transport.netty;
 
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.Message;
+import io.ringkv.security.NodeSecurity;
 import io.ringkv.transport.Transport;
 import io.ringkv.transport.TransportConfig;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class NettyTransport implements Transport {
   private final String clusterName;
   private final Endpoint advertised;
   private final ConcurrentHashMap<Endpoint, PeerConnection> peers = new ConcurrentHashMap<>();
+  private final NodeSecurity security;
   private volatile boolean closed;
 
   final LongAdder sent = new LongAdder();
@@ -40,6 +42,7 @@ public final class NettyTransport implements Transport {
   final LongAdder droppedExpired = new LongAdder();
   final LongAdder droppedOther = new LongAdder();
   final LongAdder connectFailures = new LongAdder();
+  final LongAdder peersRefused = new LongAdder();
 
   /**
    * @param server this node's server, which receives the peers' connections
@@ -49,6 +52,17 @@ public final class NettyTransport implements Transport {
    */
   public NettyTransport(NettyNetwork network, NettyServer server, TransportConfig config, String nodeId,
       String clusterName, Endpoint advertised) {
+    this(network, server, config, nodeId, clusterName, advertised, server.security());
+  }
+
+  /**
+   * As above; outbound connections use mutual TLS when {@code security} covers internode, else prove
+   * membership with its cluster secret when it has one (the server's {@link NettyServer} checks the same
+   * on inbound ones).
+   */
+  public NettyTransport(NettyNetwork network, NettyServer server, TransportConfig config, String nodeId,
+      String clusterName, Endpoint advertised, NodeSecurity security) {
+    this.security = Objects.requireNonNull(security, "security");
     this.network = Objects.requireNonNull(network, "network");
     this.server = Objects.requireNonNull(server, "server");
     this.config = Objects.requireNonNull(config, "config");
@@ -60,6 +74,11 @@ public final class NettyTransport implements Transport {
   @Override
   public void start(PeerHandler handler) {
     server.peerHandler(handler);
+  }
+
+  /** A peer's refusal of this node's handshake, handed to the node like any message from that peer. */
+  void deliverRefusal(Endpoint from, Message refusal) {
+    server.deliverPeerMessage(from, refusal);
   }
 
   @Override
@@ -112,6 +131,15 @@ public final class NettyTransport implements Transport {
       f.awaitUninterruptibly(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
     }
     peers.clear();
+  }
+
+  /** Outbound connections dropped because the peer did not prove membership (certificate or secret). */
+  public long peersRefused() {
+    return peersRefused.sum();
+  }
+
+  NodeSecurity security() {
+    return security;
   }
 
   TransportConfig config() {

@@ -19,8 +19,16 @@ import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
 import io.ringkv.protocol.ClientMessages.Hello;
 import io.ringkv.protocol.ClientMessages.HelloOk;
+import io.ringkv.internode.GossipMessages;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Messages;
+import io.ringkv.internode.PeerAuthMessages.PeerChallenge;
+import io.ringkv.internode.PeerAuthMessages.PeerProof;
+import io.ringkv.internode.PeerAuthMessages.PeerProven;
+import io.ringkv.security.ClusterSecret;
+import io.ringkv.security.NodeSecurity;
+import io.ringkv.transport.tls.Tls;
+import io.netty.handler.ssl.SslHandler;
 import io.ringkv.transport.TransportConfig;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -192,6 +200,10 @@ final class PeerConnection {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            NodeSecurity security = transport.security();
+            if (security.internodeTls()) {
+              ch.pipeline().addLast("tls", security.tls().newPeerHandler(ch.alloc(), peer.host(), peer.port()));
+            }
             WireCodec.install(ch.pipeline(), config.maxFrameBytes());
             ch.pipeline().addLast("peer", new Handshake());
           }
@@ -244,7 +256,7 @@ final class PeerConnection {
     drain();
   }
 
-  private void onReady(Channel ch, HelloOk ok) {
+  private void onReady(Channel ch, String peerNodeId) {
     if (channel != ch) {
       return;
     }
@@ -252,7 +264,7 @@ final class PeerConnection {
     readyFlag = true;
     backoffMs = config.reconnectBackoffMinMs();
     if (failureLogged) {
-      log.info("reached peer {} (node {}) again", peer, ok.nodeId());
+      log.info("reached peer {} (node {}) again", peer, peerNodeId);
     }
     failureLogged = false;
     drain();
@@ -283,8 +295,12 @@ final class PeerConnection {
 
   /** Waits for HelloOk, then lets the queue flow; reports the connection's end. */
   private final class Handshake extends ChannelInboundHandlerAdapter {
+    private byte[] challenge;
+    private byte[] nonce;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      NodeSecurity security = transport.security();
       if (msg instanceof HelloOk ok && !ready) {
         if (!transport.clusterName().equals(ok.clusterName())) {
           log.warn("peer {} belongs to cluster '{}', this node to '{}': not sending to it", peer,
@@ -292,7 +308,43 @@ final class PeerConnection {
           ctx.close();
           return;
         }
-        onReady(ctx.channel(), ok);
+        if (security.internodeTls()) {
+          SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+          if (ssl == null || !Tls.isNodeCertificate(ssl.engine().getSession())) {
+            refused(ctx, "its certificate is not a node certificate (OU=" + Tls.NODE_OU + ") of the cluster CA");
+            return;
+          }
+        } else if (security.clusterSecret() != null) {
+          refused(ctx, "it accepted this node without checking the cluster secret (is --cluster-secret-file set"
+              + " on every node?)");
+          return;
+        }
+        onReady(ctx.channel(), ok.nodeId());
+      } else if (msg instanceof GossipMessages.GossipReject reject && !ready) {
+        // the peer refuses this node's cluster name (NettyServer): gossip decides whether that is fatal
+        transport.deliverRefusal(peer, reject);
+      } else if (msg instanceof PeerChallenge c && !ready && challenge == null) {
+        ClusterSecret secret = security.clusterSecret();
+        if (secret == null || security.internodeTls()) {
+          refused(ctx, "it asks for the cluster secret, which this node does not use (--cluster-secret-file)");
+          return;
+        }
+        if (c.nonce() == null || c.nonce().length != ClusterSecret.NONCE_BYTES) {
+          refused(ctx, "its challenge is malformed");
+          return;
+        }
+        challenge = c.nonce();
+        nonce = ClusterSecret.nonce();
+        ctx.writeAndFlush(new PeerProof(nonce, secret.connectorProof(challenge, nonce, transport.nodeId(),
+            transport.clusterName())));
+      } else if (msg instanceof PeerProven p && !ready && challenge != null) {
+        ClusterSecret secret = security.clusterSecret();
+        if (!transport.clusterName().equals(p.clusterName()) || !ClusterSecret.same(p.proof(),
+            secret.acceptorProof(challenge, nonce, p.nodeId(), transport.clusterName()))) {
+          refused(ctx, "it did not prove it holds the cluster secret");
+          return;
+        }
+        onReady(ctx.channel(), p.nodeId());
       } else if (msg instanceof ErrorReply error) {
         log.warn("peer {} refused this node: {} {}", peer, error.code(), error.message());
         ctx.close();
@@ -302,6 +354,12 @@ final class PeerConnection {
       } else {
         log.debug("ignoring {} from {} on an outbound connection", msg.getClass().getSimpleName(), peer);
       }
+    }
+
+    private void refused(ChannelHandlerContext ctx, String reason) {
+      transport.peersRefused.increment();
+      log.warn("not sending to peer {}: {}", peer, reason);
+      ctx.close();
     }
 
     @Override

@@ -176,6 +176,12 @@ class NettyServerBadInputTest {
   void peerOfAnotherCluster() throws IOException {
     try (Raw raw = new Raw()) {
       raw.send(new Hello(Messages.PROTOCOL_VERSION, "n9", "127.0.0.1", 7000, "other"));
+      // first a gossip refusal naming both clusters (a joiner that is refused exits with status 3) ...
+      io.ringkv.internode.GossipMessages.GossipReject reject =
+          assertInstanceOf(io.ringkv.internode.GossipMessages.GossipReject.class, raw.read());
+      assertEquals("cluster name mismatch: this node has 'other', the peer belongs to cluster 'test'",
+          reject.payload().reason());
+      // ... then the handshake's error, and the connection closes
       ErrorReply error = raw.readError();
       assertTrue(error.message().contains("'other' does not match this node's cluster 'test'"), error.message());
       raw.assertClosed();
