@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ringkv.cli.JarProcesses;
 import io.ringkv.client.CausalContext;
+import io.ringkv.client.ClientConfig;
 import io.ringkv.client.ClusterInfo;
 import io.ringkv.client.NodeAddress;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
 import io.ringkv.protocol.ErrorCode;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeSet;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
@@ -43,11 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeFlagsIT {
   @TempDir
   Path dir;
-  private RingkvJar jar;
+  private JarProcesses jar;
 
   @BeforeEach
   void setUp() {
-    jar = new RingkvJar(dir);
+    jar = new JarProcesses(dir);
   }
 
   @AfterEach
@@ -59,11 +66,40 @@ class NodeFlagsIT {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** A client of node {@code id} at {@code host:port} once it serves; fails if the node exits first. */
+  private RingkvClient connect(String id, Process p, String host, int port) throws Exception {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JarProcesses.WAIT_MS);
+    while (true) {
+      try {
+        return RingkvClient.connect(ClientConfig.of(new NodeAddress(host, port)));
+      } catch (RuntimeException e) {
+        if (!p.isAlive()) {
+          throw new AssertionError(id + " exited with " + p.exitValue() + ":\n" + jar.log(id));
+        }
+        if (System.nanoTime() > end) {
+          throw new AssertionError(id + " did not serve at " + host + ":" + port + " within "
+              + JarProcesses.WAIT_MS + " ms:\n" + jar.log(id), e);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** Whether something accepts TCP connections at {@code host:port} (refused, or no answer in 2 s: no). */
+  private static boolean listening(String host, int port) throws Exception {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), 2_000);
+      return true;
+    } catch (ConnectException | SocketTimeoutException e) {
+      return false;
+    }
+  }
+
   /** A port p with p + 1000 free too, so a node's default HTTP port is free. */
   private static int portWithFreeHttpPort() throws Exception {
     for (int i = 0; i < 50; i++) {
-      int p = RingkvJar.freePort();
-      if (p + 1000 <= 65535 && !RingkvJar.listening("127.0.0.1", p + 1000)) {
+      int p = JarProcesses.freePort();
+      if (p + 1000 <= 65535 && !listening("127.0.0.1", p + 1000)) {
         return p;
       }
     }
@@ -93,7 +129,7 @@ class NodeFlagsIT {
         ""));
     Process node = jar.node("cfg", List.of(), List.of("--config", config.toString(), "--replication-factor", "3",
         "--w", "3"));
-    try (RingkvClient client = jar.connect("cfg", node, "127.0.0.1", port)) {
+    try (RingkvClient client = connect("cfg", node, "127.0.0.1", port)) {
       ClusterInfo info = client.blocking().info();
       assertEquals("fromfile", info.clusterName(), "cluster-name from the file");
       assertEquals(3, info.replicationFactor(), "--replication-factor 3 on the command line, 2 in the file");
@@ -102,7 +138,7 @@ class NodeFlagsIT {
       assertEquals("uuid4", info.keyFormat(), "key-format from the file");
       assertEquals(8, info.nodes().get(0).tokens(), "vnodes from the file");
     }
-    assertFalse(RingkvJar.listening("127.0.0.1", port + 1000), "http-port=-1 in the file: no HTTP listener");
+    assertFalse(listening("127.0.0.1", port + 1000), "http-port=-1 in the file: no HTTP listener");
     Properties identity = new Properties();
     try (var in = Files.newBufferedReader(dir.resolve("cfg").resolve("node.properties"))) {
       identity.load(in);
@@ -113,20 +149,20 @@ class NodeFlagsIT {
 
   @Test
   void aNodeListensOnItsBindAddressAndTellsTheClusterItsHost() throws Exception {
-    int port = RingkvJar.freePort();
-    int http = RingkvJar.freePort();
+    int port = JarProcesses.freePort();
+    int http = JarProcesses.freePort();
     Process node = jar.node("bound", List.of(), List.of("--replication-factor", "1", "--host", "127.0.0.2",
         "--bind", "127.0.0.3", "--port", Integer.toString(port), "--http-port", Integer.toString(http)));
-    try (RingkvClient client = jar.connect("bound", node, "127.0.0.3", port)) {
+    try (RingkvClient client = connect("bound", node, "127.0.0.3", port)) {
       ClusterInfo info = client.blocking().info();
       assertEquals(List.of(new NodeAddress("127.0.0.2", port)), info.nodes().stream().map(ClusterInfo.Node::endpoint)
           .toList(), "the address it tells is --host's");
       client.blocking().put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
     }
-    assertFalse(RingkvJar.listening("127.0.0.2", port), "--host is not where it listens");
-    assertFalse(RingkvJar.listening("127.0.0.1", port), "not on every address either");
+    assertFalse(listening("127.0.0.2", port), "--host is not where it listens");
+    assertFalse(listening("127.0.0.1", port), "not on every address either");
     assertEquals(200, httpGet("127.0.0.3", http, "/health/live"), "the HTTP API listens on --bind too");
-    assertFalse(RingkvJar.listening("127.0.0.2", http));
+    assertFalse(listening("127.0.0.2", http));
   }
 
   @Test
@@ -141,11 +177,11 @@ class NodeFlagsIT {
       nodes.add(jar.node(ids.get(i), List.of(), args));
     }
     for (int i = 0; i < 3; i++) {
-      jar.connect(ids.get(i), nodes.get(i), "127.0.0.1", ports[i]).close(); // serving: its listeners are up
+      connect(ids.get(i), nodes.get(i), "127.0.0.1", ports[i]).close(); // serving: its listeners are up
     }
     assertEquals(200, httpGet("127.0.0.1", ports[0] + 1000, "/health/live"), "by default HTTP is at port + 1000");
-    assertFalse(RingkvJar.listening("127.0.0.1", ports[1] + 1000), "--http-port -1 leaves HTTP off");
-    assertFalse(RingkvJar.listening("127.0.0.1", ports[2] + 1000), "--metrics-port -1 (the old name) too");
+    assertFalse(listening("127.0.0.1", ports[1] + 1000), "--http-port -1 leaves HTTP off");
+    assertFalse(listening("127.0.0.1", ports[2] + 1000), "--metrics-port -1 (the old name) too");
     for (int i = 1; i < 3; i++) {
       assertTrue(nodes.get(i).isAlive(), ids.get(i) + " serves without HTTP");
     }
@@ -157,14 +193,14 @@ class NodeFlagsIT {
    */
   @Test
   void jmxHasEveryDocumentedBeanUnderTheNodesDomain() throws Exception {
-    int port = RingkvJar.freePort();
-    int jmxPort = RingkvJar.freePort();
+    int port = JarProcesses.freePort();
+    int jmxPort = JarProcesses.freePort();
     Process node = jar.node("jmx1", List.of("-Dcom.sun.management.jmxremote.port=" + jmxPort,
             "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort, "-Dcom.sun.management.jmxremote.host=127.0.0.1",
             "-Djava.rmi.server.hostname=127.0.0.1", "-Dcom.sun.management.jmxremote.authenticate=false",
             "-Dcom.sun.management.jmxremote.ssl=false"),
         List.of("--replication-factor", "1", "--port", Integer.toString(port), "--http-port", "-1"));
-    try (RingkvClient client = jar.connect("jmx1", node, "127.0.0.1", port)) {
+    try (RingkvClient client = connect("jmx1", node, "127.0.0.1", port)) {
       client.blocking().put(b("k"), b("v"), CausalContext.NONE, RequestOptions.DEFAULTS);
       client.blocking().delete(b("k"), client.blocking().get(b("k"), RequestOptions.DEFAULTS).context(),
           RequestOptions.DEFAULTS);
