@@ -197,10 +197,10 @@ class ReplProcessIT {
     assertEquals(0, r.status(), r.out() + r.err());
     List<String> lines = r.outLines();
     int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("ID ")).findFirst().orElseThrow());
-    assertTrue(lines.get(header).matches("ID +ADDRESS +STATUS +TOKENS +OWNS"), r.out());
+    assertTrue(lines.get(header).matches("ID +ADDRESS +STATUS +ROLE +TOKENS +OWNS"), r.out());
     for (int i = 0; i < 3; i++) {
       String row = lines.get(header + 1 + i);
-      assertTrue(row.matches("n" + (i + 1) + " +" + addr(i).replace(".", "\\.") + " +UP +1024 +\\d+\\.\\d%"), row);
+      assertTrue(row.matches("n" + (i + 1) + " +" + addr(i).replace(".", "\\.") + " +UP +owner +1024 +\\d+\\.\\d%"), row);
     }
     String verify = lines.get(header + 4);
     assertTrue(verify.matches("Checked \\d+ keys: 0 under-replicated \\(held by fewer than their owners\\), "

@@ -707,8 +707,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     } else if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
         || message instanceof KeyTokensRequest || message instanceof NodeKeysRequest) {
       Request request = (Request) message;
+      long receivedMs = clock.nowMs();
       try {
-        storageExecutor.execute(() -> send(from, serveReplica(request)));
+        storageExecutor.execute(() -> send(from, serveReplica(request, receivedMs)));
       } catch (RejectedExecutionException e) {
         send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
             "replica " + nodeId + " storage queue is full"));
@@ -782,8 +783,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return new NodeKeysReply(request.requestId(), new ArrayList<>(first), more[0]);
   }
 
-  /** Serves one replica request against local storage; runs on the storage executor. */
-  Reply serveReplica(Request request) {
+  /**
+   * Serves one replica request against local storage; runs on the storage executor. {@code receivedMs}
+   * is when this node took the request off the wire (its own clock), for a write's mint bound.
+   */
+  Reply serveReplica(Request request, long receivedMs) {
     try {
       if (request instanceof ReplicaRead read) {
         try (Timer.Context ignored = metrics.replicaRead.time()) {
@@ -791,11 +795,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
       }
       if (request instanceof ReplicaWrite write) {
-        if (write.mintByMs() > 0 && clock.nowMs() > write.mintByMs()) {
+        long heldMs = clock.nowMs() - receivedMs;
+        if (write.mintWithinMs() > 0 && heldMs > write.mintWithinMs()) {
           metrics.error(ErrorCode.TIMEOUT);
           return new ErrorReply(write.requestId(), ErrorCode.TIMEOUT, "replica " + nodeId
-              + " got the write " + (clock.nowMs() - write.mintByMs()) + " ms after its coordinator's deadline;"
-              + " not applied");
+              + " held the write " + heldMs + " ms, over the " + write.mintWithinMs() + " ms its coordinator"
+              + " allows before another replica mints; not applied");
         }
         try (Timer.Context ignored = metrics.replicaWrite.time()) {
           WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),

@@ -181,6 +181,28 @@ class ClockSkewSimulationTest {
     }
   }
 
+  /**
+   * A minter whose clock is ahead of its coordinator's still mints: the mint bound is a duration on the
+   * minter's own clock. When it was the coordinator's deadline as a time of the coordinator's clock, a
+   * replica only half a mint timeout (250 ms) ahead refused every write it was asked to mint; with N=1
+   * there is no other replica to move on to, so every write to its keys failed.
+   */
+  @Test
+  void aMinterWhoseClockIsAheadOfItsCoordinatorsStillMints() {
+    SimCluster c = new SimCluster(7, 2, RequestSettings.defaults(1), AntiEntropyConfig.DEFAULTS, 16,
+        new long[] {0, 60_000});
+    int written = 0;
+    for (int i = 0; written < 10; i++) {
+      byte[] k = bytes("m" + i);
+      if (c.primaries(k).get(0) != c.node(1)) {
+        continue;
+      }
+      Reply r = c.await(0, new PutRequest(ids.incrementAndGet(), k, bytes("v" + i), null, 0, 0, 0));
+      assertInstanceOf(PutReply.class, r, () -> "a write minted by the node a minute ahead: " + r);
+      written++;
+    }
+  }
+
   @Test
   void clocksMinutesApartNeitherResurrectADeletedKeyNorDropAnAcknowledgedWrite() {
     for (long seed = 1; seed <= 8; seed++) {
