@@ -24,20 +24,20 @@ import java.util.concurrent.TimeUnit;
  * {@code -e}, or a pseudo-terminal ({@code script(1)}). Kills every process it started on close.
  * Waits are bounded and generous (the machine is shared): they wait for a state, they measure nothing.
  */
-final class JarProcesses implements AutoCloseable {
+public final class JarProcesses implements AutoCloseable {
   /** Longest wait for a node to serve, a session to answer, or a process to end. */
-  static final long WAIT_MS = 180_000;
+  public static final long WAIT_MS = 180_000;
 
   final Path jar = Path.of(System.getProperty("ringkv.jar", "target/ringkv.jar")).toAbsolutePath();
   final Path dir;
   private final List<Process> processes = new ArrayList<>();
 
-  JarProcesses(Path dir) {
+  public JarProcesses(Path dir) {
     this.dir = dir;
     assertTrue(Files.isRegularFile(jar), "no " + jar + ": run through Maven's verify (after package)");
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
@@ -50,9 +50,20 @@ final class JarProcesses implements AutoCloseable {
 
   /** {@code ringkv node} with its output in {@code <id>.log}. */
   Process node(String id, int port, List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port),
+        "--metrics-port", "-1"));
+    all.addAll(args);
+    return node(id, List.of(), all);
+  }
+
+  /**
+   * {@code java JVM_FLAGS -jar ringkv.jar node --id ID --data-dir DIR/ID --storage-entries 20000 ARGS}, its
+   * output in {@code <id>.log}: no address or HTTP flag of its own, for the tests of those flags.
+   */
+  public Process node(String id, List<String> jvmFlags, List<String> args) throws IOException {
     List<String> cmd = java("256m");
-    cmd.addAll(List.of("node", "--id", id, "--host", "127.0.0.1", "--port", Integer.toString(port),
-        "--data-dir", dir.resolve(id).toString(), "--storage-entries", "20000", "--metrics-port", "-1"));
+    cmd.addAll(cmd.size() - 2, jvmFlags); // before -jar
+    cmd.addAll(List.of("node", "--id", id, "--data-dir", dir.resolve(id).toString(), "--storage-entries", "20000"));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve(id + ".log").toFile()).start();
@@ -60,7 +71,7 @@ final class JarProcesses implements AutoCloseable {
     return p;
   }
 
-  String log(String id) throws IOException {
+  public String log(String id) throws IOException {
     return Files.readString(dir.resolve(id + ".log"));
   }
 

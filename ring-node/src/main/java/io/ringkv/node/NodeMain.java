@@ -85,7 +85,9 @@ public final class NodeMain implements Callable<Integer> {
       description = "Replica requests queued for storage before OVERLOADED (default: ${DEFAULT-VALUE}).")
   int storageQueueMax;
 
-  @Option(names = {"--http-port", "--metrics-port"}, defaultValue = "0",
+  // descriptionKey: a --config file is keyed by it first, then by the longest name (metrics-port), so
+  // http-port= and the deprecated metrics-port= both work there
+  @Option(names = {"--http-port", "--metrics-port"}, descriptionKey = "http-port", defaultValue = "0",
       description = "Port of the HTTP API, /metrics (JSON and Prometheus) and the dashboard; 0 = port + 1000"
           + " (default), -1 disables it. --metrics-port is its old, deprecated name.")
   int httpPort;

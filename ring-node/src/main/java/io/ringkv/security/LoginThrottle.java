@@ -42,8 +42,10 @@ public final class LoginThrottle {
     }
     this.sourcesMax = sourcesMax;
     this.sources = new LinkedHashMap<>(16, 0.75f, true) {
+      // LoginThrottle.Entry, not Entry: in this LinkedHashMap subclass JDK 25's javac (even with --release 17)
+      // reads a plain Entry as Map.Entry, JDK 17's as ours; the first made this a name clash, not an override
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, LoginThrottle.Entry> eldest) {
         return size() > LoginThrottle.this.sourcesMax;
       }
     };

@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.zip.CRC32;
 
 /**
  * The simulated network: delivers messages between {@link SimTransport}s after a random delay, and
@@ -26,6 +28,8 @@ public final class SimNetwork {
   private double duplicateRate;
   private long delivered;
   private long dropped;
+  /** Receives one line per message sent, dropped or delivered; null: no trace (the default). */
+  private Consumer<String> tracer;
 
   public SimNetwork(Simulator sim) {
     this.sim = sim;
@@ -35,6 +39,22 @@ public final class SimNetwork {
     SimTransport t = new SimTransport(this, endpoint, process);
     transports.put(endpoint, t);
     return t;
+  }
+
+  /**
+   * Sends {@code tracer} one line per message event, in simulated-time order: {@code send}, {@code drop} and
+   * {@code deliver}, with the time, the link, the message type and a CRC of its wire bytes. Two runs of one
+   * seed trace the same lines (SimulationDeterminismTest checks it).
+   */
+  public void trace(Consumer<String> tracer) {
+    this.tracer = tracer;
+  }
+
+  private void trace(String event, Endpoint from, Endpoint to, Message message, long crc) {
+    if (tracer != null) {
+      tracer.accept(sim.nowMs() + " " + event + " " + from + ">" + to + " " + message.getClass().getSimpleName()
+          + " " + Long.toHexString(crc));
+    }
   }
 
   /** Message delay, uniformly between the bounds. */
@@ -85,22 +105,33 @@ public final class SimNetwork {
 
   void send(SimTransport from, Endpoint to, Message message) {
     Random random = sim.random();
-    if (!connected(from.localEndpoint(), to) || random.nextDouble() < dropRate) {
+    Endpoint src = from.localEndpoint();
+    byte[] bytes = Messages.toBytes(message);
+    long crc = 0;
+    if (tracer != null) {
+      CRC32 c = new CRC32();
+      c.update(bytes);
+      crc = c.getValue();
+    }
+    if (!connected(src, to) || random.nextDouble() < dropRate) {
       dropped++;
+      trace("drop", src, to, message, crc);
       return;
     }
     // every simulated message crosses the real wire codec, so simulations catch what it cannot carry
-    Message wire = Messages.fromBytes(Messages.toBytes(message));
+    Message wire = Messages.fromBytes(bytes);
     int copies = random.nextDouble() < duplicateRate ? 2 : 1;
+    trace(copies == 2 ? "send*2" : "send", src, to, message, crc);
+    long sum = crc;
     for (int i = 0; i < copies; i++) {
       long delay = minDelayMs + (maxDelayMs > minDelayMs ? random.nextLong(maxDelayMs - minDelayMs + 1) : 0)
           + extraDelayTo.getOrDefault(to, 0L);
-      Endpoint src = from.localEndpoint();
       sim.at(sim.nowMs() + delay, null, () -> {
         SimTransport target = transports.get(to);
         // a link cut while the message was in flight loses it too
         if (target == null || !connected(src, to) || !target.deliverable()) {
           dropped++;
+          trace("drop", src, to, wire, sum);
           return;
         }
         if (target.paused()) {
@@ -108,12 +139,14 @@ public final class SimNetwork {
           sim.at(sim.nowMs(), target.process(), () -> {
             if (connected(src, to) && target.deliverable()) {
               delivered++;
+              trace("deliver", src, to, wire, sum);
               target.deliver(src, wire);
             }
           });
           return;
         }
         delivered++;
+        trace("deliver", src, to, wire, sum);
         target.deliver(src, wire);
       });
     }

@@ -304,8 +304,9 @@ public final class SimCluster {
     this.gossip = gossip;
     this.antiEntropy = antiEntropy;
     this.vnodes = vnodes;
-    this.seed = seed;
-    this.sim = new Simulator(seed);
+    long used = SimSeed.use(seed); // -Dringkv.sim.seed replays a failure's seed
+    this.seed = used;
+    this.sim = new Simulator(used);
     this.network = new SimNetwork(sim);
     this.settings = settings;
     for (int i = 0; i < size; i++) {

@@ -22,6 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import site.ycsb.ByteIterator;
 import site.ycsb.DB;
 import site.ycsb.DBException;
@@ -73,11 +74,30 @@ public final class RingkvYcsbClient extends DB {
   private static BindingStats stats;
   private static String statsFile;
 
+  /** How the first instance connects: {@link #connect} for YCSB, a fake client in the binding's tests. */
+  private final Function<Properties, List<RingkvClient>> connector;
   private RingkvClient client;
   private RequestOptions options;
   private ContextCache contexts;
   private boolean rememberWrites;
   private boolean readFirst;
+
+  /** The binding as YCSB makes it ({@code -db io.ringkv.bench.ycsb.RingkvYcsbClient}). */
+  public RingkvYcsbClient() {
+    this(RingkvYcsbClient::connect);
+  }
+
+  /** A binding over the clients {@code connector} returns (used by the first instance to init). */
+  RingkvYcsbClient(Function<Properties, List<RingkvClient>> connector) {
+    this.connector = connector;
+  }
+
+  /** The counters of the current (or last) run, as the last thread's cleanup prints them. */
+  static BindingStats stats() {
+    synchronized (LOCK) {
+      return stats;
+    }
+  }
 
   @Override
   public void init() throws DBException {
@@ -85,7 +105,7 @@ public final class RingkvYcsbClient extends DB {
     synchronized (LOCK) {
       if (instances++ == 0) {
         try {
-          clients = connect(p);
+          clients = connector.apply(p);
         } catch (RuntimeException e) {
           instances--;
           throw new DBException("cannot connect to ringkv: " + e.getMessage(), e);
