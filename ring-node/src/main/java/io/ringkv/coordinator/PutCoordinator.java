@@ -181,13 +181,13 @@ public final class PutCoordinator implements Coordinator {
     triedMinters.add(t.endpoint());
     mintsMaybeApplied++;
     // give up on a slow minter early only when another target could mint instead; the minter refuses to
-    // mint once it has held the write for half a mint timeout (on its own clock), so a write held up in
-    // its queue or a paused process is not minted there after the coordinator moved on
+    // mint after mintBy, half a mint timeout before the coordinator moves on, so a write held up in a
+    // queue or a paused process cannot be minted twice (the margin absorbs clock skew)
     boolean canMoveOn = index + 1 < targets.size();
     mintDeadlineMs = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs) : deadlineMs;
     long mintBy = canMoveOn ? Math.min(deadlineMs, nowMs + mintTimeoutMs / 2) : deadlineMs;
     step.sends.add(new Step.Send(t.endpoint(), new ReplicaWrite(internalId, key, context, value, t.hintFor(),
-        ownersWithoutStandIn, writeId, Math.max(1, mintBy - nowMs))));
+        ownersWithoutStandIn, writeId, mintBy)));
     step.wakeAtMs = mintDeadlineMs;
   }
 

@@ -25,15 +25,12 @@ public final class ReplicaMessages {
    * @param ownersWithoutStandIn down owners of the key that no fallback stands in for (a cluster with
    *     no spare node): the minter keeps a hint for each, so the write reaches them when they return
    * @param writeId the client's idempotency id (0: none); a retry is recognised, not applied twice
-   * @param mintWithinMs how long after it received the write the replica may still mint (0: no limit),
-   *     measured on the replica's own clock: the coordinator moves minting to another replica after about
-   *     twice this, and a write delayed in the replica's queue or a paused process must not be applied as
-   *     a second copy. A duration, not a time of the coordinator's clock: nodes' clocks disagree, and a
-   *     replica only 250 ms ahead refused every write it was asked to mint (a delay before receipt is
-   *     covered by the write id: a second copy of a write is superseded, not a second version)
+   * @param mintByMs the coordinator's clock time after which the replica must refuse to mint (0: no
+   *     limit): the coordinator moves minting to another replica after it, and a write delayed in a
+   *     queue or a paused process must not be applied as a second, unrelated version
    */
   public record ReplicaWrite(long requestId, byte[] key, VersionVector context, byte[] value, String hintFor,
-      List<String> ownersWithoutStandIn, long writeId, long mintWithinMs) implements Request {
+      List<String> ownersWithoutStandIn, long writeId, long mintByMs) implements Request {
     public ReplicaWrite {
       ownersWithoutStandIn = ownersWithoutStandIn == null ? List.of() : ownersWithoutStandIn;
     }

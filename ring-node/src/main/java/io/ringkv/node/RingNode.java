@@ -611,7 +611,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         // this node's own replica read or mint, served here on the core thread instead of a storage
         // thread (RequestSettings.localReplicaOnCore); its reply reaches the coordinator once this step
         // is applied, so the remote sends above and below go out first
-        local = serveReplica((Request) s.message(), clock.nowMs());
+        local = serveReplica((Request) s.message());
       } else {
         send(s.to(), s.message());
       }
@@ -735,9 +735,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     } else if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
         || message instanceof KeyTokensRequest || message instanceof NodeKeysRequest) {
       Request request = (Request) message;
-      long receivedMs = clock.nowMs();
       try {
-        storageExecutor.execute(() -> send(from, serveReplica(request, receivedMs)));
+        storageExecutor.execute(() -> send(from, serveReplica(request)));
       } catch (RejectedExecutionException e) {
         send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
             "replica " + nodeId + " storage queue is full"));
@@ -814,9 +813,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   /**
    * Serves one replica request against local storage; runs on the storage executor, or on the core
    * thread for this node's own read or mint ({@link RequestSettings#localReplicaOnCore()}).
-   * {@code receivedMs} is when this node took the request (its own clock), for a write's mint bound.
    */
-  Reply serveReplica(Request request, long receivedMs) {
+  Reply serveReplica(Request request) {
     try {
       if (request instanceof ReplicaRead read) {
         try (Timer.Context ignored = metrics.replicaRead.time()) {
@@ -824,12 +822,11 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         }
       }
       if (request instanceof ReplicaWrite write) {
-        long heldMs = clock.nowMs() - receivedMs;
-        if (write.mintWithinMs() > 0 && heldMs > write.mintWithinMs()) {
+        if (write.mintByMs() > 0 && clock.nowMs() > write.mintByMs()) {
           metrics.error(ErrorCode.TIMEOUT);
           return new ErrorReply(write.requestId(), ErrorCode.TIMEOUT, "replica " + nodeId
-              + " held the write " + heldMs + " ms, over the " + write.mintWithinMs() + " ms its coordinator"
-              + " allows before another replica mints; not applied");
+              + " got the write " + (clock.nowMs() - write.mintByMs()) + " ms after its coordinator's deadline;"
+              + " not applied");
         }
         try (Timer.Context ignored = metrics.replicaWrite.time()) {
           WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),

@@ -85,8 +85,8 @@ class CoordinatorTest {
     PutCoordinator p = put(2);
     Step s = p.start(0);
     assertEquals(100, s.wakeAtMs());
-    assertEquals(50, ((ReplicaWrite) s.sends().get(0).message()).mintWithinMs(),
-        "a write held longer than this is refused, so the write cannot be minted twice");
+    assertEquals(50, ((ReplicaWrite) s.sends().get(0).message()).mintByMs(),
+        "a write delayed past this is refused, so the write cannot be minted twice");
     s = p.onTimer(100);
     assertEquals(B, s.sends().get(0).to());
   }

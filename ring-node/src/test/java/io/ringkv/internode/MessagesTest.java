@@ -94,7 +94,7 @@ class MessagesTest {
     assertEquals("n2", write.hintFor());
     assertEquals(List.of("n5"), write.ownersWithoutStandIn());
     assertEquals(77, write.writeId());
-    assertEquals(1234, write.mintWithinMs());
+    assertEquals(1234, write.mintByMs());
 
     assertEquals(new ReplicaReadReply(13, null), roundTrip(new ReplicaReadReply(13, null)));
   }
