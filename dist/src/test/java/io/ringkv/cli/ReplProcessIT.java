@@ -209,18 +209,25 @@ class ReplProcessIT {
   }
 
   /** Sends NODES until the session's node shows {@code id} DOWN (bounded). */
-  private static void awaitDown(JarProcesses.Session s, String id) throws Exception {
+  /**
+   * Until both survivors' own views (a fresh {@code -e NODES} against each) show {@code id} DOWN. The
+   * session's NODES is no use for this: its client marks a node it lost DOWN at once (issue 16's live
+   * node lists), seconds before the nodes' failure detectors convict it, and until they do a
+   * coordinator still waits for that node's answer.
+   */
+  private void awaitDown(JarProcesses.Session s, String id) throws Exception {
     long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(JarProcesses.WAIT_MS);
-    while (true) {
-      s.send("NODES");
-      String table = s.await(out -> out.lines().anyMatch(l -> l.startsWith("n3 ")), "the NODES table");
-      if (table.lines().anyMatch(l -> l.matches(id + " .* DOWN .*"))) {
-        return;
+    for (int survivor = 0; survivor < 2; survivor++) {
+      while (true) {
+        JarProcesses.Result r = jar.cli("", "-H", "127.0.0.1", "-P", Integer.toString(ports[survivor]), "-e", "NODES");
+        if (r.out().lines().anyMatch(l -> l.matches(id + " .* DOWN .*"))) {
+          break;
+        }
+        if (System.nanoTime() > end) {
+          throw new AssertionError(id + " not DOWN in " + addr(survivor) + "'s view: " + r.out() + r.err());
+        }
+        Thread.sleep(500);
       }
-      if (System.nanoTime() > end) {
-        throw new AssertionError(id + " not DOWN: " + table);
-      }
-      Thread.sleep(500);
     }
   }
 
