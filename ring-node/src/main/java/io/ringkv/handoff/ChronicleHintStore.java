@@ -95,6 +95,11 @@ public final class ChronicleHintStore implements HintStore {
   }
 
   @Override
+  public boolean contains(String owner, byte[] key) {
+    return map.containsKey(HintStore.encode(owner, key));
+  }
+
+  @Override
   public List<byte[]> keysFor(String owner, int max) {
     List<byte[]> out = new ArrayList<>();
     AtomicLong n = pending.get(owner);

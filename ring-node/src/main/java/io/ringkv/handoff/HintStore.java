@@ -16,6 +16,9 @@ public interface HintStore extends AutoCloseable {
 
   void remove(String owner, byte[] key);
 
+  /** Whether a hint for {@code key} is pending for {@code owner}. */
+  boolean contains(String owner, byte[] key);
+
   /** Up to {@code max} keys held for {@code owner}, oldest first where the store knows the order. */
   List<byte[]> keysFor(String owner, int max);
 

@@ -265,15 +265,35 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     });
   }
 
-  /** Storage thread: the owner has the object; forget the hint and the copy we held for it. */
+  /**
+   * Storage thread: the owner has the object; forget the hint and the copy we held for it. The hint goes
+   * first and the copy is looked at after, so a write that landed meanwhile (a coordinator that still
+   * sees the owner down keeps sending hinted writes while this one was in flight) is never left without
+   * its hint: the copy changed, so the hint is recorded again and the newer object goes at the next
+   * round. Without that, the newer copy stayed on this non-owner for good (the Jepsen delete+pause runs'
+   * misplaced keys). The copy is dropped only when no hint for another owner still needs it.
+   */
   private void acknowledged(String owner, Delivery d) {
     if (closed) {
       return; // the hint stays and is delivered again after the restart: merges are idempotent
     }
     hints.remove(owner, d.key());
     delivered.inc();
-    if (!keeps.test(selfId, d.key())) {
-      storage.removeIfUnchanged(d.key(), d.object());
+    VersionedObject now = storage.get(d.key());
+    if (now != null && !now.equals(d.object())) {
+      hints.add(owner, d.key(), node.clock().nowMs()); // changed meanwhile: the owner needs the newer one
+      return;
+    }
+    if (keeps.test(selfId, d.key())) {
+      return;
+    }
+    for (String other : hints.owners()) {
+      if (hints.contains(other, d.key())) {
+        return; // still held for another down owner; the last delivery drops it
+      }
+    }
+    if (!storage.removeIfUnchanged(d.key(), d.object())) {
+      hints.add(owner, d.key(), node.clock().nowMs()); // changed between the look and the drop
     }
   }
 

@@ -36,6 +36,11 @@ public final class InMemoryHintStore implements HintStore {
   }
 
   @Override
+  public synchronized boolean contains(String owner, byte[] key) {
+    return hints.containsKey(ByteBuffer.wrap(HintStore.encode(owner, key)));
+  }
+
+  @Override
   public synchronized List<byte[]> keysFor(String owner, int max) {
     List<byte[]> out = new ArrayList<>();
     for (ByteBuffer k : hints.keySet()) {
