@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * next pass.
  *
  * <p>When: a pass runs once the ring has been stable for {@link #settleMs} (no member JOINING or
- * LEAVING, this node UP), after every ring change and every {@link #PERIOD_MS}. One pass looks at most
+ * LEAVING, this node UP), after every ring change and every {@link #PERIOD_MS}. The keys a pass kept (an
+ * owner down, a handover unanswered) are retried on their own, without a scan, after the settle time and
+ * then at doubling intervals up to {@link #RETRY_MAX_MS}: a partition or a pause during a pass must not
+ * leave its copies on a non-owner until the periodic pass, ten minutes later. One pass looks at most
  * {@link #KEYS_PER_PASS} keys (a bound on its memory) and goes again at once when it had more. Throttled
  * by {@link Handover} (merges in flight, bytes per second), one pass at a time, on a thread of its own.
  * Riak drops a vnode's data only after ownership handoff completed, for the same reason; Cassandra leaves it
@@ -43,11 +46,17 @@ final class Cleanup {
   static final long PERIOD_MS = 600_000;
   /** Keys one pass looks at, at most (bounds the pass's key list: ~100 bytes a key). */
   static final int KEYS_PER_PASS = 100_000;
+  /** The longest wait between two retries of the keys a pass kept (the first waits the settle time). */
+  static final long RETRY_MAX_MS = 30_000;
   /** Keys handed over between two drop rounds (bounds the objects held for the drop). */
   static final int BATCH = 1024;
 
   /** What one pass did. */
-  record Result(long candidates, long dropped, long kept, boolean aborted, boolean more) {}
+  record Result(long candidates, long dropped, long kept, boolean aborted, boolean more, List<byte[]> keptKeys) {
+    Result(long candidates, long dropped, long kept, boolean aborted, boolean more) {
+      this(candidates, dropped, kept, aborted, more, List.of());
+    }
+  }
 
   private final String selfId;
   private final int replicationFactor;
@@ -60,6 +69,10 @@ final class Cleanup {
   private final Object lock = new Object();
   private long ringChangedAtNanos = System.nanoTime();
   private boolean due = true;
+  /** The keys the last pass kept, retried alone at {@link #retryAtNanos}; empty when none. */
+  private List<byte[]> retry = List.of();
+  private long retryAtNanos;
+  private long retryDelayMs;
   private volatile boolean passRunning;
   private volatile boolean closed;
   private Thread thread;
@@ -125,26 +138,42 @@ final class Cleanup {
     long lastPass = System.nanoTime();
     try {
       while (!closed) {
+        List<byte[]> only;
         synchronized (lock) {
-          long settledFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ringChangedAtNanos);
-          boolean periodic = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastPass) >= PERIOD_MS;
-          if (!(due || periodic) || settledFor < settleMs) {
+          long now = System.nanoTime();
+          long settledFor = TimeUnit.NANOSECONDS.toMillis(now - ringChangedAtNanos);
+          boolean periodic = TimeUnit.NANOSECONDS.toMillis(now - lastPass) >= PERIOD_MS;
+          boolean retryDue = !retry.isEmpty() && now - retryAtNanos >= 0;
+          if (!(due || periodic || retryDue) || settledFor < settleMs) {
             lock.wait(due ? Math.max(1, settleMs - settledFor) : 1_000);
             continue;
           }
+          only = due || periodic ? null : retry; // a full pass finds the kept keys again
           due = false;
+          retry = List.of();
         }
         Result r;
         passRunning = true;
         try {
-          r = runOnce();
+          r = runOnce(only);
         } catch (RuntimeException e) {
           // a busy core thread or a storage error fails this pass, not cleanup: try again once settled
           log.warn("cleanup pass failed; retrying after {} ms: {}", settleMs, e.toString());
           r = new Result(0, 0, 0, true, false);
         }
         passRunning = false;
-        lastPass = System.nanoTime();
+        if (only == null) {
+          lastPass = System.nanoTime();
+        }
+        synchronized (lock) {
+          if (r.keptKeys().isEmpty()) {
+            retryDelayMs = 0;
+          } else {
+            retryDelayMs = retryDelayMs == 0 ? Math.max(1, settleMs) : Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+            retry = r.keptKeys();
+            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryDelayMs);
+          }
+        }
         if (r.aborted() || r.more()) {
           synchronized (lock) {
             due = true;
@@ -182,28 +211,48 @@ final class Cleanup {
     });
   }
 
-  /** One pass; blocks the calling thread (not the core thread). */
+  /** One full pass; blocks the calling thread (not the core thread). */
   Result runOnce() throws InterruptedException {
+    return runOnce(null);
+  }
+
+  /**
+   * One pass over every key held ({@code only} null) or over the keys an earlier pass kept; blocks the
+   * calling thread (not the core thread).
+   */
+  Result runOnce(List<byte[]> only) throws InterruptedException {
     Snapshot snap = snapshot();
     if (snap == null) {
-      return new Result(0, 0, 0, true, false);
+      return new Result(0, 0, 0, true, false, only == null ? List.of() : only);
     }
     List<byte[]> keys = new ArrayList<>();
     boolean[] more = {false};
-    storage.forEach((k, o) -> {
-      if (!o.siblings().isEmpty() && !snap.ring().owners(k, replicationFactor).contains(selfId)) {
+    java.util.function.BiConsumer<byte[], VersionedObject> candidate = (k, o) -> {
+      if (o != null && !o.siblings().isEmpty() && !snap.ring().owners(k, replicationFactor).contains(selfId)) {
         if (keys.size() < KEYS_PER_PASS) {
           keys.add(k);
         } else {
           more[0] = true;
         }
       }
-    });
+    };
+    if (only == null) {
+      storage.forEach(candidate);
+    } else {
+      for (byte[] k : only) {
+        candidate.accept(k, storage.get(k));
+      }
+    }
     if (keys.isEmpty()) {
       return new Result(0, 0, 0, false, false);
     }
-    log.info("cleanup: {} keys here are no longer owned by {}; handing them to their owners, then dropping them",
-        keys.size(), selfId);
+    if (only == null) {
+      log.info("cleanup: {} keys here are no longer owned by {}; handing them to their owners, then dropping them",
+          keys.size(), selfId);
+    } else {
+      log.debug("cleanup: retrying {} keys an earlier pass kept", keys.size());
+    }
+    List<byte[]> keptKeys = new ArrayList<>();
     Handover handover = new Handover(node);
     long dropped = 0;
     long kept = 0;
@@ -213,6 +262,7 @@ final class Cleanup {
         List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
         ConcurrentLinkedQueue<Handed> handed = new ConcurrentLinkedQueue<>();
         int sent = 0;
+        List<byte[]> sentKeys = new ArrayList<>();
         for (byte[] k : batch) {
           VersionedObject o = storage.get(k);
           if (o == null || o.siblings().isEmpty()) {
@@ -227,9 +277,11 @@ final class Cleanup {
           }
           if (to.size() < snap.ring().owners(k, replicationFactor).size()) {
             kept++; // an owner is down: keep the copy (it may be the one the owner needs back)
+            keptKeys.add(k);
             continue;
           }
           sent++;
+          sentKeys.add(k);
           AtomicInteger remaining = new AtomicInteger(to.size());
           AtomicBoolean failed = new AtomicBoolean();
           for (Endpoint e : to) {
@@ -251,22 +303,34 @@ final class Cleanup {
           record(dropped, kept);
           return new Result(keys.size(), dropped, kept, true, more[0]);
         }
+        java.util.Set<java.nio.ByteBuffer> acked = new java.util.HashSet<>();
         for (Handed h : handed) {
+          acked.add(java.nio.ByteBuffer.wrap(h.key()));
           if (!membership.keeps(selfId, h.key(), replicationFactor)
               && storage.removeIfUnchanged(h.key(), h.object())) {
             dropped++;
-          } else {
-            kept++;
+          } else if (!membership.keeps(selfId, h.key(), replicationFactor)) {
+            kept++; // changed meanwhile: the newer copy goes over at the retry
+            keptKeys.add(h.key());
           }
         }
-        kept += sent - handed.size(); // a handover not acknowledged: the next pass retries the key
+        for (byte[] k : sentKeys) {
+          if (!acked.contains(java.nio.ByteBuffer.wrap(k))) {
+            kept++; // a handover not acknowledged: retried
+            keptKeys.add(k);
+          }
+        }
         progress.update(Math.min(keys.size(), from + BATCH), handover.bytes());
       }
     }
     record(dropped, kept);
+    if (only != null && dropped == 0) {
+      return new Result(keys.size(), dropped, kept, false, more[0], keptKeys); // a retry that changed nothing
+    }
     log.info("cleanup: dropped {} copies this node no longer owns; kept {} (an owner down, a handover not"
-        + " acknowledged, or the copy changed meanwhile: the next pass retries them)", dropped, kept);
-    return new Result(keys.size(), dropped, kept, false, more[0]);
+        + " acknowledged, or the copy changed meanwhile: retried on their own, at most {} s apart)", dropped, kept,
+        RETRY_MAX_MS / 1000);
+    return new Result(keys.size(), dropped, kept, false, more[0], keptKeys);
   }
 
   private void record(long dropped, long kept) {
