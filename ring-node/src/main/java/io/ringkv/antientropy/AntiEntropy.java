@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -193,46 +192,21 @@ public final class AntiEntropy {
   }
 
   /**
-   * Anti-entropy for a real node: storage work on its own daemon thread {@code ringkv-antientropy-<id>}
-   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread, the purge log in
-   * {@code dataDir}. {@link #close} stops the thread; closing {@link #storage()} closes the purge log.
-   *
-   * @throws IOException when the purge log cannot be opened or read
+   * The executor of a real node's anti-entropy storage work: its own daemon thread
+   * {@code ringkv-antientropy-<id>} with a queue of {@code workQueueMax} tasks (scans pace themselves by
+   * sleeping on it, {@link ScanPacing#SLEEP_IN_SCAN}). Its owner shuts it down after {@link #close}.
    */
-  public static AntiEntropy forServer(String localId, int replicationFactor, AntiEntropyConfig config,
-      StorageEngine raw, Path dataDir, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
-      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) throws IOException {
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
-          Thread t = new Thread(r, "ringkv-antientropy-" + localId);
-          t.setDaemon(true);
-          return t;
-        });
-    AntiEntropy ae;
-    try {
-      ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
-          ScanPacing.SLEEP_IN_SCAN, sender, metrics, dataDir);
-    } catch (IOException | RuntimeException e) {
-      executor.shutdownNow();
-      throw e;
-    }
-    ae.ownedExecutor = executor;
-    return ae;
+  public static ThreadPoolExecutor workThread(String localId, AntiEntropyConfig config) {
+    return new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
+      Thread t = new Thread(r, "ringkv-antientropy-" + localId);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
-  private ExecutorService ownedExecutor;
-
-  /** Stops scheduling and, for {@link #forServer}, the anti-entropy thread (waits up to 5 s). */
+  /** Stops scheduling; the executor is its owner's to shut down. */
   public void close() {
     stop();
-    if (ownedExecutor != null) {
-      ownedExecutor.shutdownNow();
-      try {
-        ownedExecutor.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   /** The storage the node must run on: every mutation updates the trees and passes the resurrection guard. */
