@@ -186,10 +186,11 @@ public final class NodeAssembly {
     handoff.publishActivity(line -> membership.setLocalActivity(HintedHandoff.class, line));
     long gossipMs = config.gossip().gossipIntervalMs();
     bootstrap = new Bootstrap(id, n, node, membership, served, rt.storageExecutor());
-    removal = new Removal(id, n, node, membership, served, gossipMs);
+    removal = new Removal(id, n, node, membership, served, rt.storageExecutor(), gossipMs);
     decommission = new Decommission(id, n, node, membership, served, rt.storageExecutor(), gossipMs);
     if (config.cleanupSettleMs() >= 0) {
-      cleanup = new Cleanup(id, n, node, membership, served, config.cleanupSettleMs(), rt.metrics());
+      cleanup = new Cleanup(id, n, node, membership, served, rt.storageExecutor(), config.cleanupSettleMs(),
+          rt.metrics());
       membership.addRingListener(cleanup::onRingChanged);
     } else {
       cleanup = null;

@@ -56,6 +56,13 @@ public final class SimCluster {
   final Path dataRoot;
   /** Each node's wall-clock offset from the simulated time, by index (missing: 0). */
   final long[] clockOffsetsMs;
+  /**
+   * How long the ring must be still before a node's cleanup pass (a real node's default, 10 s); negative:
+   * nodes run no cleanup. Set before adding nodes; a restart uses the value of the moment.
+   */
+  public long cleanupSettleMs = CLEANUP_SETTLE_MS;
+  /** A real node's {@code --cleanup-settle-ms} default. */
+  public static final long CLEANUP_SETTLE_MS = 10_000;
 
   public final class SimNode {
     public final int index;
@@ -79,7 +86,12 @@ public final class SimCluster {
     }
 
     SimNode(int index, MemberStatus initialStatus) {
+      this(index, initialStatus, false);
+    }
+
+    SimNode(int index, MemberStatus initialStatus, boolean bootstrap) {
       this.initialStatus = initialStatus;
+      this.bootstrap = bootstrap;
       this.index = index;
       this.id = "n" + (index + 1);
       this.dataDir = dataRoot == null ? null : dataRoot.resolve(id);
@@ -94,6 +106,8 @@ public final class SimCluster {
 
     public Membership membership;
     final MemberStatus initialStatus;
+    /** Whether this node, JOINING at its first start, bootstraps (asks the owners to stream it its ranges). */
+    final boolean bootstrap;
     HintedHandoff handoff;
     final InMemoryHintStore hints = new InMemoryHintStore(hintsMax);
     long generation;
@@ -132,7 +146,7 @@ public final class SimCluster {
       List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
       NodeAssembly.Config config = new NodeAssembly.Config(id, endpoint, tokens, generation, status, seeds,
           new ClusterMetadata("sim", settings.replicationFactor(), "any"), GossipConfig.defaults(), own, antiEntropy,
-          HandoffConfig.DEFAULTS, -1, false);
+          HandoffConfig.DEFAULTS, cleanupSettleMs, bootstrap && generation == 1);
       NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, process.scheduler(), process.executor(),
           process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport, new Random(sim.random().nextLong()),
           storage, hints, dataDir, metrics);
@@ -346,6 +360,16 @@ public final class SimCluster {
    * Adds a node that gossips its tokens as {@code status} (JOINING: not an owner yet; the simulation
    * streams nothing to it, so what it holds when it goes UP came from the writes sent to it).
    */
+  /**
+   * Adds a brand-new node that joins as a real one does: JOINING, asks the owners to stream it the ranges
+   * it will own ({@code Bootstrap}), then UP.
+   */
+  public SimNode join() {
+    SimNode n = new SimNode(nodes.size(), MemberStatus.JOINING, true);
+    nodes.add(n);
+    return n;
+  }
+
   public SimNode addNode(MemberStatus status) {
     SimNode n = new SimNode(nodes.size(), status);
     nodes.add(n);
