@@ -19,12 +19,10 @@ import io.ringkv.internode.AntiEntropyMessages.TreeReply;
 import io.ringkv.internode.AntiEntropyMessages.TreeRequest;
 import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Reply;
-import io.ringkv.ring.KeyHash;
 import io.ringkv.ring.Ring;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.Scheduler;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.causality.Sibling;
 import io.ringkv.storage.causality.VersionedObject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -95,9 +92,9 @@ public final class AntiEntropy {
   private int roundRobin;
   private boolean started;
   private Scheduler.Cancellable tickTimer;
-  private Scheduler.Cancellable gcTimer;
   private Scheduler.Cancellable relayoutTimer;
-  private GcRound gcRound;
+  /** Tombstone GC: its sweeps, their confirmations by the other replicas, the purges. */
+  private final TombstoneGc gc;
 
   final Counter exchangesStarted;
   final Counter exchangesCompleted;
@@ -190,49 +187,25 @@ public final class AntiEntropy {
     metrics.register(p + "trees.count", (Gauge<Integer>) () -> storage.layout().groups().size());
     metrics.register(p + "purgelog.size", (Gauge<Integer>) () -> storage.purgeLog().size());
     metrics.register(p + "merges.refused", (Gauge<Long>) storage.mergesRefused::get);
+    this.gc = new TombstoneGc(this, localId, config, storage, isAlive, clock, core, sender, tombstonesPurged);
   }
 
   /**
-   * Anti-entropy for a real node: storage work on its own daemon thread {@code ringkv-antientropy-<id>}
-   * with a queue of {@code workQueueMax} tasks, scans paced by sleeping on that thread, the purge log in
-   * {@code dataDir}. {@link #close} stops the thread; closing {@link #storage()} closes the purge log.
-   *
-   * @throws IOException when the purge log cannot be opened or read
+   * The executor of a real node's anti-entropy storage work: its own daemon thread
+   * {@code ringkv-antientropy-<id>} with a queue of {@code workQueueMax} tasks (scans pace themselves by
+   * sleeping on it, {@link ScanPacing#SLEEP_IN_SCAN}). Its owner shuts it down after {@link #close}.
    */
-  public static AntiEntropy forServer(String localId, int replicationFactor, AntiEntropyConfig config,
-      StorageEngine raw, Path dataDir, Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core,
-      BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) throws IOException {
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
-          Thread t = new Thread(r, "ringkv-antientropy-" + localId);
-          t.setDaemon(true);
-          return t;
-        });
-    AntiEntropy ae;
-    try {
-      ae = new AntiEntropy(localId, replicationFactor, config, raw, ring, isAlive, clock, core, executor,
-          ScanPacing.SLEEP_IN_SCAN, sender, metrics, dataDir);
-    } catch (IOException | RuntimeException e) {
-      executor.shutdownNow();
-      throw e;
-    }
-    ae.ownedExecutor = executor;
-    return ae;
+  public static ThreadPoolExecutor workThread(String localId, AntiEntropyConfig config) {
+    return new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
+      Thread t = new Thread(r, "ringkv-antientropy-" + localId);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
-  private ExecutorService ownedExecutor;
-
-  /** Stops scheduling and, for {@link #forServer}, the anti-entropy thread (waits up to 5 s). */
+  /** Stops scheduling; the executor is its owner's to shut down. */
   public void close() {
     stop();
-    if (ownedExecutor != null) {
-      ownedExecutor.shutdownNow();
-      try {
-        ownedExecutor.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   /** The storage the node must run on: every mutation updates the trees and passes the resurrection guard. */
@@ -254,14 +227,15 @@ public final class AntiEntropy {
         relayoutTimer = core.schedule(RING_SETTLE_MS, this::relayout);
       }
       tickTimer = core.schedule(config.exchangeIntervalMs(), this::tick);
-      gcTimer = core.schedule(config.gcIntervalMs(), this::gcTick);
+      gc.start();
     });
   }
 
   public void stop() {
     core.execute(() -> {
       started = false;
-      for (Scheduler.Cancellable c : new Scheduler.Cancellable[] {tickTimer, gcTimer, relayoutTimer}) {
+      gc.stop();
+      for (Scheduler.Cancellable c : new Scheduler.Cancellable[] {tickTimer, relayoutTimer}) {
         if (c != null) {
           c.cancel();
         }
@@ -337,7 +311,7 @@ public final class AntiEntropy {
   /** Sleeps on the anti-entropy thread to keep scans at {@code scanKeysPerSecond} (real nodes only). */
   private long scanStartNanos;
 
-  private void pace(long visited) {
+  void pace(long visited) {
     if (pacing != ScanPacing.SLEEP_IN_SCAN || visited % SCAN_PACE_CHUNK_KEYS != 0) {
       return;
     }
@@ -357,14 +331,14 @@ public final class AntiEntropy {
   }
 
   /** How long after its start a scan's result is delivered under {@link ScanPacing#DELAY_RESULT}. */
-  private long scanDelayMs(long visited, long startedAtMs) {
+  long scanDelayMs(long visited, long startedAtMs) {
     if (pacing != ScanPacing.DELAY_RESULT) {
       return 0;
     }
     return Math.max(0, startedAtMs + visited * 1000 / config.scanKeysPerSecond() - clock.nowMs());
   }
 
-  private void submit(Runnable task, Runnable onRejected) {
+  void submit(Runnable task, Runnable onRejected) {
     try {
       work.execute(task);
     } catch (RejectedExecutionException e) {
@@ -466,7 +440,7 @@ public final class AntiEntropy {
 
   private long nextRequestId = 1L << 40;
 
-  private long newRequestId() {
+  long newRequestId() {
     return ++nextRequestId;
   }
 
@@ -585,11 +559,7 @@ public final class AntiEntropy {
         || message instanceof PushReply) {
       core.execute(() -> onReply(from, (Reply) message));
     } else if (message instanceof GcCheckReply g) {
-      core.execute(() -> {
-        if (gcRound != null) {
-          gcRound.onReply(from, g);
-        }
-      });
+      core.execute(() -> gc.onReply(from, g));
     } else if (message instanceof TreeRequest t) {
       sender.accept(from, serveTree(t));
     } else if (message instanceof KeysRequest k) {
@@ -730,47 +700,18 @@ public final class AntiEntropy {
 
   // ---------------------------------------------------------------- tombstone GC
 
-  private void gcTick() {
-    if (!started) {
-      return;
-    }
-    gcTimer = core.schedule(config.gcIntervalMs(), this::gcTick);
-    if (gcRound == null) {
-      startGcRound();
-    }
-  }
-
   /** Starts a GC sweep now unless one is running (tests and admin use). */
   void startGcRound() {
-    TreeLayout layout = storage.layout();
-    if (gcRound != null || layout.ring().isEmpty()) {
-      return;
-    }
-    GcRound round = new GcRound(layout);
-    gcRound = round;
-    long startedAt = clock.nowMs();
-    long horizon = startedAt - config.tombstoneGraceMs();
-    submit(() -> {
-      List<byte[]> keys = new ArrayList<>();
-      List<VersionedObject> objects = new ArrayList<>();
-      long[] visited = {0};
-      storage.delegate().forEach((key, o) -> {
-        visited[0]++;
-        pace(visited[0]);
-        if (keys.size() >= config.gcBatchKeysMax() || !purgeable(o, horizon)) {
-          return;
-        }
-        if (layout.groupOfToken(KeyHash.token(key)) != null) {
-          keys.add(key);
-          objects.add(o);
-        }
-      });
-      core.schedule(scanDelayMs(visited[0], startedAt), () -> round.candidates(keys, objects));
-    }, () -> gcRound = null);
+    gc.startRound();
+  }
+
+  /** A tombstone-only object (or a bare context) whose every tombstone is older than the grace. */
+  static boolean purgeable(VersionedObject o, long horizonMs) {
+    return TombstoneGc.purgeable(o, horizonMs);
   }
 
   /** Rewrites the purge log file if it holds more than about twice the live entries. Work thread. */
-  private void compactPurgeLog() {
+  void compactPurgeLog() {
     PurgeLog p = storage.purgeLog();
     if (!p.needsCompaction()) {
       return;
@@ -782,127 +723,4 @@ public final class AntiEntropy {
     }
   }
 
-  /** A tombstone-only object (or a bare context) whose every tombstone is older than the grace. */
-  static boolean purgeable(VersionedObject o, long horizonMs) {
-    if (!o.isDeleted()) {
-      return false;
-    }
-    for (Sibling s : o.siblings()) {
-      if (s.writtenAtMs() > horizonMs) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** One GC sweep: candidates, confirmation by every other replica, purge. Core thread. */
-  private final class GcRound {
-    final TreeLayout layout;
-    final Map<Long, String> outstanding = new HashMap<>();
-    final Map<Key, Integer> confirmations = new HashMap<>();
-    final Map<Key, Integer> needed = new HashMap<>();
-    final Map<Key, VersionedObject> candidates = new HashMap<>();
-    final Map<Long, List<Key>> asked = new HashMap<>();
-    Scheduler.Cancellable timeout;
-
-    GcRound(TreeLayout layout) {
-      this.layout = layout;
-    }
-
-    void candidates(List<byte[]> keys, List<VersionedObject> objects) {
-      Map<String, List<Key>> byPeer = new HashMap<>();
-      for (int i = 0; i < keys.size(); i++) {
-        Key k = new Key(keys.get(i));
-        String group = layout.groupOfToken(KeyHash.token(k.bytes));
-        if (group == null) {
-          continue;
-        }
-        List<String> peers = new ArrayList<>(layout.replicasOf(group));
-        peers.remove(localId);
-        if (!peers.stream().allMatch(isAlive)) {
-          continue; // every replica must confirm; a down one blocks the purge
-        }
-        candidates.put(k, objects.get(i));
-        needed.put(k, peers.size());
-        confirmations.put(k, 0);
-        for (String p : peers) {
-          byPeer.computeIfAbsent(p, x -> new ArrayList<>()).add(k);
-        }
-      }
-      for (Map.Entry<String, List<Key>> e : byPeer.entrySet()) {
-        Endpoint to = layout.ring().endpointOf(e.getKey()).orElse(null);
-        if (to == null) {
-          continue;
-        }
-        long id = newRequestId();
-        List<byte[]> ks = new ArrayList<>();
-        List<VersionedObject> os = new ArrayList<>();
-        for (Key k : e.getValue()) {
-          ks.add(k.bytes);
-          os.add(candidates.get(k));
-        }
-        outstanding.put(id, e.getKey());
-        asked.put(id, e.getValue());
-        sender.accept(to, new GcCheck(id, ks, os));
-      }
-      if (outstanding.isEmpty()) {
-        finish();
-        return;
-      }
-      timeout = core.schedule(config.requestTimeoutMs(), this::finish);
-    }
-
-    void onReply(Endpoint from, GcCheckReply reply) {
-      List<Key> keys = asked.remove(reply.requestId());
-      if (outstanding.remove(reply.requestId()) == null || keys == null) {
-        return;
-      }
-      if (reply.status() == AntiEntropyMessages.OK && reply.holds().length == keys.size()) {
-        for (int i = 0; i < keys.size(); i++) {
-          if (reply.holds()[i] == 1) {
-            confirmations.merge(keys.get(i), 1, Integer::sum);
-          }
-        }
-      }
-      if (outstanding.isEmpty()) {
-        if (timeout != null) {
-          timeout.cancel();
-        }
-        finish();
-      }
-    }
-
-    void finish() {
-      if (gcRound != this) {
-        return;
-      }
-      List<Key> purge = new ArrayList<>();
-      if (outstanding.isEmpty() && storage.layout() == layout) {
-        for (Map.Entry<Key, Integer> e : confirmations.entrySet()) {
-          if (e.getValue().equals(needed.get(e.getKey()))) {
-            purge.add(e.getKey());
-          }
-        }
-      }
-      if (purge.isEmpty()) {
-        gcRound = null;
-        return;
-      }
-      submit(() -> {
-        long now = clock.nowMs();
-        List<byte[]> keys = new ArrayList<>(purge.size());
-        List<VersionedObject> expected = new ArrayList<>(purge.size());
-        for (Key k : purge) {
-          keys.add(k.bytes);
-          expected.add(candidates.get(k));
-        }
-        int count = storage.purge(keys, expected, now);
-        compactPurgeLog();
-        core.execute(() -> {
-          tombstonesPurged.inc(count);
-          gcRound = null;
-        });
-      }, () -> gcRound = null);
-    }
-  }
 }

@@ -34,6 +34,11 @@ public final class AntiEntropyMessages {
   /** The peer's anti-entropy work queue is full. */
   public static final int BUSY = 4;
 
+  /** Every anti-entropy message type: what a node routes to its {@code AntiEntropy}. */
+  public static final List<Class<? extends io.ringkv.protocol.Message>> TYPES = List.of(TreeRequest.class,
+      TreeReply.class, KeysRequest.class, KeysReply.class, FetchRequest.class, FetchReply.class, PushRequest.class,
+      PushReply.class, GcCheck.class, GcCheckReply.class);
+
   private AntiEntropyMessages() {}
 
   public static void register(Kryo kryo) {

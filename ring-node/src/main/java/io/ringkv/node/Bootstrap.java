@@ -9,7 +9,6 @@ import io.ringkv.internode.ReplicaMessages.StreamRequest;
 import io.ringkv.ring.Ring;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.transfer.Transfer;
-import io.ringkv.transfer.TransferConfig;
 import io.ringkv.transfer.TransferDriver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -203,7 +202,7 @@ final class Bootstrap {
     }
     Progress progress = new Progress("streaming to " + joinerId, keys.size(), node.clock(),
         membership::setLocalActivity);
-    Transfer transfer = new Transfer(items, TransferConfig.DEFAULTS.withBytesPerSecond(Handover.bytesPerSecond));
+    Transfer transfer = new Transfer(items, NodeTransfers.config());
     TransferDriver.start(transfer, NodeTransfers.runtime(node, storage, storageExecutor), handed -> {},
         progress::update).whenComplete((f, error) -> {
           progress.close();

@@ -6,16 +6,16 @@ import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.MemberStatus;
 import io.ringkv.membership.Membership;
 import io.ringkv.ring.Ring;
+import io.ringkv.runtime.Scheduler;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.causality.VersionedObject;
+import io.ringkv.transfer.Transfer;
+import io.ringkv.transfer.TransferDriver;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +28,21 @@ import org.slf4j.LoggerFactory;
  * node holds is dropped before the owners hold it: a failed or unanswered handover keeps the copy for the
  * next pass.
  *
- * <p>When: a pass runs once the ring has been stable for {@link #settleMs} (no member JOINING or
- * LEAVING, this node UP), after every ring change and every {@link #PERIOD_MS}. The keys a pass kept (an
- * owner down, a handover unanswered) are retried on their own, without a scan, after the settle time and
- * then at doubling intervals up to {@link #RETRY_MAX_MS}: a partition or a pause during a pass must not
- * leave its copies on a non-owner until the periodic pass, ten minutes later. One pass looks at most
- * {@link #KEYS_PER_PASS} keys (a bound on its memory) and goes again at once when it had more. Throttled
- * by {@link Handover} (merges in flight, bytes per second), one pass at a time, on a thread of its own.
- * Riak drops a vnode's data only after ownership handoff completed, for the same reason; Cassandra leaves it
- * to the operator ({@code nodetool cleanup}).
+ * <p>When: a pass runs once the ring has been stable for {@code settleMs} (no member JOINING, LEAVING or
+ * REMOVING, this node UP), after every ring change and every {@link #PERIOD_MS}. The keys a pass kept (an
+ * owner down, a handover unanswered, a copy changed meanwhile) are retried on their own, without a scan,
+ * after the settle time and then at doubling intervals up to {@link #RETRY_MAX_MS}: a partition or a pause
+ * during a pass must not leave its copies on a non-owner until the periodic pass. One pass looks at most
+ * {@link #KEYS_PER_PASS} keys (a bound on its memory) and goes again at once when it had more.
+ *
+ * <p>A pass is a plan over the {@link Transfer} state machine, one batch of {@link #BATCH} keys at a time:
+ * list the keys this node does not own (storage executor); for each batch, transfer every key whose owners
+ * are all alive to all of them ({@link TransferDriver}: merges in flight, byte rate, ack timeouts); when the
+ * batch is done and the ring is still the one the pass started from, drop the copies every owner
+ * acknowledged and this node still does not keep, each only if unchanged (storage executor). Core events,
+ * core timers and storage work only: no thread of its own, the injected clock, so the simulator runs it.
+ * Riak drops a vnode's data only after ownership handoff completed, for the same reason; Cassandra leaves
+ * it to the operator ({@code nodetool cleanup}).
  */
 final class Cleanup {
   private static final Logger log = LoggerFactory.getLogger(Cleanup.class);
@@ -46,10 +52,12 @@ final class Cleanup {
   static final long PERIOD_MS = 600_000;
   /** Keys one pass looks at, at most (bounds the pass's key list: ~100 bytes a key). */
   static final int KEYS_PER_PASS = 100_000;
-  /** The longest wait between two retries of the keys a pass kept (the first waits the settle time). */
-  static final long RETRY_MAX_MS = 30_000;
   /** Keys handed over between two drop rounds (bounds the objects held for the drop). */
   static final int BATCH = 1024;
+  /** The longest wait between two retries of the keys a pass kept (the first waits the settle time). */
+  static final long RETRY_MAX_MS = 30_000;
+  /** A full storage queue delays the pass's next storage step by this much. */
+  static final long STORAGE_RETRY_MS = 100;
 
   /** What one pass did. */
   record Result(long candidates, long dropped, long kept, boolean aborted, boolean more, List<byte[]> keptKeys) {
@@ -63,143 +71,242 @@ final class Cleanup {
   private final RingNode node;
   private final Membership membership;
   private final StorageEngine storage;
+  private final Executor storageExecutor;
   private final long settleMs;
   private final Counter droppedCounter;
   private final Counter keptCounter;
-  private final Object lock = new Object();
-  private long ringChangedAtNanos = System.nanoTime();
+  // core thread only, but for startsInMs (read from VERIFY's admin hook, also on the core thread)
+  private long ringChangedAtMs;
+  private long lastPassMs;
   private boolean due = true;
-  /** The keys the last pass kept, retried alone at {@link #retryAtNanos}; empty when none. */
+  /** The keys the last pass kept, retried alone at {@link #retryAtMs}; empty when none. */
   private List<byte[]> retry = List.of();
-  private long retryAtNanos;
+  private long retryAtMs;
   private long retryDelayMs;
-  private volatile boolean passRunning;
-  private volatile boolean closed;
-  private Thread thread;
+  private boolean passRunning;
+  private boolean started;
+  private boolean closed;
+  private Scheduler.Cancellable timer;
 
   Cleanup(String selfId, int replicationFactor, RingNode node, Membership membership, StorageEngine storage,
-      long settleMs, MetricRegistry metrics) {
+      Executor storageExecutor, long settleMs, MetricRegistry metrics) {
     this.selfId = selfId;
     this.replicationFactor = replicationFactor;
     this.node = node;
     this.membership = membership;
     this.storage = storage;
+    this.storageExecutor = storageExecutor;
     this.settleMs = settleMs;
     this.droppedCounter = metrics.counter("ringkv.cleanup.dropped");
     this.keptCounter = metrics.counter("ringkv.cleanup.kept");
+    this.ringChangedAtMs = node.clock().nowMs();
+    this.lastPassMs = ringChangedAtMs;
   }
 
-  /** Called on every ring change: a pass becomes due once the ring has settled. */
+  /** Called on every ring change (any thread): a pass becomes due once the ring has settled. */
   void onRingChanged() {
-    synchronized (lock) {
-      ringChangedAtNanos = System.nanoTime();
+    node.core().execute(() -> {
+      ringChangedAtMs = node.clock().nowMs();
       due = true;
-      lock.notifyAll();
-    }
+      check();
+    });
   }
 
   /**
-   * When the next pass starts, for VERIFY: 0 while one runs, the milliseconds until the ring has been
-   * stable for the settle time when a pass is due, {@code -1} when none is due (the periodic pass aside).
+   * When the next pass starts, for VERIFY (core thread): 0 while one runs, the milliseconds until the ring
+   * has been stable for the settle time when a pass is due, {@code -1} when none is due (the periodic pass
+   * aside).
    */
   long startsInMs() {
     if (passRunning) {
       return 0;
     }
-    synchronized (lock) {
-      if (!due) {
-        return -1;
-      }
-      long settledFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ringChangedAtNanos);
-      return Math.max(0, settleMs - settledFor);
+    if (!due) {
+      return -1;
     }
+    return Math.max(0, settleMs - (node.clock().nowMs() - ringChangedAtMs));
   }
 
+  /** Starts the schedule (from any thread). */
   void start() {
-    thread = new Thread(this::loop, "ringkv-cleanup-" + selfId);
-    thread.setDaemon(true);
-    thread.start();
+    node.core().execute(() -> {
+      started = true;
+      check();
+    });
   }
 
-  /** Stops the pass under way, waiting (bounded) for it to let go of the storage. */
+  /** Stops the schedule; a pass under way drops nothing more (from any thread). */
   void close() {
-    closed = true;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    node.core().execute(() -> {
+      closed = true;
+      cancelTimer();
+    });
+  }
+
+  /** Runs a pass when one is due and the ring has settled, else sets the timer for when it may be. */
+  private void check() {
+    if (!started || closed || passRunning) {
+      return;
+    }
+    long now = node.clock().nowMs();
+    long settledFor = now - ringChangedAtMs;
+    boolean periodic = now - lastPassMs >= PERIOD_MS;
+    boolean retryDue = !retry.isEmpty() && now >= retryAtMs;
+    if (!due && !periodic && !retryDue) {
+      wakeIn(Math.min(PERIOD_MS - (now - lastPassMs), retry.isEmpty() ? Long.MAX_VALUE : retryAtMs - now));
+      return;
+    }
+    if (settledFor < settleMs) {
+      wakeIn(settleMs - settledFor);
+      return;
+    }
+    List<byte[]> only = due || periodic ? null : retry; // a full pass finds the kept keys again
+    due = false;
+    retry = List.of();
+    cancelTimer();
+    passRunning = true;
+    new Pass(only).begin();
+  }
+
+  private void wakeIn(long delayMs) {
+    cancelTimer();
+    timer = node.core().schedule(Math.max(1, delayMs), () -> {
+      timer = null;
+      check();
+    });
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
     }
   }
 
-  private void loop() {
-    long lastPass = System.nanoTime();
+  private void passOver(Pass pass, Result r) {
+    passRunning = false;
+    long now = node.clock().nowMs();
+    if (pass.only == null) {
+      lastPassMs = now;
+    }
+    if (r.keptKeys().isEmpty()) {
+      retryDelayMs = 0;
+    } else {
+      retryDelayMs = retryDelayMs == 0 ? Math.max(1, settleMs) : Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+      retry = r.keptKeys();
+      retryAtMs = now + retryDelayMs;
+    }
+    droppedCounter.inc(r.dropped());
+    keptCounter.inc(r.kept());
+    if (r.aborted() || r.more()) {
+      due = true;
+      if (r.aborted()) {
+        ringChangedAtMs = now; // in transition: wait for it to settle again
+      }
+    }
+    check();
+  }
+
+  /** The ring, or null while the ring is changing or this node is not UP (core thread). */
+  private Ring stableRing() {
+    if (membership.inTransition() || membership.gossiper().localMember().status() != MemberStatus.UP) {
+      return null;
+    }
+    return membership.ring();
+  }
+
+  /** Runs {@code task} on the storage executor, again after a pause while its queue is full. */
+  private void onStorage(Runnable task) {
     try {
-      while (!closed) {
-        List<byte[]> only;
-        synchronized (lock) {
-          long now = System.nanoTime();
-          long settledFor = TimeUnit.NANOSECONDS.toMillis(now - ringChangedAtNanos);
-          boolean periodic = TimeUnit.NANOSECONDS.toMillis(now - lastPass) >= PERIOD_MS;
-          boolean retryDue = !retry.isEmpty() && now - retryAtNanos >= 0;
-          if (!(due || periodic || retryDue) || settledFor < settleMs) {
-            lock.wait(due ? Math.max(1, settleMs - settledFor) : 1_000);
-            continue;
-          }
-          only = due || periodic ? null : retry; // a full pass finds the kept keys again
-          due = false;
-          retry = List.of();
-        }
-        Result r;
-        passRunning = true;
-        try {
-          r = runOnce(only);
-        } catch (RuntimeException e) {
-          // a busy core thread or a storage error fails this pass, not cleanup: try again once settled
-          log.warn("cleanup pass failed; retrying after {} ms: {}", settleMs, e.toString());
-          r = new Result(0, 0, 0, true, false);
-        }
-        passRunning = false;
-        if (only == null) {
-          lastPass = System.nanoTime();
-        }
-        synchronized (lock) {
-          if (r.keptKeys().isEmpty()) {
-            retryDelayMs = 0;
-          } else {
-            retryDelayMs = retryDelayMs == 0 ? Math.max(1, settleMs) : Math.min(RETRY_MAX_MS, retryDelayMs * 2);
-            retry = r.keptKeys();
-            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryDelayMs);
-          }
-        }
-        if (r.aborted() || r.more()) {
-          synchronized (lock) {
-            due = true;
-            if (r.aborted()) {
-              ringChangedAtNanos = System.nanoTime(); // in transition: wait for it to settle again
+      storageExecutor.execute(task);
+    } catch (RejectedExecutionException full) {
+      node.core().schedule(STORAGE_RETRY_MS, () -> onStorage(task));
+    }
+  }
+
+  /** One pass: its state lives on the core thread; its storage work runs on the storage executor. */
+  private final class Pass {
+    /** The keys an earlier pass kept, retried alone; null for a pass over everything held. */
+    final List<byte[]> only;
+    final List<byte[]> keptKeys = new ArrayList<>();
+    Ring ring;
+    List<byte[]> keys;
+    boolean more;
+    long dropped;
+    long kept;
+    Progress progress;
+
+    Pass(List<byte[]> only) {
+      this.only = only;
+    }
+
+    void begin() {
+      ring = stableRing();
+      if (ring == null) {
+        passOver(this, new Result(0, 0, 0, true, false, only == null ? List.of() : only));
+        return;
+      }
+      Ring r = ring;
+      onStorage(() -> {
+        List<byte[]> found = new ArrayList<>();
+        boolean[] over = {false};
+        RuntimeException failure = null;
+        java.util.function.BiConsumer<byte[], io.ringkv.storage.causality.VersionedObject> candidate = (k, o) -> {
+          if (o != null && !o.siblings().isEmpty() && !r.owners(k, replicationFactor).contains(selfId)) {
+            if (found.size() < KEYS_PER_PASS) {
+              found.add(k);
+            } else {
+              over[0] = true;
             }
           }
+        };
+        try {
+          if (only == null) {
+            storage.forEach(candidate);
+          } else {
+            for (byte[] k : only) {
+              candidate.accept(k, storage.get(k));
+            }
+          }
+        } catch (RuntimeException e) {
+          failure = e;
         }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+        RuntimeException f = failure;
+        node.core().execute(() -> {
+          if (f != null) {
+            failed(f);
+          } else {
+            listed(found, over[0]);
+          }
+        });
+      });
     }
-  }
 
-  private record Snapshot(Ring ring, Map<String, Endpoint> alive) {}
-
-  /** A copy every owner acknowledged: dropped if it is still the stored object. */
-  private record Handed(byte[] key, VersionedObject object) {}
-
-  /** The ring and the live owners' endpoints, or null while the ring is changing or this node is not UP. */
-  private Snapshot snapshot() throws InterruptedException {
-    return Handover.onCore(node, () -> {
-      if (membership.inTransition() || membership.gossiper().localMember().status() != MemberStatus.UP) {
-        return null;
+    void listed(List<byte[]> found, boolean over) {
+      keys = found;
+      more = over;
+      if (keys.isEmpty()) {
+        passOver(this, new Result(0, 0, 0, false, false));
+        return;
       }
-      Ring ring = membership.ring();
+      if (only == null) {
+        log.info("cleanup: {} keys here are no longer owned by {}; handing them to their owners, then dropping"
+            + " them", keys.size(), selfId);
+      } else {
+        log.debug("cleanup: retrying {} keys an earlier pass kept", keys.size());
+      }
+      progress = new Progress("cleanup of keys no longer owned", keys.size(), node.clock(),
+          membership::setLocalActivity);
+      batch(0, 0);
+    }
+
+    /** Hands the batch from {@code from} to every owner (all alive, else the key is kept for a later pass). */
+    void batch(int from, long bytesBefore) {
+      if (closed) {
+        end(true);
+        return;
+      }
+      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
       Map<String, Endpoint> alive = new HashMap<>();
       for (String id : ring.nodeIds()) {
         Endpoint e = membership.endpointIfAlive(id);
@@ -207,134 +314,109 @@ final class Cleanup {
           alive.put(id, e);
         }
       }
-      return new Snapshot(ring, alive);
-    });
-  }
-
-  /** One full pass; blocks the calling thread (not the core thread). */
-  Result runOnce() throws InterruptedException {
-    return runOnce(null);
-  }
-
-  /**
-   * One pass over every key held ({@code only} null) or over the keys an earlier pass kept; blocks the
-   * calling thread (not the core thread).
-   */
-  Result runOnce(List<byte[]> only) throws InterruptedException {
-    Snapshot snap = snapshot();
-    if (snap == null) {
-      return new Result(0, 0, 0, true, false, only == null ? List.of() : only);
-    }
-    List<byte[]> keys = new ArrayList<>();
-    boolean[] more = {false};
-    java.util.function.BiConsumer<byte[], VersionedObject> candidate = (k, o) -> {
-      if (o != null && !o.siblings().isEmpty() && !snap.ring().owners(k, replicationFactor).contains(selfId)) {
-        if (keys.size() < KEYS_PER_PASS) {
-          keys.add(k);
+      List<Transfer.Item> items = new ArrayList<>(batch.size());
+      for (byte[] k : batch) {
+        List<String> owners = ring.owners(k, replicationFactor);
+        List<Endpoint> to = new ArrayList<>(owners.size());
+        for (String owner : owners) {
+          Endpoint e = alive.get(owner);
+          if (e != null) {
+            to.add(e);
+          }
+        }
+        if (to.size() < owners.size()) {
+          kept++; // an owner is down: keep the copy (it may be the one the owner needs back)
+          keptKeys.add(k);
         } else {
-          more[0] = true;
+          items.add(new Transfer.Item(k, to));
         }
       }
-    };
-    if (only == null) {
-      storage.forEach(candidate);
-    } else {
-      for (byte[] k : only) {
-        candidate.accept(k, storage.get(k));
-      }
-    }
-    if (keys.isEmpty()) {
-      return new Result(0, 0, 0, false, false);
-    }
-    if (only == null) {
-      log.info("cleanup: {} keys here are no longer owned by {}; handing them to their owners, then dropping them",
-          keys.size(), selfId);
-    } else {
-      log.debug("cleanup: retrying {} keys an earlier pass kept", keys.size());
-    }
-    List<byte[]> keptKeys = new ArrayList<>();
-    Handover handover = new Handover(node);
-    long dropped = 0;
-    long kept = 0;
-    try (Progress progress = new Progress("cleanup of keys no longer owned",
-        keys.size(), node.clock(), membership::setLocalActivity)) {
-      for (int from = 0; from < keys.size(); from += BATCH) {
-        List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
-        ConcurrentLinkedQueue<Handed> handed = new ConcurrentLinkedQueue<>();
-        int sent = 0;
-        List<byte[]> sentKeys = new ArrayList<>();
-        for (byte[] k : batch) {
-          VersionedObject o = storage.get(k);
-          if (o == null || o.siblings().isEmpty()) {
-            continue;
-          }
-          List<Endpoint> to = new ArrayList<>();
-          for (String owner : snap.ring().owners(k, replicationFactor)) {
-            Endpoint e = snap.alive().get(owner);
-            if (e != null) {
-              to.add(e);
+      List<Transfer.Handed> handed = new ArrayList<>();
+      TransferDriver.start(new Transfer(items, NodeTransfers.config()),
+          NodeTransfers.runtime(node, storage, storageExecutor), handed::add,
+          (done, bytes) -> progress.update(from + Math.min(done, batch.size()), bytesBefore + bytes))
+          .whenComplete((f, error) -> {
+            if (error != null) {
+              failed(error);
+            } else {
+              drop(from, items, handed, bytesBefore + f.bytes());
             }
-          }
-          if (to.size() < snap.ring().owners(k, replicationFactor).size()) {
-            kept++; // an owner is down: keep the copy (it may be the one the owner needs back)
-            keptKeys.add(k);
-            continue;
-          }
-          sent++;
-          sentKeys.add(k);
-          AtomicInteger remaining = new AtomicInteger(to.size());
-          AtomicBoolean failed = new AtomicBoolean();
-          for (Endpoint e : to) {
-            handover.send(e, k, o, ok -> {
-              if (!ok) {
-                failed.set(true);
-              }
-              if (remaining.decrementAndGet() == 0 && !failed.get()) {
-                handed.add(new Handed(k, o));
-              }
-            });
-          }
-        }
-        handover.finish();
-        // the ring may have moved while the batch was handed over: drop nothing this node owns again
-        Snapshot now = snapshot();
-        if (now == null || !now.ring().equals(snap.ring())) {
-          log.info("cleanup: the ring changed during the pass; stopping it (dropped {} copies so far)", dropped);
-          record(dropped, kept);
-          return new Result(keys.size(), dropped, kept, true, more[0]);
-        }
-        java.util.Set<java.nio.ByteBuffer> acked = new java.util.HashSet<>();
-        for (Handed h : handed) {
-          acked.add(java.nio.ByteBuffer.wrap(h.key()));
-          if (!membership.keeps(selfId, h.key(), replicationFactor)
-              && storage.removeIfUnchanged(h.key(), h.object())) {
-            dropped++;
-          } else if (!membership.keeps(selfId, h.key(), replicationFactor)) {
-            kept++; // changed meanwhile: the newer copy goes over at the retry
-            keptKeys.add(h.key());
-          }
-        }
-        for (byte[] k : sentKeys) {
-          if (!acked.contains(java.nio.ByteBuffer.wrap(k))) {
-            kept++; // a handover not acknowledged: retried
-            keptKeys.add(k);
-          }
-        }
-        progress.update(Math.min(keys.size(), from + BATCH), handover.bytes());
-      }
+          });
     }
-    record(dropped, kept);
-    if (only != null && dropped == 0) {
-      return new Result(keys.size(), dropped, kept, false, more[0], keptKeys); // a retry that changed nothing
-    }
-    log.info("cleanup: dropped {} copies this node no longer owns; kept {} (an owner down, a handover not"
-        + " acknowledged, or the copy changed meanwhile: retried on their own, at most {} s apart)", dropped, kept,
-        RETRY_MAX_MS / 1000);
-    return new Result(keys.size(), dropped, kept, false, more[0], keptKeys);
-  }
 
-  private void record(long dropped, long kept) {
-    droppedCounter.inc(dropped);
-    keptCounter.inc(kept);
+    /** Drops the copies every owner acknowledged, if the ring is still the pass's and the copy unchanged. */
+    void drop(int from, List<Transfer.Item> items, List<Transfer.Handed> handed, long bytes) {
+      // the ring may have moved while the batch was handed over: drop nothing this node owns again
+      if (closed || !ring.equals(stableRing())) {
+        log.info("cleanup: the ring changed during the pass; stopping it (dropped {} copies so far)", dropped);
+        end(true);
+        return;
+      }
+      List<Transfer.Handed> toDrop = new ArrayList<>(handed.size());
+      for (Transfer.Handed h : handed) {
+        if (!membership.keeps(selfId, h.key(), replicationFactor)) {
+          toDrop.add(h);
+        }
+      }
+      java.util.Set<java.nio.ByteBuffer> handedKeys = new java.util.HashSet<>();
+      for (Transfer.Handed h : handed) {
+        handedKeys.add(java.nio.ByteBuffer.wrap(h.key()));
+      }
+      List<byte[]> notHanded = new ArrayList<>();
+      for (Transfer.Item item : items) {
+        if (!handedKeys.contains(java.nio.ByteBuffer.wrap(item.key()))) {
+          notHanded.add(item.key()); // a handover not acknowledged, or the key gone meanwhile
+        }
+      }
+      int keptHere = handed.size() - toDrop.size();
+      onStorage(() -> {
+        long d = 0;
+        List<byte[]> again = new ArrayList<>();
+        for (Transfer.Handed h : toDrop) {
+          if (storage.removeIfUnchanged(h.key(), h.object())) {
+            d++;
+          } else if (storage.get(h.key()) != null) {
+            again.add(h.key()); // changed meanwhile: the retry hands the new version over
+          }
+        }
+        for (byte[] key : notHanded) {
+          io.ringkv.storage.causality.VersionedObject o = storage.get(key);
+          if (o != null && !o.siblings().isEmpty()) {
+            again.add(key); // still here and not acknowledged by every owner: retried
+          }
+        }
+        long droppedNow = d;
+        node.core().execute(() -> {
+          dropped += droppedNow;
+          kept += again.size() + keptHere;
+          keptKeys.addAll(again);
+          int next = from + BATCH;
+          if (next < keys.size()) {
+            batch(next, bytes);
+          } else {
+            end(false);
+          }
+        });
+      });
+    }
+
+    void failed(Throwable e) {
+      // a storage error fails this pass, not cleanup: try again once settled
+      log.warn("cleanup pass failed; retrying after {} ms: {}", settleMs, e.toString());
+      if (progress != null) {
+        progress.close();
+      }
+      passOver(this, new Result(keys == null ? 0 : keys.size(), dropped, kept, true, false));
+    }
+
+    void end(boolean aborted) {
+      progress.close();
+      if (!aborted && (only == null || dropped > 0)) {
+        log.info("cleanup: dropped {} copies this node no longer owns; kept {} (an owner down, a handover not"
+            + " acknowledged, or the copy changed meanwhile: retried on their own, at most {} s apart)", dropped,
+            kept, RETRY_MAX_MS / 1000);
+      }
+      passOver(this, new Result(keys.size(), dropped, kept, aborted, more, aborted ? List.of() : keptKeys));
+    }
   }
 }

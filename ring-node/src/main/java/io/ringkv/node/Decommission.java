@@ -7,7 +7,6 @@ import io.ringkv.membership.Membership;
 import io.ringkv.ring.Ring;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.transfer.Transfer;
-import io.ringkv.transfer.TransferConfig;
 import io.ringkv.transfer.TransferDriver;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,7 +146,7 @@ final class Decommission {
     long startedMs = node.clock().nowMs();
     // closed before the status changes below, so the cleared activity travels with the new status
     Progress progress = new Progress("leaving", keys.size(), node.clock(), membership::setLocalActivity);
-    Transfer transfer = new Transfer(items, TransferConfig.DEFAULTS.withBytesPerSecond(Handover.bytesPerSecond));
+    Transfer transfer = new Transfer(items, NodeTransfers.config());
     TransferDriver.start(transfer, NodeTransfers.runtime(node, storage, storageExecutor), handed -> {},
         progress::update).whenComplete((f, error) -> {
           progress.close();

@@ -55,6 +55,7 @@ import io.ringkv.storage.WriteResult;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.transport.ClientRequestHandler;
+import io.ringkv.transport.MessageRoutes;
 import io.ringkv.transport.Transport;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,7 +63,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,8 +106,8 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
 
   private final Map<Long, Active> active = new HashMap<>();
   private long nextInternalId;
-  private volatile BiConsumer<Endpoint, Message> otherMessages = (from, m) ->
-      log.debug("ignoring {} from {}", m.getClass().getSimpleName(), from);
+  /** The node's one message table: the request path's types, and what NodeAssembly adds for the rest. */
+  private final MessageRoutes routes = new MessageRoutes();
   private final List<ReplicaListener> replicaListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Hooks for subsystems that watch replica-side writes (hinted handoff, anti-entropy trees). */
@@ -150,6 +150,36 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     this.contexts = contexts;
     this.metrics = metrics;
     this.nextInternalId = (clock.nowMs() & 0xFFFF_FFFFL) << 20;
+    routeOwnMessages();
+  }
+
+  /**
+   * The node's message table ({@link MessageRoutes}): it holds the request path's own types (replica
+   * requests and replies, stats, a forwarded STOP); {@code NodeAssembly} adds every other subsystem's.
+   */
+  public MessageRoutes routes() {
+    return routes;
+  }
+
+  private void routeOwnMessages() {
+    routes.on(NodeStatsRequest.class, (from, stats) ->
+        // a few metric reads: cheap enough for whichever thread delivered the request
+        send(from, new NodeStatsReply(stats.requestId(), metrics.stats(nodeId))));
+    routes.on(List.<Class<? extends Message>>of(ReplicaRead.class, ReplicaWrite.class, ReplicaMerge.class,
+        KeyTokensRequest.class, NodeKeysRequest.class), (from, message) -> {
+          Request request = (Request) message;
+          try {
+            storageExecutor.execute(() -> send(from, serveReplica(request)));
+          } catch (RejectedExecutionException e) {
+            send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
+                "replica " + nodeId + " storage queue is full"));
+          }
+        });
+    routes.on(StopNodeRequest.class, (from, stop) -> core.execute(() -> onForwardedStop(from, stop)));
+    routes.on(List.<Class<? extends Message>>of(ReplicaReadReply.class, ReplicaWriteReply.class, ReplicaAck.class,
+        ErrorReply.class, KeyTokensReply.class, io.ringkv.internode.ReplicaMessages.StreamReply.class,
+        NodeKeysReply.class, NodeStatsReply.class, AdminReply.class),
+        (from, message) -> core.execute(() -> onReplicaReply(from, (Reply) message)));
   }
 
   public String nodeId() {
@@ -212,11 +242,6 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
 
   public void setAdmin(Admin admin) {
     this.admin = admin;
-  }
-
-  /** Messages that are neither replica requests nor replies (gossip, handoff, ...) go here. */
-  public void setOtherMessageHandler(BiConsumer<Endpoint, Message> handler) {
-    this.otherMessages = handler;
   }
 
   /** Adds a watcher of replica-side writes (hinted handoff, anti-entropy trees). */
@@ -727,30 +752,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
   }
 
+  /** Every node message, from a peer or from this node itself, goes through {@link #routes()}. */
   @Override
   public void onMessage(Endpoint from, Message message) {
-    if (message instanceof NodeStatsRequest stats) {
-      // a few metric reads: cheap enough for whichever thread delivered the request
-      send(from, new NodeStatsReply(stats.requestId(), metrics.stats(nodeId)));
-    } else if (message instanceof ReplicaRead || message instanceof ReplicaWrite || message instanceof ReplicaMerge
-        || message instanceof KeyTokensRequest || message instanceof NodeKeysRequest) {
-      Request request = (Request) message;
-      try {
-        storageExecutor.execute(() -> send(from, serveReplica(request)));
-      } catch (RejectedExecutionException e) {
-        send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
-            "replica " + nodeId + " storage queue is full"));
-      }
-    } else if (message instanceof StopNodeRequest stop) {
-      core.execute(() -> onForwardedStop(from, stop));
-    } else if (message instanceof ReplicaReadReply || message instanceof ReplicaWriteReply
-        || message instanceof ReplicaAck || message instanceof ErrorReply || message instanceof KeyTokensReply
-        || message instanceof io.ringkv.internode.ReplicaMessages.StreamReply || message instanceof NodeKeysReply
-        || message instanceof NodeStatsReply || message instanceof AdminReply) {
-      core.execute(() -> onReplicaReply(from, (Reply) message));
-    } else {
-      otherMessages.accept(from, message);
-    }
+    routes.onMessage(from, message);
   }
 
   // ---------------------------------------------------------------- replica side

@@ -3,22 +3,19 @@ package io.ringkv.node;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import io.ringkv.antientropy.AntiEntropy;
-import io.ringkv.coordinator.KryoContextCodec;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.GossipConfig;
-import io.ringkv.gossip.Gossiper;
-import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
 import io.ringkv.handoff.ChronicleHintStore;
 import io.ringkv.handoff.HandoffConfig;
+import io.ringkv.handoff.HintStore;
 import io.ringkv.handoff.HintedHandoff;
 import io.ringkv.http.HttpApi;
 import io.ringkv.http.HttpConfig;
 import io.ringkv.http.HttpListener;
 import io.ringkv.http.MetricsExposition;
 import io.ringkv.membership.Membership;
-import io.ringkv.internode.GossipMessages;
 import io.ringkv.runtime.Clock;
 import io.ringkv.security.Authenticator;
 import io.ringkv.security.ClusterSecret;
@@ -74,26 +71,20 @@ public final class ServerNode implements AutoCloseable {
   private final NettyTransport transport;
   private final ThreadScheduler core;
   private final ThreadPoolExecutor storageExecutor;
-  private final Membership membership;
-  private final RingNode node;
-  private final HintedHandoff handoff;
+  private final ThreadPoolExecutor antiEntropyExecutor;
+  private final NodeAssembly assembly;
   private final MetricRegistry metrics;
   private final JmxReporter jmx;
   private final HttpListener http;
   private NodeSecurity security = NodeSecurity.NONE;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AntiEntropy antiEntropy;
-  private final Cleanup cleanup;
   /** In the data dir while a bootstrap is unfinished: a node that crashed while JOINING joins again. */
   static final String BOOTSTRAP_MARKER = "bootstrap.pending";
 
   private ServerNode(NodeConfig config, NodeIdentity identity, StorageEngine storage, NettyNetwork network,
       NettyServer server, NettyTransport transport, ThreadScheduler core, ThreadPoolExecutor storageExecutor,
-      Membership membership, RingNode node, HintedHandoff handoff, MetricRegistry metrics, JmxReporter jmx,
-      HttpListener http, AntiEntropy antiEntropy, Cleanup cleanup) {
-    this.handoff = handoff;
-    this.cleanup = cleanup;
-    this.antiEntropy = antiEntropy;
+      ThreadPoolExecutor antiEntropyExecutor, NodeAssembly assembly, MetricRegistry metrics, JmxReporter jmx,
+      HttpListener http) {
     this.config = config;
     this.identity = identity;
     this.storage = storage;
@@ -102,8 +93,8 @@ public final class ServerNode implements AutoCloseable {
     this.transport = transport;
     this.core = core;
     this.storageExecutor = storageExecutor;
-    this.membership = membership;
-    this.node = node;
+    this.antiEntropyExecutor = antiEntropyExecutor;
+    this.assembly = assembly;
     this.metrics = metrics;
     this.jmx = jmx;
     this.http = http;
@@ -202,128 +193,84 @@ public final class ServerNode implements AutoCloseable {
         throw new StartupException("cannot write " + bootstrapMarker + ": " + e.getMessage(), e);
       }
     }
-    Member local = Member.of(identity.id(), self, identity.tokens(),
-        bootstrapping ? MemberStatus.JOINING : MemberStatus.UP, identity.generation());
-    Gossiper gossiper = new Gossiper(local, metadata, config.join(), gossipConfig, new Random(new SecureRandom().nextLong()));
-    Membership membership = new Membership(gossiper, clock, core,
-        (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
-    AntiEntropy antiEntropy;
-    try {
-      antiEntropy = AntiEntropy.forServer(identity.id(), config.replicationFactor(), config.antiEntropy(),
-          storage, config.dataDir(), membership::ring, membership::isAlive, clock, core, transport::send, metrics);
-    } catch (IOException | RuntimeException e) {
-      network.close();
-      core.close();
-      storageExecutor.shutdownNow();
-      storage.close();
-      throw new StartupException("cannot open the purge log in " + config.dataDir() + ": " + e.getMessage(), e);
-    }
-    storage = antiEntropy.storage();
-    membership.addRingListener(antiEntropy::onRingChanged);
     RequestSettings settings = new RequestSettings(config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.requestTimeoutMs(), Math.max(50, config.requestTimeoutMs() / 4), 4L << 20,
         10_000, config.keyFormat(), config.sloppyQuorum(),
         // an experiment switch, not a tunable: -Dringkv.localReplicaOnCore=false puts the coordinator's own
         // replica read and mint back on the storage threads, to measure the difference on a real cluster
         !"false".equals(System.getProperty(LOCAL_REPLICA_ON_CORE_PROPERTY)));
-    RingNode node = new RingNode(identity.id(), self, settings, storage, transport, membership, clock, core,
-        storageExecutor, new KryoContextCodec(), new NodeMetrics(metrics));
-    node.setClusterName(config.clusterName());
-    Bootstrap bootstrap = new Bootstrap(identity.id(), config.replicationFactor(), node, membership, storage,
-        storageExecutor);
-    Removal removal = new Removal(identity.id(), config.replicationFactor(), node, membership, storage,
-        config.gossipIntervalMs());
-    node.setOtherMessageHandler((from, message) -> {
-      if (antiEntropy.onMessage(from, message)) {
-        return;
-      }
-      if (message instanceof GossipMessages.GossipMessage gossip) {
-        membership.onGossip(from, gossip.payload());
-      } else if (message instanceof io.ringkv.internode.ReplicaMessages.StreamRequest stream) {
-        bootstrap.serve(from, stream);
-      } else if (message instanceof io.ringkv.internode.ReplicaMessages.RemovalStreamRequest restream) {
-        removal.serve(from, restream);
-      }
-    });
-    nodeRef[0] = node;
-    HintedHandoff handoff;
+    NodeAssembly.Config assemblyConfig = new NodeAssembly.Config(identity.id(), self, identity.tokens(),
+        identity.generation(), bootstrapping ? MemberStatus.JOINING : MemberStatus.UP, config.join(), metadata,
+        gossipConfig, settings, config.antiEntropy(),
+        HandoffConfig.DEFAULTS.withDeliveryIntervalMs(config.gossipIntervalMs()), config.cleanupSettleMs(),
+        bootstrapping);
+    ThreadPoolExecutor antiEntropyExecutor = AntiEntropy.workThread(identity.id(), config.antiEntropy());
+    HintStore hints;
     try {
-      handoff = new HintedHandoff(identity.id(),
-          ChronicleHintStore.open(config.dataDir(), HandoffConfig.DEFAULTS.hintsMax(), config.storageAverageKeyBytes()),
-          storage, node, storageExecutor, HandoffConfig.DEFAULTS.withDeliveryIntervalMs(config.gossipIntervalMs()),
-          membership::endpointIfAlive, (nodeId, key) -> membership.keeps(nodeId, key, settings.replicationFactor()),
-          metrics);
+      hints = ChronicleHintStore.open(config.dataDir(), HandoffConfig.DEFAULTS.hintsMax(),
+          config.storageAverageKeyBytes());
     } catch (IOException | RuntimeException e) {
       network.close();
       core.close();
       storageExecutor.shutdownNow();
+      antiEntropyExecutor.shutdownNow();
       storage.close();
       throw new StartupException("cannot open the hint store in " + config.dataDir() + ": " + e.getMessage(), e);
     }
-    node.addReplicaListener(handoff);
-    handoff.retireHintsFor(membership::isGone);
-    handoff.publishActivity(line -> membership.setLocalActivity(HintedHandoff.class, line));
-    membership.onFatalRejection(onRejected);
-    Decommission decommission = new Decommission(identity.id(), config.replicationFactor(), node, membership,
-        storage, storageExecutor, config.gossipIntervalMs());
-    Cleanup cleanup = new Cleanup(identity.id(), config.replicationFactor(), node, membership, storage,
-        config.cleanupSettleMs(), metrics);
-    membership.addRingListener(cleanup::onRingChanged);
-    java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
-    node.setAdmin(new RingNode.Admin() {
+    NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, core, storageExecutor, antiEntropyExecutor,
+        AntiEntropy.ScanPacing.SLEEP_IN_SCAN, transport, new Random(new SecureRandom().nextLong()), storage, hints,
+        config.dataDir(), metrics);
+    NodeAssembly.Edges edges = new NodeAssembly.Edges() {
       @Override
-      public java.util.concurrent.CompletableFuture<String> removeNode(String id) {
-        return removal.start(id);
+      public void rejected(String reason) {
+        onRejected.accept(reason);
       }
 
       @Override
-      public java.util.concurrent.CompletableFuture<String> leave() {
-        if (!leaving.compareAndSet(false, true)) {
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException("this node is already leaving"));
-        }
-        java.util.concurrent.CompletableFuture<String> done = decommission.start();
-        done.whenComplete((line, error) -> {
-          if (error != null) {
-            leaving.set(false);
-          } else {
-            // the process edge: stopping the node must not run on the core thread it stops
-            Thread stop = new Thread(onLeft, "ringkv-left");
-            stop.setDaemon(true);
-            stop.start();
-          }
-        });
-        return done;
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<String> stop() {
-        if (leaving.get() || !stopping.compareAndSet(false, true)) {
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException(identity.id() + " is already stopping or leaving"));
-        }
-        log.info("node {} asked to stop by a client (STOP): stopping cleanly", identity.id());
-        // the answer goes out first; the process's owner closes the node (flushing the stores) and exits
-        Thread t = new Thread(onLeft, "ringkv-stop");
+      public void exit() {
+        // the process edge: stopping the node must not run on the core thread it stops
+        Thread t = new Thread(onLeft, "ringkv-exit");
         t.setDaemon(true);
         t.start();
-        return java.util.concurrent.CompletableFuture.completedFuture(identity.id() + " is stopping: it flushes"
-            + " its stores and exits; start it again with the same --data-dir to bring it back");
       }
 
       @Override
-      public long cleanupStartsInMs() {
-        return cleanup.startsInMs();
+      public void bootstrapped(boolean failed) {
+        // the marker's removal is file I/O: off the core thread
+        storageExecutor.execute(() -> {
+          try {
+            java.nio.file.Files.deleteIfExists(bootstrapMarker);
+          } catch (IOException e) {
+            log.warn("cannot delete {}: the next start bootstraps again ({})", bootstrapMarker, e.getMessage());
+          }
+        });
       }
-    });
-    transport.start(node);
+    };
+    NodeAssembly assembly;
+    try {
+      assembly = new NodeAssembly(assemblyConfig, runtime, edges);
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      core.close();
+      storageExecutor.shutdownNow();
+      antiEntropyExecutor.shutdownNow();
+      hints.close();
+      storage.close();
+      throw new StartupException("cannot open the purge log in " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+    storage = assembly.storage();
+    RingNode node = assembly.node();
+    Membership membership = assembly.membership();
+    nodeRef[0] = node;
+    assembly.listen();
     JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("io.ringkv." + identity.id()).build();
     jmx.start();
     try {
       server.start();
     } catch (RuntimeException e) {
-      handoff.close();
+      assembly.stop();
+      hints.close();
+      antiEntropyExecutor.shutdownNow();
       network.close();
       core.close();
       storageExecutor.shutdownNow();
@@ -347,35 +294,16 @@ public final class ServerNode implements AutoCloseable {
         log.warn("HTTP API not started on port {}: {}", config.httpPort(), e.getMessage());
       }
     }
-    membership.start();
-    handoff.start();
     if (security.tls() != null) {
       scheduleTlsReload(core, storageExecutor, security.tls());
     }
-    if (bootstrapping) {
-      bootstrap.join().whenComplete((ok, error) -> {
-        if (error != null) {
-          log.error("bootstrap failed; going UP (anti-entropy fills the ranges)", error);
-          membership.setLocalStatus(MemberStatus.UP);
-        }
-        // the marker's removal is file I/O: off the core thread
-        storageExecutor.execute(() -> {
-          try {
-            java.nio.file.Files.deleteIfExists(bootstrapMarker);
-          } catch (IOException e) {
-            log.warn("cannot delete {}: the next start bootstraps again ({})", bootstrapMarker, e.getMessage());
-          }
-        });
-      });
-    }
-    antiEntropy.start();
-    cleanup.start();
+    assembly.start();
     log.info("node {} serving at {} (cluster '{}', N={}, R={}, W={}, keys {}, generation {}, {} tokens, data in {})",
         identity.id(), self, config.clusterName(), config.replicationFactor(), config.effectiveR(),
         config.effectiveW(), config.keyFormat().wireName(), identity.generation(), identity.tokens().size(),
         config.dataDir());
     ServerNode started = new ServerNode(config, identity, storage, network, server, transport, core, storageExecutor,
-        membership, node, handoff, metrics, jmx, http, antiEntropy, cleanup);
+        antiEntropyExecutor, assembly, metrics, jmx, http);
     started.security = security;
     return started;
   }
@@ -482,11 +410,11 @@ public final class ServerNode implements AutoCloseable {
   }
 
   public RingNode node() {
-    return node;
+    return assembly.node();
   }
 
   public Membership membership() {
-    return membership;
+    return assembly.membership();
   }
 
   public Endpoint endpoint() {
@@ -525,7 +453,7 @@ public final class ServerNode implements AutoCloseable {
   }
 
   public HintedHandoff handoff() {
-    return handoff;
+    return assembly.handoff();
   }
 
   @Override
@@ -534,10 +462,13 @@ public final class ServerNode implements AutoCloseable {
       return;
     }
     log.info("node {} stopping", identity.id());
-    membership.stop();
-    handoff.stop();
-    cleanup.close();
-    antiEntropy.close();
+    assembly.stop();
+    antiEntropyExecutor.shutdownNow();
+    try {
+      antiEntropyExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (http != null) {
       http.close();
     }
@@ -552,7 +483,7 @@ public final class ServerNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    handoff.close();
+    assembly.handoff().close(); // and its hint store
     storage.close();
     if (security.authenticator() != null) {
       security.authenticator().close();

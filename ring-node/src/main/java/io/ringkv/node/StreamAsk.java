@@ -9,9 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
@@ -56,21 +53,6 @@ final class StreamAsk {
     return s.done;
   }
 
-  /**
-   * {@link #ask} for a caller on a thread of its own (REMOVE's, until it runs on the core too): blocks
-   * until the answers are in or {@code waitMs} passed.
-   */
-  static Map<String, StreamReply> untilAnswered(RingNode node, List<String> sources,
-      BiConsumer<String, Consumer<StreamReply>> ask, long askAgainMs, long waitMs) throws InterruptedException {
-    CompletableFuture<CompletableFuture<Map<String, StreamReply>>> started = new CompletableFuture<>();
-    node.core().execute(() -> started.complete(ask(node.core(), node.clock(), sources, ask, askAgainMs, waitMs)));
-    try {
-      return started.get(30, TimeUnit.SECONDS).get(waitMs + 30_000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("the stream requests did not complete: " + e, e);
-    }
-  }
-
   private void round() {
     if (replies.size() == sources.size()) {
       done.complete(Map.copyOf(replies));
@@ -78,7 +60,7 @@ final class StreamAsk {
     }
     for (String source : sources) {
       if (!replies.containsKey(source)) {
-        // an answer may come from any thread (a member's own stream thread): it is counted on the core
+        // an answer is counted on the core, from whichever thread delivered it
         ask.accept(source, r -> core.execute(() -> answered(source, r)));
       }
     }

@@ -40,7 +40,7 @@ class LeaveTest {
       LoopbackCluster.awaitCondition(() -> !cluster.nodes.get(0).membership().isAlive("n4")
           && !cluster.nodes.get(2).membership().isAlive("n4"), 30_000, "n1 and n3 see n4 down");
       // n4 REMOVING (as while a REMOVE re-replicates it): still an owner now, not in the ring after the change
-      Handover.onCore(cluster.nodes.get(0).node(), () -> {
+      OnCore.call(cluster.nodes.get(0).node(), () -> {
         cluster.nodes.get(0).membership().markRemoving("n4");
         return null;
       });
@@ -114,7 +114,7 @@ class LeaveTest {
       }
       // n3 holds ~200 of the keys, and hands each to two owners (~80 KB): at 16 KiB/s its stream takes
       // ~5 s, long enough to watch (the stream reads the rate when it starts)
-      Handover.bytesPerSecond = 16 << 10;
+      NodeTransfers.bytesPerSecond = 16 << 10;
       CompletableFuture<String> leaving;
       try {
         leaving = cluster.client(2).leave();
@@ -129,7 +129,7 @@ class LeaveTest {
         assertTrue(seen[0].matches("LEAVING leaving: \\d+% \\([\\d,]+ of [\\d,]+ keys, [\\d.]+ (B|KiB)\\), ETA \\d+ s"),
             seen[0]);
       } finally {
-        Handover.bytesPerSecond = Handover.BYTES_PER_SECOND;
+        NodeTransfers.bytesPerSecond = io.ringkv.transfer.TransferConfig.DEFAULTS.bytesPerSecond();
       }
       String left = leaving.get(60, TimeUnit.SECONDS);
       assertTrue(left.startsWith("Left the ring"), left);

@@ -92,7 +92,7 @@ class RemoveNodeTest {
 
   private static MemberStatus status(LoopbackCluster cluster, String id) {
     try {
-      return Handover.onCore(cluster.nodes.get(0).node(), () -> cluster.nodes.get(0).membership().statusOf(id));
+      return OnCore.call(cluster.nodes.get(0).node(), () -> cluster.nodes.get(0).membership().statusOf(id));
     } catch (InterruptedException e) {
       throw new AssertionError(e);
     }

@@ -6,8 +6,6 @@ import io.ringkv.coordinator.ReplicaTarget;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.GossipConfig;
-import io.ringkv.gossip.Gossiper;
-import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
 import io.ringkv.antientropy.AntiEntropy;
 import io.ringkv.antientropy.AntiEntropyConfig;
@@ -15,10 +13,10 @@ import io.ringkv.handoff.HandoffConfig;
 import io.ringkv.handoff.HintedHandoff;
 import io.ringkv.handoff.InMemoryHintStore;
 import io.ringkv.membership.Membership;
-import io.ringkv.internode.GossipMessages;
 import io.ringkv.ring.TokenAllocator;
 import java.util.Random;
 import io.ringkv.node.ClusterView;
+import io.ringkv.node.NodeAssembly;
 import io.ringkv.node.NodeMetrics;
 import io.ringkv.node.RequestSettings;
 import io.ringkv.node.RingNode;
@@ -58,6 +56,13 @@ public final class SimCluster {
   final Path dataRoot;
   /** Each node's wall-clock offset from the simulated time, by index (missing: 0). */
   final long[] clockOffsetsMs;
+  /**
+   * How long the ring must be still before a node's cleanup pass (a real node's default, 10 s); negative:
+   * nodes run no cleanup. Set before adding nodes; a restart uses the value of the moment.
+   */
+  public long cleanupSettleMs = CLEANUP_SETTLE_MS;
+  /** A real node's {@code --cleanup-settle-ms} default. */
+  public static final long CLEANUP_SETTLE_MS = 10_000;
 
   public final class SimNode {
     public final int index;
@@ -81,7 +86,12 @@ public final class SimCluster {
     }
 
     SimNode(int index, MemberStatus initialStatus) {
+      this(index, initialStatus, false);
+    }
+
+    SimNode(int index, MemberStatus initialStatus, boolean bootstrap) {
       this.initialStatus = initialStatus;
+      this.bootstrap = bootstrap;
       this.index = index;
       this.id = "n" + (index + 1);
       this.dataDir = dataRoot == null ? null : dataRoot.resolve(id);
@@ -96,71 +106,75 @@ public final class SimCluster {
 
     public Membership membership;
     final MemberStatus initialStatus;
+    /** Whether this node, JOINING at its first start, bootstraps (asks the owners to stream it its ranges). */
+    final boolean bootstrap;
     HintedHandoff handoff;
     final InMemoryHintStore hints = new InMemoryHintStore(hintsMax);
     long generation;
 
+    /** The node as {@link NodeAssembly} built it (gossip clusters), or null (the fixed ring's bare request path). */
+    public NodeAssembly assembly;
+    /** Set when the node asked its process to exit (LEAVE done, STOP): the simulation then kills it. */
+    public boolean exited;
+    /** The cluster's reason, when it refused this node. */
+    public String rejected;
+
     void boot() {
-      ClusterView view;
       generation++;
-      if (gossip) {
-        Member self = Member.of(id, endpoint, tokens, generation == 1 ? initialStatus : MemberStatus.UP, generation);
-        List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
-        Gossiper gossiper = new Gossiper(self, new ClusterMetadata("sim", settings.replicationFactor(), "any"), seeds,
-            GossipConfig.defaults(), new Random(sim.random().nextLong()));
-        membership = new Membership(gossiper, clock, process.scheduler(),
-            (to, payload) -> transport.send(to, GossipMessages.wrap(payload)));
-        view = membership;
-      } else {
-        view = new View(this);
-      }
       metrics.removeMatching((name, metric) -> true); // a restart starts its metrics afresh
-      StorageEngine served = storage;
-      ae = null;
-      if (membership != null && antiEntropy != null) {
-        Membership m = membership;
-        try {
-          if (dataDir != null) {
-            java.nio.file.Files.createDirectories(dataDir);
-          }
-          // the killed incarnation's purge log channel is dropped unclosed: its process runs no more tasks
-          ae = new AntiEntropy(id, settings.replicationFactor(), antiEntropy, storage, m::ring, m::isAlive, clock,
-              process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport::send, metrics,
-              dataDir);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        m.addRingListener(ae::onRingChanged);
-        served = ae.storage(); // as in ServerNode: every mutation goes through the trees
-      }
       // half the nodes (which half depends on the seed) serve their own replica reads and mints on the
       // core thread, the others through the storage executor, so every seed drives both paths
       RequestSettings own = settings.localReplicaOnCore() ? settings.withLocalReplicaOnCore(Math.floorMod(seed + index, 2) == 0)
           : settings;
-      node = new RingNode(id, endpoint, own, served, transport, view, clock, process.scheduler(),
-          process.executor(), new KryoContextCodec(), new NodeMetrics(metrics));
-      if (membership != null) {
-        Membership m = membership;
-        AntiEntropy a = ae;
-        handoff = new HintedHandoff(id, hints, served, node, process.executor(), HandoffConfig.DEFAULTS,
-            m::endpointIfAlive, (nodeId, key) -> m.keeps(nodeId, key, settings.replicationFactor()), metrics);
-        node.addReplicaListener(handoff);
-        handoff.retireHintsFor(m::isGone);
-        handoff.start();
-        node.setOtherMessageHandler((from, message) -> {
-          if (a != null && a.onMessage(from, message)) {
-            return;
-          }
-          if (message instanceof GossipMessages.GossipMessage g) {
-            m.onGossip(from, g.payload());
-          }
-        });
-        m.start();
-        if (a != null) {
-          a.start();
+      if (!gossip) {
+        // no membership: the request path alone against an oracle of who is reachable
+        membership = null;
+        ae = null;
+        node = new RingNode(id, endpoint, own, storage, transport, new View(this), clock, process.scheduler(),
+            process.executor(), new KryoContextCodec(), new NodeMetrics(metrics));
+        transport.start(node);
+        return;
+      }
+      if (dataDir != null) {
+        try {
+          java.nio.file.Files.createDirectories(dataDir);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }
-      transport.start(node);
+      MemberStatus status = generation == 1 ? initialStatus : MemberStatus.UP;
+      List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
+      NodeAssembly.Config config = new NodeAssembly.Config(id, endpoint, tokens, generation, status, seeds,
+          new ClusterMetadata("sim", settings.replicationFactor(), "any"), GossipConfig.defaults(), own, antiEntropy,
+          HandoffConfig.DEFAULTS, cleanupSettleMs, bootstrap && generation == 1);
+      NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, process.scheduler(), process.executor(),
+          process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport, new Random(sim.random().nextLong()),
+          storage, hints, dataDir, metrics);
+      Simulator.Process p = process;
+      NodeAssembly.Edges edges = new NodeAssembly.Edges() {
+        @Override
+        public void exit() {
+          exited = true;
+          sim.after(0, p::kill); // after this event: its answer goes out first, as a real node's does
+        }
+
+        @Override
+        public void rejected(String reason) {
+          rejected = reason;
+        }
+      };
+      try {
+        // the killed incarnation's purge log channel is dropped unclosed: its process runs no more tasks
+        assembly = new NodeAssembly(config, runtime, edges);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      membership = assembly.membership();
+      ae = assembly.antiEntropy();
+      handoff = assembly.handoff();
+      node = assembly.node();
+      assembly.listen();
+      assembly.start();
     }
   }
 
@@ -346,6 +360,16 @@ public final class SimCluster {
    * Adds a node that gossips its tokens as {@code status} (JOINING: not an owner yet; the simulation
    * streams nothing to it, so what it holds when it goes UP came from the writes sent to it).
    */
+  /**
+   * Adds a brand-new node that joins as a real one does: JOINING, asks the owners to stream it the ranges
+   * it will own ({@code Bootstrap}), then UP.
+   */
+  public SimNode join() {
+    SimNode n = new SimNode(nodes.size(), MemberStatus.JOINING, true);
+    nodes.add(n);
+    return n;
+  }
+
   public SimNode addNode(MemberStatus status) {
     SimNode n = new SimNode(nodes.size(), status);
     nodes.add(n);
