@@ -217,8 +217,12 @@ public final class Repl {
       out.println("(a SET of this key now replaces all of them)");
     }
     if (result.downgraded()) {
-      out.println("WARNING: answered by " + result.replicas() + " of " + result.downgradedFrom()
-          + " replicas (quorum not reachable); the value may be stale");
+      out.println(result.replicas() >= result.downgradedFrom()
+          // the owners' quorum failed and the sloppy retry made it up with stand-ins
+          ? "WARNING: answered by " + result.replicas() + " replicas counting stand-ins (a quorum of the key's"
+              + " owners not reachable); the value may be stale"
+          : "WARNING: answered by " + result.replicas() + " of " + result.downgradedFrom()
+              + " replicas (quorum not reachable); the value may be stale");
     }
   }
 
@@ -243,9 +247,17 @@ public final class Repl {
     out.println(result.existed() ? "Deleted (" + acknowledged(result.acks(), result.downgradedFrom()) + ")" : "Not found");
   }
 
-  /** "2 replicas", or "1 replica; W=2 not reachable" for a write the client downgraded. */
-  private static String acknowledged(int acks, int downgradedFrom) {
-    return replicas(acks) + (downgradedFrom > 0 ? "; W=" + downgradedFrom + " not reachable" : "");
+  /**
+   * "2 replicas", or "1 replica; W=2 not reachable" for a write the client downgraded, or "2 replicas
+   * counting stand-ins; W=2 owners not reachable" when the downgraded (sloppy) retry met W with stand-ins.
+   */
+  static String acknowledged(int acks, int downgradedFrom) {
+    if (downgradedFrom <= 0) {
+      return replicas(acks);
+    }
+    return acks >= downgradedFrom
+        ? replicas(acks) + " counting stand-ins; W=" + downgradedFrom + " owners not reachable"
+        : replicas(acks) + "; W=" + downgradedFrom + " not reachable";
   }
 
   /** The context this session last saw for the key, or the key's current one read now. */

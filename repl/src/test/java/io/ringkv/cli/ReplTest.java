@@ -118,6 +118,13 @@ class ReplTest {
   }
 
   @Test
+  void aDowngradedWriteThatStandInsMadeUpSaysSo() {
+    assertEquals("2 replicas", Repl.acknowledged(2, 0));
+    assertEquals("1 replica; W=2 not reachable", Repl.acknowledged(1, 2));
+    assertEquals("2 replicas counting stand-ins; W=2 owners not reachable", Repl.acknowledged(2, 2));
+  }
+
+  @Test
   void withOneReplicaLeftAnInteractiveSessionAnswersAndWarns() {
     repl.downgrade(true); // as CliCommand sets it for a terminal
     client.alive = 1;
