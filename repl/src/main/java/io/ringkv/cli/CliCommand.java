@@ -73,6 +73,10 @@ public final class CliCommand implements Callable<Integer> {
       description = "accept a node certificate that does not name the host connected to (testing only)")
   boolean tlsNoVerifyHostname;
 
+  @Option(names = "--tls-provider", paramLabel = "auto|openssl|jdk",
+      description = "TLS implementation (default: -Dringkv.tls.provider, else auto: OpenSSL when it loads, else the JDK)")
+  String tlsProvider;
+
   /** Pause between connection attempts within --connect-wait. */
   static final long CONNECT_RETRY_MS = 250;
 
@@ -130,6 +134,9 @@ public final class CliCommand implements Callable<Integer> {
     try {
       if (tlsCa != null) {
         ClientTls tls = ClientTls.trusting(tlsCa);
+        if (tlsProvider != null) {
+          tls = tls.withProvider(io.ringkv.protocol.TlsProvider.parse(tlsProvider, "--tls-provider"));
+        }
         if (tlsCert != null || tlsKey != null) {
           tls = tls.withClientCertificate(tlsCert, tlsKey);
         }

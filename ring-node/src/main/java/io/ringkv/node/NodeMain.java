@@ -142,6 +142,11 @@ public final class NodeMain implements Callable<Integer> {
       description = "Clients on TLS must present a certificate of the CA too (mutual TLS for clients).")
   boolean tlsRequireClientCert;
 
+  @Option(names = "--tls-provider", defaultValue = "auto",
+      description = "TLS implementation: auto (OpenSSL when its native library loads, else the JDK), openssl"
+          + " (refuse to start without it) or jdk (default: ${DEFAULT-VALUE}).")
+  String tlsProvider;
+
   @Option(names = "--auth", defaultValue = "off",
       description = "on: clients must log in with a user of --users-file (default: ${DEFAULT-VALUE}).")
   String auth;
@@ -218,7 +223,8 @@ public final class NodeMain implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--auth must be on or off, got '" + auth + "'");
     };
     io.ringkv.transport.tls.TlsConfig t = new io.ringkv.transport.tls.TlsConfig(
-        io.ringkv.transport.tls.TlsMode.parse(tls), tlsCert, tlsKey, tlsCa, tlsRequireClientCert);
+        io.ringkv.transport.tls.TlsMode.parse(tls), tlsCert, tlsKey, tlsCa, tlsRequireClientCert,
+        io.ringkv.protocol.TlsProvider.parse(tlsProvider, "--tls-provider"));
     return new io.ringkv.security.SecurityConfig(t, authOn, usersFile, allowPlaintextAuth, clusterSecretFile);
   }
 

@@ -362,8 +362,9 @@ public final class ServerNode implements AutoCloseable {
       log.warn("node listens on {} with --auth off and --tls off: anyone who reaches the port can read, write and"
           + " remove nodes (docs/security.md)", config.bindHost());
     }
-    log.info("security: tls {}{}, auth {}, internode proof {}", sc.tls().mode().flag(),
-        sc.tls().requireClientCert() ? " (client certificates required)" : "", sc.auth() ? "on" : "off",
+    log.info("security: tls {}{}{}, auth {}, internode proof {}", sc.tls().mode().flag(),
+        sc.tls().requireClientCert() ? " (client certificates required)" : "",
+        tls == null ? "" : ", TLS provider " + sc.tls().provider().describe("--tls-provider"), sc.auth() ? "on" : "off",
         sc.tls().mode().coversInternode() ? "mutual TLS" : secret != null ? "cluster secret" : "none");
     return new NodeSecurity(tls, auth, secret, sc.allowPlaintextAuth());
   }

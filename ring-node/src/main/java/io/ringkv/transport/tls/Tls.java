@@ -8,6 +8,8 @@ import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.ringkv.protocol.TlsProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place a node builds its TLS contexts (JDK provider through Netty's {@link SslContextBuilder}),
- * from the PEM files of a {@link TlsConfig}:
+ * The one place a node builds its TLS contexts (Netty's {@link SslContextBuilder}, with OpenSSL or the
+ * JDK as {@link TlsConfig#provider()} resolves: {@link TlsProvider}), from the PEM files of a
+ * {@link TlsConfig}:
  *
  * <ul>
  *   <li>{@link #serverContext()}: what the native port (and an HTTPS listener) presents; it trusts the
@@ -69,22 +72,33 @@ public final class Tls {
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
   private final TlsConfig config;
+  private final SslProvider provider;
   private volatile Contexts contexts;
 
   private record Contexts(SslContext server, SslContext peerClient, List<FileTime> stamps) {}
 
-  private Tls(TlsConfig config, Contexts contexts) {
+  private Tls(TlsConfig config, SslProvider provider, Contexts contexts) {
     this.config = config;
+    this.provider = provider;
     this.contexts = contexts;
   }
 
-  /** Reads and checks the files; throws {@link IllegalArgumentException} naming the file and problem. */
+  /**
+   * Reads and checks the files; throws {@link IllegalArgumentException} naming the file and problem, or
+   * saying why {@code --tls-provider openssl} cannot be had here.
+   */
   public static Tls load(TlsConfig config) {
     Objects.requireNonNull(config, "config");
     if (!config.enabled()) {
       throw new IllegalArgumentException("TLS is off");
     }
-    return new Tls(config, build(config, Instant.now()));
+    SslProvider provider = config.provider().resolve();
+    return new Tls(config, provider, build(config, provider, Instant.now()));
+  }
+
+  /** The provider every context of this node uses (resolved once, at {@link #load}). */
+  public SslProvider provider() {
+    return provider;
   }
 
   public TlsConfig config() {
@@ -148,7 +162,7 @@ public final class Tls {
       return false;
     }
     try {
-      contexts = build(config, Instant.now());
+      contexts = build(config, provider, Instant.now());
       log.info("TLS certificate files changed: reloaded {} (new connections use it)", config.certFile());
       return true;
     } catch (IllegalArgumentException e) {
@@ -198,7 +212,7 @@ public final class Tls {
     return false;
   }
 
-  private static Contexts build(TlsConfig config, Instant now) {
+  private static Contexts build(TlsConfig config, SslProvider provider, Instant now) {
     List<FileTime> stamps;
     try {
       stamps = stamps(config);
@@ -209,11 +223,13 @@ public final class Tls {
     checkExpiry(config.caFile(), now);
     try {
       SslContext server = SslContextBuilder.forServer(config.certFile().toFile(), config.keyFile().toFile())
+          .sslProvider(provider)
           .trustManager(config.caFile().toFile())
           .clientAuth(config.requireClientCert() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
           .protocols(PROTOCOLS)
           .build();
       SslContext peerClient = SslContextBuilder.forClient()
+          .sslProvider(provider)
           .keyManager(config.certFile().toFile(), config.keyFile().toFile())
           .trustManager(config.caFile().toFile())
           .endpointIdentificationAlgorithm(null)

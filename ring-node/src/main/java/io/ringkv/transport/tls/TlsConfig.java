@@ -1,5 +1,6 @@
 package io.ringkv.transport.tls;
 
+import io.ringkv.protocol.TlsProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -12,12 +13,21 @@ import java.util.Objects;
  *
  * @param requireClientCert every TLS connection, clients included, must present a certificate of the
  *     CA (mutual TLS for clients; node connections always need one)
+ * @param provider {@code --tls-provider}: OpenSSL or the JDK for every context of the node (native port
+ *     both ways, HTTPS)
  */
-public record TlsConfig(TlsMode mode, Path certFile, Path keyFile, Path caFile, boolean requireClientCert) {
+public record TlsConfig(TlsMode mode, Path certFile, Path keyFile, Path caFile, boolean requireClientCert,
+    TlsProvider provider) {
   public static final TlsConfig OFF = new TlsConfig(TlsMode.OFF, null, null, null, false);
+
+  /** With {@link TlsProvider#AUTO}. */
+  public TlsConfig(TlsMode mode, Path certFile, Path keyFile, Path caFile, boolean requireClientCert) {
+    this(mode, certFile, keyFile, caFile, requireClientCert, TlsProvider.AUTO);
+  }
 
   public TlsConfig {
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(provider, "provider");
     if (mode != TlsMode.OFF) {
       if (certFile == null || keyFile == null || caFile == null) {
         throw new IllegalArgumentException("--tls " + mode.flag() + " needs --tls-cert, --tls-key and --tls-ca"
@@ -31,6 +41,10 @@ public record TlsConfig(TlsMode mode, Path certFile, Path keyFile, Path caFile, 
     } else if (requireClientCert) {
       throw new IllegalArgumentException("--tls-require-client-cert needs --tls client or all");
     }
+  }
+
+  public TlsConfig withProvider(TlsProvider p) {
+    return new TlsConfig(mode, certFile, keyFile, caFile, requireClientCert, p);
   }
 
   public boolean enabled() {

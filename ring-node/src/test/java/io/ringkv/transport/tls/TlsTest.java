@@ -1,12 +1,18 @@
 package io.ringkv.transport.tls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import io.ringkv.protocol.TlsProvider;
 import io.ringkv.security.Certs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,5 +53,28 @@ class TlsTest {
     assertTrue(e.getMessage().contains("--tls-cert"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> TlsMode.parse("maybe"));
     assertThrows(IllegalArgumentException.class, () -> new TlsConfig(TlsMode.OFF, null, null, null, true));
+  }
+
+  @Test
+  void theProviderChoiceBuildsEveryContextWithIt() throws Exception {
+    Certs.create(dir, List.of(new Certs.NodeSpec("n1", null)), null, 365, 3650);
+    Tls openssl = Tls.load(config().withProvider(TlsProvider.OPENSSL));
+    assertEquals(SslProvider.OPENSSL, openssl.provider());
+    assertInstanceOf(OpenSslContext.class, openssl.serverContext());
+    assertInstanceOf(OpenSslContext.class, openssl.peerClientContext());
+    Tls jdk = Tls.load(config().withProvider(TlsProvider.JDK));
+    assertEquals(SslProvider.JDK, jdk.provider());
+    assertInstanceOf(JdkSslContext.class, jdk.serverContext());
+    assertInstanceOf(JdkSslContext.class, jdk.peerClientContext());
+    assertEquals(TlsProvider.AUTO, config().provider(), "auto unless asked");
+  }
+
+  @Test
+  void aBadProviderIsNamed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TlsProvider.parse("boringssl", "--tls-provider"));
+    assertEquals("--tls-provider must be auto, openssl or jdk, got 'boringssl'", e.getMessage());
+    assertEquals(TlsProvider.OPENSSL, TlsProvider.parse(" OpenSSL ", "--tls-provider"));
+    assertEquals(TlsProvider.AUTO, TlsProvider.parse(null, "--tls-provider"));
   }
 }
