@@ -40,7 +40,10 @@ final class RawConnection implements AutoCloseable {
 
   /** TLS trusting {@code ca}, presenting {@code cert}/{@code key} (both may be null: no certificate). */
   static RawConnection tls(int port, Path ca, Path cert, Path key) throws IOException {
-    SslContextBuilder b = SslContextBuilder.forClient().trustManager(ca.toFile()).endpointIdentificationAlgorithm(null);
+    // the JDK provider by name: a blocking SSLSocket needs a JdkSslContext, and Netty's default is
+    // OpenSSL now that netty-tcnative is on the classpath
+    SslContextBuilder b = SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+        .trustManager(ca.toFile()).endpointIdentificationAlgorithm(null);
     if (cert != null) {
       b.keyManager(cert.toFile(), key.toFile());
     }
