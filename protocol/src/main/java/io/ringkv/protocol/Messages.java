@@ -76,6 +76,15 @@ import java.util.ServiceLoader;
  * all methods are thread-safe.
  */
 public final class Messages {
+  static {
+    // Kryo's Util loads its sun.misc.Unsafe helper unless told not to, and JDK 24+ prints a warning to
+    // stderr at that first use (JEP 498), into every REPL session. ringkv never asks Kryo for its Unsafe
+    // fields or streams, so nothing is lost; a user's own -Dkryo.unsafe is left as it is.
+    if (System.getProperty("kryo.unsafe") == null) {
+      System.setProperty("kryo.unsafe", "false");
+    }
+  }
+
   /**
    * The protocol version this build speaks; sent in {@link ClientMessages.Hello}. 2: gossip's Member and
    * INFO's NodeInfo carry the node's activity line. 3: member status REMOVING, RemovalStreamRequest,

@@ -22,6 +22,13 @@ import io.ringkv.storage.causality.VersionedObject;
  * {@link com.esotericsoftware.kryo.util.Pool}, as {@link RecordCodec} does.
  */
 public final class StorageKryo {
+  static {
+    // As in protocol's Messages: keep Kryo from loading its sun.misc.Unsafe helper (a JDK 24+ warning).
+    if (System.getProperty("kryo.unsafe") == null) {
+      System.setProperty("kryo.unsafe", "false");
+    }
+  }
+
   public static final int VERSION_VECTOR_ID = 100;
   public static final int VERSIONED_OBJECT_ID = 101;
   public static final int DOT_ID = 102;
