@@ -288,7 +288,7 @@ public final class ServerNode implements AutoCloseable {
           https || security.allowPlaintextAuth());
       try {
         http = new HttpListener(network, HttpConfig.DEFAULTS.withMaxContentBytes(storage.limits().valueBytesMax()),
-            config.bindHost(), config.httpPort(), api, https ? security.tls()::serverContext : null).start();
+            config.bindHost(), config.httpPort(), api, https ? security.tls()::httpContext : null).start();
       } catch (IllegalStateException e) {
         // as the metrics endpoint before it: the node serves its native protocol without HTTP, loudly
         log.warn("HTTP API not started on port {}: {}", config.httpPort(), e.getMessage());

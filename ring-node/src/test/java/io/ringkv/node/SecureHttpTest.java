@@ -9,6 +9,7 @@ import io.ringkv.transport.tls.TlsConfig;
 import io.ringkv.transport.tls.TlsMode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +18,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +54,53 @@ class SecureHttpTest {
     return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
+  /** A client key manager with no certificate that counts the servers' certificate requests. */
+  private static final class CountingKeyManager extends X509ExtendedKeyManager {
+    final AtomicInteger asked = new AtomicInteger();
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      asked.incrementAndGet();
+      return null;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      asked.incrementAndGet();
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return null;
+    }
+  }
+
   private static HttpClient trusting(Path caPem) throws Exception {
+    return trusting(caPem, new CountingKeyManager());
+  }
+
+  private static HttpClient trusting(Path caPem, CountingKeyManager keys) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(caPem)) {
@@ -56,7 +109,7 @@ class SecureHttpTest {
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
+    ssl.init(new javax.net.ssl.KeyManager[] {keys}, tmf.getTrustManagers(), null);
     return HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
@@ -74,7 +127,8 @@ class SecureHttpTest {
         c -> setup.client(c, "admin")));
     int port = cluster.configs.get(0).httpPort();
     String base = "https://127.0.0.1:" + port;
-    HttpClient https = trusting(setup.pki.resolve("ca.pem"));
+    CountingKeyManager keys = new CountingKeyManager();
+    HttpClient https = trusting(setup.pki.resolve("ca.pem"), keys);
 
     // plain HTTP on the HTTPS port gets no answer: the handshake fails and the node closes it
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -83,6 +137,8 @@ class SecureHttpTest {
 
     // the probes stay open
     assertEquals(200, send(https, HttpRequest.newBuilder(URI.create(base + "/health/live"))).statusCode());
+    // and the handshake asked for no client certificate (a browser would prompt for one)
+    assertEquals(0, keys.asked.get(), "the HTTPS listener sent a certificate request");
 
     // no credentials, or a wrong password: 401 with the Basic challenge
     HttpResponse<String> anonymous = send(https, HttpRequest.newBuilder(URI.create(base + "/kv/k")));

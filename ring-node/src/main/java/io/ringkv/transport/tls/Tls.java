@@ -38,10 +38,12 @@ import org.slf4j.LoggerFactory;
  * {@link TlsConfig}:
  *
  * <ul>
- *   <li>{@link #serverContext()}: what the native port (and an HTTPS listener) presents; it trusts the
+ *   <li>{@link #serverContext()}: what the native port presents; it trusts the
  *       cluster CA and asks every TLS peer for a certificate (required with
  *       {@code --tls-require-client-cert}, else optional for clients; a node connection without one is
  *       refused by the server after the handshake, see {@link #isNodeCertificate}).
+ *   <li>{@link #httpContext()}: what the HTTPS listener presents: the same certificate, no certificate
+ *       request (browsers have none; HTTP authenticates with Basic auth).
  *   <li>{@link #peerClientContext()}: the outbound side of internode connections: it presents this
  *       node's certificate and accepts only a server certificate of the cluster CA. No host-name check
  *       (as Cassandra's default {@code require_endpoint_verification: false}): membership is proven by
@@ -75,7 +77,7 @@ public final class Tls {
   private final SslProvider provider;
   private volatile Contexts contexts;
 
-  private record Contexts(SslContext server, SslContext peerClient, List<FileTime> stamps) {}
+  private record Contexts(SslContext server, SslContext http, SslContext peerClient, List<FileTime> stamps) {}
 
   private Tls(TlsConfig config, SslProvider provider, Contexts contexts) {
     this.config = config;
@@ -112,6 +114,14 @@ public final class Tls {
   /** The server side's context: this node's certificate; trusts the cluster CA. */
   public SslContext serverContext() {
     return contexts.server();
+  }
+
+  /**
+   * The HTTPS listener's context: this node's certificate, and no certificate request, since a browser
+   * has none to give (and would prompt for one when asked); HTTP's users authenticate with Basic auth.
+   */
+  public SslContext httpContext() {
+    return contexts.http();
   }
 
   /** The outbound internode context: presents this node's certificate; trusts the cluster CA. */
@@ -228,6 +238,11 @@ public final class Tls {
           .clientAuth(config.requireClientCert() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
           .protocols(PROTOCOLS)
           .build();
+      SslContext http = SslContextBuilder.forServer(config.certFile().toFile(), config.keyFile().toFile())
+          .sslProvider(provider)
+          .clientAuth(ClientAuth.NONE)
+          .protocols(PROTOCOLS)
+          .build();
       SslContext peerClient = SslContextBuilder.forClient()
           .sslProvider(provider)
           .keyManager(config.certFile().toFile(), config.keyFile().toFile())
@@ -235,7 +250,7 @@ public final class Tls {
           .endpointIdentificationAlgorithm(null)
           .protocols(PROTOCOLS)
           .build();
-      return new Contexts(server, peerClient, stamps);
+      return new Contexts(server, http, peerClient, stamps);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("cannot use the TLS files (--tls-cert " + config.certFile() + ", --tls-key "
           + config.keyFile() + ", --tls-ca " + config.caFile() + "): " + rootMessage(e), e);
