@@ -74,8 +74,11 @@ class DemoProcessIT {
     Path root = Path.of(System.getProperty("ringkv.root", "..")).toAbsolutePath().normalize();
     Path jar = Path.of(System.getProperty("ringkv.jar", "target/ringkv.jar")).toAbsolutePath();
     assertTrue(Files.isRegularFile(jar), "no " + jar + ": run through Maven's verify (after package)");
-    // setsid: the demo gets its own process group, so a Ctrl-C can be sent to it as a terminal would
-    List<String> cmd = new java.util.ArrayList<>(List.of("setsid", root.resolve("bin/ringkv").toString(), "demo"));
+    // setsid: the demo gets its own process group, so a Ctrl-C can be sent to it as a terminal would.
+    // env --default-signal=INT: a build started in the background (`cmd &` in a script) passes SIGINT on
+    // ignored, and a shell that starts with SIGINT ignored cannot trap it; a terminal's shell never does.
+    List<String> cmd = new java.util.ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
+        root.resolve("bin/ringkv").toString(), "demo"));
     if (secure) {
       cmd.add("--secure");
     }
