@@ -36,6 +36,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,17 +64,6 @@ public final class AntiEntropy {
   /** After a ring change, wait this long for more changes before re-laying out the trees (gossip settles). */
   static final long RING_SETTLE_MS = 2_000;
 
-  /** Keys a scan visits between two pacing checks when it paces itself by sleeping. */
-  static final int SCAN_PACE_CHUNK_KEYS = 1_000;
-
-  /** How storage scans keep to {@code scanKeysPerSecond}. */
-  public enum ScanPacing {
-    /** The scan sleeps on the anti-entropy thread as it goes (a real node). */
-    SLEEP_IN_SCAN,
-    /** The scan runs at once and its result is delivered as late as the rate requires (simulation). */
-    DELAY_RESULT
-  }
-
   private final String localId;
   private final int n;
   private final AntiEntropyConfig config;
@@ -82,7 +73,6 @@ public final class AntiEntropy {
   private final Clock clock;
   private final Scheduler core;
   private final Executor work;
-  private final ScanPacing pacing;
   private final BiConsumer<Endpoint, Message> sender;
   private final Throttle bytesThrottle;
   private final Throttle keysThrottle;
@@ -131,9 +121,9 @@ public final class AntiEntropy {
    * @param sender sends a message to a peer (the node's transport)
    */
   public AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
-      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work,
       BiConsumer<Endpoint, Message> sender, MetricRegistry metrics) {
-    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, pacing, sender, metrics,
+    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, sender, metrics,
         new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs()));
   }
 
@@ -144,16 +134,16 @@ public final class AntiEntropy {
    * @throws IOException when the purge log cannot be opened or read (a damaged tail is cut off, not an error)
    */
   public AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
-      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work,
       BiConsumer<Endpoint, Message> sender, MetricRegistry metrics, Path dataDir) throws IOException {
-    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, pacing, sender, metrics,
+    this(localId, replicationFactor, config, raw, ring, isAlive, clock, core, work, sender, metrics,
         dataDir == null ? new PurgeLog(config.purgeLogEntriesMax(), config.purgeLogRetentionMs())
             : PurgeLog.open(dataDir.resolve(PurgeLogFile.FILE), config.purgeLogEntriesMax(),
                 config.purgeLogRetentionMs(), clock.nowMs()));
   }
 
   private AntiEntropy(String localId, int replicationFactor, AntiEntropyConfig config, StorageEngine raw,
-      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work, ScanPacing pacing,
+      Supplier<Ring> ring, Predicate<String> isAlive, Clock clock, Scheduler core, Executor work,
       BiConsumer<Endpoint, Message> sender, MetricRegistry metrics, PurgeLog purgeLog) {
     this.localId = localId;
     this.n = replicationFactor;
@@ -163,7 +153,6 @@ public final class AntiEntropy {
     this.clock = clock;
     this.core = core;
     this.work = work;
-    this.pacing = pacing;
     this.sender = sender;
     this.bytesThrottle = new Throttle(config.repairBytesPerSecond());
     this.keysThrottle = new Throttle(config.repairKeysPerSecond());
@@ -192,8 +181,8 @@ public final class AntiEntropy {
 
   /**
    * The executor of a real node's anti-entropy storage work: its own daemon thread
-   * {@code ringkv-antientropy-<id>} with a queue of {@code workQueueMax} tasks (scans pace themselves by
-   * sleeping on it, {@link ScanPacing#SLEEP_IN_SCAN}). Its owner shuts it down after {@link #close}.
+   * {@code ringkv-antientropy-<id>} with a queue of {@code workQueueMax} tasks (scans walk the store on
+   * it a chunk at a time, {@link PacedScan}). Its owner shuts it down after {@link #close}.
    */
   public static ThreadPoolExecutor workThread(String localId, AntiEntropyConfig config) {
     return new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueMax()), r -> {
@@ -273,28 +262,18 @@ public final class AntiEntropy {
 
   private void startRebuild(TreeLayout target) {
     rebuilds.inc();
-    long startedAt = clock.nowMs();
-    submit(() -> {
-      long[] visited = {0};
-      try {
-        storage.delegate().forEach((key, ignored) -> {
-          if (storage.layout() != target) {
-            throw new AbortScan();
-          }
-          storage.scanned(key, target);
-          pace(++visited[0]);
-        });
-      } catch (AbortScan e) {
-        return;
+    scan((key, ignored) -> {
+      if (storage.layout() != target) {
+        return false; // re-laid out again: this walk is moot
       }
-      long delay = scanDelayMs(visited[0], startedAt);
-      core.schedule(delay, () -> {
-        if (storage.layout() == target) {
-          target.finishBuilding();
-          log.info("anti-entropy trees of {} rebuilt: {} ranges, {} keys, {} keys scanned", localId,
-              target.groups().size(), target.keyCount(), visited[0]);
-        }
-      });
+      storage.scanned(key, target);
+      return true;
+    }, visited -> {
+      if (storage.layout() == target) {
+        target.finishBuilding();
+        log.info("anti-entropy trees of {} rebuilt: {} ranges, {} keys, {} keys scanned", localId,
+            target.groups().size(), target.keyCount(), visited);
+      }
     }, () -> core.schedule(config.exchangeIntervalMs(), () -> {
       if (storage.layout() == target) {
         startRebuild(target);
@@ -302,40 +281,12 @@ public final class AntiEntropy {
     }));
   }
 
-  private static final class AbortScan extends RuntimeException {
-    AbortScan() {
-      super(null, null, false, false);
-    }
-  }
-
-  /** Sleeps on the anti-entropy thread to keep scans at {@code scanKeysPerSecond} (real nodes only). */
-  private long scanStartNanos;
-
-  void pace(long visited) {
-    if (pacing != ScanPacing.SLEEP_IN_SCAN || visited % SCAN_PACE_CHUNK_KEYS != 0) {
-      return;
-    }
-    if (visited == SCAN_PACE_CHUNK_KEYS) {
-      scanStartNanos = System.nanoTime();
-    }
-    long dueNanos = scanStartNanos + TimeUnit.MILLISECONDS.toNanos(visited * 1000 / config.scanKeysPerSecond());
-    long sleepNanos = dueNanos - System.nanoTime();
-    if (sleepNanos > 0) {
-      try {
-        TimeUnit.NANOSECONDS.sleep(sleepNanos);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AbortScan();
-      }
-    }
-  }
-
-  /** How long after its start a scan's result is delivered under {@link ScanPacing#DELAY_RESULT}. */
-  long scanDelayMs(long visited, long startedAtMs) {
-    if (pacing != ScanPacing.DELAY_RESULT) {
-      return 0;
-    }
-    return Math.max(0, startedAtMs + visited * 1000 / config.scanKeysPerSecond() - clock.nowMs());
+  /**
+   * Walks the whole store at {@code scanKeysPerSecond} ({@link PacedScan}): {@code visit} on the work
+   * executor until it returns false, then {@code done} (keys visited) or {@code failed} on the core thread.
+   */
+  void scan(BiPredicate<byte[], VersionedObject> visit, LongConsumer done, Runnable failed) {
+    PacedScan.start(storage.delegate(), config.scanKeysPerSecond(), clock, core, work, visit, done, failed);
   }
 
   void submit(Runnable task, Runnable onRejected) {
@@ -505,19 +456,27 @@ public final class AntiEntropy {
   }
 
   private void doWork(Running r, RangeExchange.Work w) {
-    long startedAt = clock.nowMs();
     TreeLayout layout = storage.layout();
     if (w instanceof RangeExchange.ListLocal list) {
-      submit(() -> {
-        LeafLister.Listing l = layout.tree(list.range()) == null
-            ? new LeafLister.Listing(list.leaves().length, List.of(), 0)
-            : LeafLister.list(storage.delegate(), layout, list.range(), list.leaves(), list.bytesMax(), this::pace);
-        core.schedule(scanDelayMs(l.keysVisited(), startedAt), () -> {
+      if (layout.tree(list.range()) == null) {
+        core.execute(() -> {
           if (running.get(r.exchange.id()) == r) {
-            apply(r, r.exchange.onLocalListing(l.completeLeaves(), l.entries(), clock.nowMs()));
+            apply(r, r.exchange.onLocalListing(list.leaves().length, List.of(), clock.nowMs()));
           }
         });
-      }, () -> core.execute(() -> apply(r, r.exchange.cancel("anti-entropy work queue full", clock.nowMs()))));
+        return;
+      }
+      LeafLister lister = new LeafLister(layout, list.range(), list.leaves(), list.bytesMax());
+      scan(lister, visited -> {
+        if (running.get(r.exchange.id()) == r) {
+          LeafLister.Listing l = lister.listing();
+          apply(r, r.exchange.onLocalListing(l.completeLeaves(), l.entries(), clock.nowMs()));
+        }
+      }, () -> {
+        if (running.get(r.exchange.id()) == r) {
+          apply(r, r.exchange.cancel("anti-entropy work queue full", clock.nowMs()));
+        }
+      });
     } else if (w instanceof RangeExchange.MergeAndRead mr) {
       submit(() -> {
         List<byte[]> readKeys = new ArrayList<>(mr.readKeys());
@@ -636,16 +595,15 @@ public final class AntiEntropy {
       sender.accept(from, new KeysReply(k.requestId(), status, 0, new byte[0]));
       return;
     }
-    long startedAt = clock.nowMs();
     int bytesMax = Math.min(k.bytesMax(), config.listingBytesMax());
-    submit(() -> {
-      LeafLister.Listing l = LeafLister.list(storage.delegate(), layout, k.range(), leaves, bytesMax, this::pace);
+    LeafLister lister = new LeafLister(layout, k.range(), leaves, bytesMax);
+    scan(lister, visited -> {
+      LeafLister.Listing l = lister.listing();
       Packed.ListingWriter w = new Packed.ListingWriter();
       for (Packed.Entry e : l.entries()) {
         w.add(e.key(), e.digest());
       }
-      KeysReply reply = new KeysReply(k.requestId(), AntiEntropyMessages.OK, l.completeLeaves(), w.toBytes());
-      core.schedule(scanDelayMs(l.keysVisited(), startedAt), () -> sender.accept(from, reply));
+      sender.accept(from, new KeysReply(k.requestId(), AntiEntropyMessages.OK, l.completeLeaves(), w.toBytes()));
     }, () -> sender.accept(from, new KeysReply(k.requestId(), AntiEntropyMessages.BUSY, 0, new byte[0])));
   }
 

@@ -1,57 +1,69 @@
 package io.ringkv.antientropy;
 
 import io.ringkv.ring.KeyHash;
-import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.causality.VersionedObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.function.LongConsumer;
+import java.util.function.BiPredicate;
 
 /**
- * Lists the keys and digests of some leaves of one range with one storage scan, keeping memory bounded:
- * the leaves are taken in the requested order and only the longest prefix of whole leaves that fits in
- * {@code bytesMax} (always at least one leaf) is kept; the caller asks again for the rest.
+ * Lists the keys and digests of some leaves of one range in one storage walk ({@link PacedScan}: it is
+ * the walk's visitor), keeping memory bounded: the leaves are taken in the requested order and only the
+ * longest prefix of whole leaves that fits in {@code bytesMax} (always at least one leaf) is kept; the
+ * caller asks again for the rest. Visited on the work executor, read with {@link #listing} once done.
  */
-final class LeafLister {
-  record Listing(int completeLeaves, List<Packed.Entry> entries, long keysVisited) {}
+final class LeafLister implements BiPredicate<byte[], VersionedObject> {
+  record Listing(int completeLeaves, List<Packed.Entry> entries) {}
 
-  private LeafLister() {}
+  private final TreeLayout layout;
+  private final String range;
+  private final HashTree tree;
+  private final int bytesMax;
+  private final int[] position;
+  private final TreeMap<Integer, List<Packed.Entry>> byPosition = new TreeMap<>();
+  private long bytes;
+  private int cutoff;
 
-  static Listing list(StorageEngine store, TreeLayout layout, String range, int[] leaves, int bytesMax,
-      LongConsumer pacer) {
-    HashTree tree = layout.tree(range);
-    int[] position = new int[tree.leafCount()];
+  LeafLister(TreeLayout layout, String range, int[] leaves, int bytesMax) {
+    this.layout = layout;
+    this.range = range;
+    this.tree = layout.tree(range);
+    this.bytesMax = bytesMax;
+    this.position = new int[tree.leafCount()];
     Arrays.fill(position, -1);
     for (int i = 0; i < leaves.length; i++) {
       position[leaves[i]] = i;
     }
-    TreeMap<Integer, List<Packed.Entry>> byPosition = new TreeMap<>();
-    long[] bytes = {0};
-    int[] cutoff = {leaves.length};
-    long[] visited = {0};
-    store.forEach((key, object) -> {
-      pacer.accept(++visited[0]);
-      long token = KeyHash.token(key);
-      int pos = position[tree.leafOf(token)];
-      if (pos < 0 || pos >= cutoff[0] || !range.equals(layout.groupOfToken(token))) {
-        return;
+    this.cutoff = leaves.length;
+  }
+
+  @Override
+  public boolean test(byte[] key, VersionedObject object) {
+    long token = KeyHash.token(key);
+    int pos = position[tree.leafOf(token)];
+    if (pos < 0 || pos >= cutoff || !range.equals(layout.groupOfToken(token))) {
+      return true;
+    }
+    byPosition.computeIfAbsent(pos, p -> new ArrayList<>()).add(new Packed.Entry(key, ObjectDigest.of(object)));
+    bytes += Packed.entrySize(key);
+    while (bytes > bytesMax && byPosition.size() > 1) {
+      var last = byPosition.pollLastEntry();
+      cutoff = last.getKey();
+      for (Packed.Entry e : last.getValue()) {
+        bytes -= Packed.entrySize(e.key());
       }
-      byPosition.computeIfAbsent(pos, p -> new ArrayList<>())
-          .add(new Packed.Entry(key, ObjectDigest.of(object)));
-      bytes[0] += Packed.entrySize(key);
-      while (bytes[0] > bytesMax && byPosition.size() > 1) {
-        var last = byPosition.pollLastEntry();
-        cutoff[0] = last.getKey();
-        for (Packed.Entry e : last.getValue()) {
-          bytes[0] -= Packed.entrySize(e.key());
-        }
-      }
-    });
+    }
+    return true;
+  }
+
+  /** What the walk found (after it is done). */
+  Listing listing() {
     List<Packed.Entry> out = new ArrayList<>();
     for (List<Packed.Entry> l : byPosition.values()) {
       out.addAll(l);
     }
-    return new Listing(cutoff[0], out, visited[0]);
+    return new Listing(cutoff, out);
   }
 }

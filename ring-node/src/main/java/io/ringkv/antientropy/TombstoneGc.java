@@ -90,25 +90,16 @@ final class TombstoneGc {
     }
     GcRound round = new GcRound(layout);
     gcRound = round;
-    long startedAt = clock.nowMs();
-    long horizon = startedAt - config.tombstoneGraceMs();
-    ae.submit(() -> {
-      List<byte[]> keys = new ArrayList<>();
-      List<VersionedObject> objects = new ArrayList<>();
-      long[] visited = {0};
-      storage.delegate().forEach((key, o) -> {
-        visited[0]++;
-        ae.pace(visited[0]);
-        if (keys.size() >= config.gcBatchKeysMax() || !purgeable(o, horizon)) {
-          return;
-        }
-        if (layout.groupOfToken(KeyHash.token(key)) != null) {
-          keys.add(key);
-          objects.add(o);
-        }
-      });
-      core.schedule(ae.scanDelayMs(visited[0], startedAt), () -> round.candidates(keys, objects));
-    }, () -> gcRound = null);
+    long horizon = clock.nowMs() - config.tombstoneGraceMs();
+    List<byte[]> keys = new ArrayList<>();
+    List<VersionedObject> objects = new ArrayList<>();
+    ae.scan((key, o) -> {
+      if (purgeable(o, horizon) && layout.groupOfToken(KeyHash.token(key)) != null) {
+        keys.add(key);
+        objects.add(o);
+      }
+      return keys.size() < config.gcBatchKeysMax(); // a full batch ends the sweep; the next one goes on
+    }, visited -> round.candidates(keys, objects), () -> gcRound = null);
   }
 
   /** A tombstone-only object (or a bare context) whose every tombstone is older than the grace. */

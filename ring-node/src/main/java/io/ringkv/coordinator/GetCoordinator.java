@@ -1,5 +1,6 @@
 package io.ringkv.coordinator;
 
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
 import io.ringkv.protocol.ClientMessages.GetReply;
@@ -40,7 +41,7 @@ public final class GetCoordinator implements Coordinator {
   private final long internalId;
   private final long clientRequestId;
   private final byte[] key;
-  private final List<ReplicaTarget> targets;
+  private final List<Replica> targets;
   private final int r;
   private final long deadlineMs;
   private final long repairBytesMax;
@@ -54,7 +55,7 @@ public final class GetCoordinator implements Coordinator {
   private boolean replied;
   private boolean finished;
 
-  public GetCoordinator(long internalId, long clientRequestId, byte[] key, List<ReplicaTarget> targets, int r,
+  public GetCoordinator(long internalId, long clientRequestId, byte[] key, List<Replica> targets, int r,
       long deadlineMs, long repairBytesMax, Function<VersionVector, byte[]> contextEncoder) {
     this.internalId = internalId;
     this.clientRequestId = clientRequestId;
@@ -77,14 +78,14 @@ public final class GetCoordinator implements Coordinator {
     return internalId;
   }
 
-  private boolean counts(ReplicaTarget t) {
+  private boolean counts(Replica t) {
     return t != null && (sloppyQuorum || !t.isFallback());
   }
 
   private int countedAnswers() {
     int n = 0;
     for (Endpoint e : answers.keySet()) {
-      if (counts(ReplicaTarget.at(targets, e))) {
+      if (counts(Replica.at(targets, e))) {
         n++;
       }
     }
@@ -93,7 +94,7 @@ public final class GetCoordinator implements Coordinator {
 
   private int countedOutstanding() {
     int n = 0;
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       if (counts(t) && !answers.containsKey(t.endpoint()) && !failed.contains(t.endpoint())) {
         n++;
       }
@@ -109,7 +110,7 @@ public final class GetCoordinator implements Coordinator {
       return step;
     }
     int owners = 0;
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       if (counts(t)) {
         owners++;
       }
@@ -119,7 +120,7 @@ public final class GetCoordinator implements Coordinator {
           + (owners == 1 ? "is" : "are") + " reachable; stand-ins do not count toward R)");
       return step;
     }
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       step.sends.add(new Step.Send(t.endpoint(), new ReplicaRead(internalId, key)));
     }
     step.wakeAtMs = deadlineMs;
@@ -133,7 +134,7 @@ public final class GetCoordinator implements Coordinator {
       step.finished = true;
       return step;
     }
-    if (ReplicaTarget.at(targets, from) == null || answers.containsKey(from) || failed.contains(from)) {
+    if (Replica.at(targets, from) == null || answers.containsKey(from) || failed.contains(from)) {
       step.wakeAtMs = deadlineMs;
       return step;
     }
@@ -198,7 +199,7 @@ public final class GetCoordinator implements Coordinator {
     }
     for (Map.Entry<Endpoint, VersionedObject> e : answers.entrySet()) {
       if (!e.getValue().equals(merged)) {
-        ReplicaTarget t = ReplicaTarget.at(targets, e.getKey());
+        Replica t = Replica.at(targets, e.getKey());
         step.sends.add(new Step.Send(e.getKey(), new ReplicaMerge(internalId, key, merged, t.hintFor())));
         step.readRepairs++;
       }

@@ -1,5 +1,6 @@
 package io.ringkv.coordinator;
 
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.DeleteReply;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
@@ -53,7 +54,7 @@ public final class PutCoordinator implements Coordinator {
   private final byte[] key;
   private final byte[] value;
   private final VersionVector context;
-  private final List<ReplicaTarget> targets;
+  private final List<Replica> targets;
   private final int w;
   private final long deadlineMs;
   private final long mintTimeoutMs;
@@ -81,7 +82,7 @@ public final class PutCoordinator implements Coordinator {
    * @param contextEncoder turns the causal context into the opaque bytes the client gets back
    */
   public PutCoordinator(long internalId, long clientRequestId, byte[] key, byte[] value, VersionVector context,
-      List<ReplicaTarget> targets, int w, long deadlineMs, long mintTimeoutMs,
+      List<Replica> targets, int w, long deadlineMs, long mintTimeoutMs,
       Function<VersionVector, byte[]> contextEncoder) {
     this.internalId = internalId;
     this.clientRequestId = clientRequestId;
@@ -123,14 +124,14 @@ public final class PutCoordinator implements Coordinator {
   }
 
   /** Whether an acknowledgement of {@code t} counts toward {@code w}. */
-  private boolean counts(ReplicaTarget t) {
+  private boolean counts(Replica t) {
     return t != null && (sloppyQuorum || !t.isFallback());
   }
 
   private int countedAcks() {
     int n = 0;
     for (Endpoint e : acked) {
-      if (counts(ReplicaTarget.at(targets, e))) {
+      if (counts(Replica.at(targets, e))) {
         n++;
       }
     }
@@ -140,7 +141,7 @@ public final class PutCoordinator implements Coordinator {
   /** Targets that count toward {@code w} and have neither acknowledged nor failed. */
   private int countedOutstanding() {
     int n = 0;
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       if (counts(t) && !acked.contains(t.endpoint()) && !failed.contains(t.endpoint())) {
         n++;
       }
@@ -160,7 +161,7 @@ public final class PutCoordinator implements Coordinator {
       return step;
     }
     int owners = 0;
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       if (counts(t)) {
         owners++;
       }
@@ -177,7 +178,7 @@ public final class PutCoordinator implements Coordinator {
 
   private void mintAt(int index, long nowMs, Step step) {
     minter = index;
-    ReplicaTarget t = targets.get(index);
+    Replica t = targets.get(index);
     triedMinters.add(t.endpoint());
     mintsMaybeApplied++;
     // give up on a slow minter early only when another target could mint instead; the minter refuses to
@@ -228,7 +229,7 @@ public final class PutCoordinator implements Coordinator {
       minted = r.object();
       created = r.created();
       acked.add(from);
-      for (ReplicaTarget t : targets) {
+      for (Replica t : targets) {
         if (!t.endpoint().equals(from)) {
           step.sends.add(new Step.Send(t.endpoint(), new ReplicaMerge(internalId, key, minted, t.hintFor())));
         }
@@ -247,7 +248,7 @@ public final class PutCoordinator implements Coordinator {
   }
 
   private void onReplicaReply(Endpoint from, Reply reply, Step step) {
-    if (ReplicaTarget.at(targets, from) == null || acked.contains(from) || failed.contains(from)) {
+    if (Replica.at(targets, from) == null || acked.contains(from) || failed.contains(from)) {
       return;
     }
     if (reply instanceof ReplicaAck) {
@@ -288,8 +289,8 @@ public final class PutCoordinator implements Coordinator {
     if (minted == null) {
       return;
     }
-    ReplicaTarget minterTarget = targets.get(minter);
-    for (ReplicaTarget t : targets) {
+    Replica minterTarget = targets.get(minter);
+    for (Replica t : targets) {
       if (!acked.contains(t.endpoint()) && !t.endpoint().equals(minterTarget.endpoint())) {
         String owner = t.hintFor() != null ? t.hintFor() : t.nodeId();
         if (!owner.equals(minterTarget.nodeId())) {

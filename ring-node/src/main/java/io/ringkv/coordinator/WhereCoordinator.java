@@ -1,5 +1,6 @@
 package io.ringkv.coordinator;
 
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.ReplicaView;
 import io.ringkv.protocol.ClientMessages.WhereReply;
@@ -20,11 +21,11 @@ import java.util.Map;
 public final class WhereCoordinator extends GatherCoordinator<VersionedObject> {
   private final long clientRequestId;
   private final byte[] key;
-  private final List<ReplicaTarget> replicas;
+  private final List<Replica> replicas;
 
-  public WhereCoordinator(long internalId, long clientRequestId, byte[] key, List<ReplicaTarget> replicas,
+  public WhereCoordinator(long internalId, long clientRequestId, byte[] key, List<Replica> replicas,
       long deadlineMs) {
-    super(internalId, replicas.stream().map(ReplicaTarget::endpoint).toList(), deadlineMs);
+    super(internalId, replicas.stream().map(Replica::endpoint).toList(), deadlineMs);
     this.clientRequestId = clientRequestId;
     this.key = key;
     this.replicas = List.copyOf(replicas);
@@ -46,7 +47,7 @@ public final class WhereCoordinator extends GatherCoordinator<VersionedObject> {
   @Override
   Reply reply(Map<Endpoint, VersionedObject> answers) {
     List<ReplicaView> views = new ArrayList<>();
-    for (ReplicaTarget t : replicas) {
+    for (Replica t : replicas) {
       VersionedObject o = answers.get(t.endpoint());
       List<byte[]> values = new ArrayList<>();
       int tombstones = 0;
@@ -59,7 +60,7 @@ public final class WhereCoordinator extends GatherCoordinator<VersionedObject> {
           }
         }
       }
-      views.add(new ReplicaView(t.nodeId(), t.endpoint().host(), t.endpoint().port(), t.role(), o != null, values,
+      views.add(new ReplicaView(t.nodeId(), t.endpoint().host(), t.endpoint().port(), t.describe(), o != null, values,
           tombstones));
     }
     return new WhereReply(clientRequestId, views);

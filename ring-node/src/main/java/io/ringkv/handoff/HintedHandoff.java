@@ -4,7 +4,9 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.ringkv.gossip.Endpoint;
-import io.ringkv.node.RingNode;
+import io.ringkv.internode.ReplicaRpc;
+import io.ringkv.runtime.Clock;
+import io.ringkv.runtime.Scheduler;
 import io.ringkv.internode.ReplicaMessages.ReplicaAck;
 import io.ringkv.internode.ReplicaMessages.ReplicaMerge;
 import io.ringkv.storage.StorageEngine;
@@ -33,13 +35,15 @@ import org.slf4j.LoggerFactory;
  * executor. Rate: at most {@code batchMax} deliveries in flight per owner and {@code bytesPerSecond}
  * per round.
  */
-public final class HintedHandoff implements RingNode.ReplicaListener {
+public final class HintedHandoff {
   private static final Logger log = LoggerFactory.getLogger(HintedHandoff.class);
 
   private final String selfId;
   private final HintStore hints;
   private final StorageEngine storage;
-  private final RingNode node;
+  private final Clock clock;
+  private final Scheduler core;
+  private final ReplicaRpc rpc;
   private final Executor storageExecutor;
   private final HandoffConfig config;
   /** The owner's endpoint when it is alive, else null. */
@@ -63,13 +67,16 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   /** Set by {@link #close}: storage-thread tasks queued before it find the hint store gone and do nothing. */
   private volatile boolean closed;
 
-  public HintedHandoff(String selfId, HintStore hints, StorageEngine storage, RingNode node, Executor storageExecutor,
+  public HintedHandoff(String selfId, HintStore hints, StorageEngine storage, Clock clock, Scheduler core,
+      ReplicaRpc rpc, Executor storageExecutor,
       HandoffConfig config, Function<String, Endpoint> aliveEndpoint, BiPredicate<String, byte[]> keeps,
       MetricRegistry metrics) {
     this.selfId = selfId;
     this.hints = hints;
     this.storage = storage;
-    this.node = node;
+    this.clock = clock;
+    this.core = core;
+    this.rpc = rpc;
     this.storageExecutor = storageExecutor;
     this.config = config;
     this.aliveEndpoint = aliveEndpoint;
@@ -83,14 +90,14 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
 
   /** Starts the delivery rounds. */
   public void start() {
-    node.core().execute(() -> {
+    core.execute(() -> {
       running = true;
       round();
     });
   }
 
   public void stop() {
-    node.core().execute(() -> running = false);
+    core.execute(() -> running = false);
   }
 
   /**
@@ -143,12 +150,11 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
   }
 
   /** Called on a storage thread (or the core thread, for a local mint) after this node stored a write or merge. */
-  @Override
   public void onStored(byte[] key, VersionedObject object, String hintFor) {
     if (hintFor == null || hintFor.equals(selfId)) {
       return;
     }
-    long now = node.clock().nowMs();
+    long now = clock.nowMs();
     if (hints.add(hintFor, key, now)) {
       stored.inc();
     } else {
@@ -171,7 +177,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
       }
       Set<String> owners = hints.owners();
       long pending = hints.size();
-      node.core().execute(() -> {
+      core.execute(() -> {
         String line = standInLine(pending, owners);
         if (!line.equals(lastActivity)) {
           lastActivity = line;
@@ -192,7 +198,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
         }
       });
     });
-    node.core().schedule(config.deliveryIntervalMs(), this::round);
+    core.schedule(config.deliveryIntervalMs(), this::round);
   }
 
   private record Delivery(byte[] key, VersionedObject object) {}
@@ -211,7 +217,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
       log.info("retired {} hints for {}, which left the ring (its keys' owners get them by anti-entropy and"
           + " cleanup)", n, owner);
     }
-    node.core().execute(() -> retiring.remove(owner));
+    core.execute(() -> retiring.remove(owner));
   }
 
   /** Storage thread: reads a batch of hinted objects within the byte budget of one round. */
@@ -234,7 +240,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
         break;
       }
     }
-    node.core().execute(() -> send(owner, to, batch));
+    core.execute(() -> send(owner, to, batch));
   }
 
   /** Core thread: sends a batch and waits for its acks, bounded by the ack timeout. */
@@ -246,7 +252,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     int[] outstanding = {batch.size()};
     List<Long> ids = new ArrayList<>();
     for (Delivery d : batch) {
-      ids.add(node.request(to, id -> new ReplicaMerge(id, d.key(), d.object(), null), (from, reply) -> {
+      ids.add(rpc.request(to, id -> new ReplicaMerge(id, d.key(), d.object(), null), (from, reply) -> {
         if (reply instanceof ReplicaAck) {
           storageExecutor.execute(() -> acknowledged(owner, d));
         }
@@ -255,9 +261,9 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
         }
       }));
     }
-    node.core().schedule(config.ackTimeoutMs(), () -> {
+    core.schedule(config.ackTimeoutMs(), () -> {
       if (outstanding[0] > 0) {
-        ids.forEach(node::forget);
+        ids.forEach(rpc::forget);
         delivering.remove(owner);
         log.debug("{} hints to {} not acknowledged in {} ms; retrying next round", outstanding[0], owner,
             config.ackTimeoutMs());
@@ -281,7 +287,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
     delivered.inc();
     VersionedObject now = storage.get(d.key());
     if (now != null && !now.equals(d.object())) {
-      hints.add(owner, d.key(), node.clock().nowMs()); // changed meanwhile: the owner needs the newer one
+      hints.add(owner, d.key(), clock.nowMs()); // changed meanwhile: the owner needs the newer one
       return;
     }
     if (keeps.test(selfId, d.key())) {
@@ -293,7 +299,7 @@ public final class HintedHandoff implements RingNode.ReplicaListener {
       }
     }
     if (!storage.removeIfUnchanged(d.key(), d.object())) {
-      hints.add(owner, d.key(), node.clock().nowMs()); // changed between the look and the drop
+      hints.add(owner, d.key(), clock.nowMs()); // changed between the look and the drop
     }
   }
 

@@ -1,6 +1,6 @@
 package io.ringkv.membership;
 
-import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.GossipPayload;
 import io.ringkv.gossip.GossipResult;
@@ -8,10 +8,8 @@ import io.ringkv.gossip.Gossiper;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;
 import io.ringkv.gossip.MembershipEvent;
-import io.ringkv.node.ClusterView;
+import io.ringkv.ring.ClusterView;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
-import io.ringkv.ring.PreferenceList;
-import io.ringkv.ring.Replica;
 import io.ringkv.ring.Ring;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.Scheduler;
@@ -371,40 +369,30 @@ public final class Membership implements ClusterView {
   // ---------------------------------------------------------------- ClusterView
 
   @Override
-  public List<ReplicaTarget> targets(byte[] key, int n) {
+  public List<Replica> targets(byte[] key, int n) {
     long now = clock.nowMs();
-    PreferenceList pl = ring.preferenceList(key, n, id -> gossiper.isAlive(id, now));
-    List<ReplicaTarget> out = new ArrayList<>(pl.replicas().size());
-    for (Replica r : pl.replicas()) {
-      out.add(new ReplicaTarget(r.nodeId(), r.endpoint(), r.hintFor()));
-    }
-    return out;
+    return new ArrayList<>(ring.preferenceList(key, n, id -> gossiper.isAlive(id, now)).replicas());
   }
 
   @Override
-  public List<ReplicaTarget> primaries(byte[] key, int n) {
-    PreferenceList pl = ring.preferenceList(key, n, id -> true);
-    List<ReplicaTarget> out = new ArrayList<>(pl.primaries().size());
-    for (Replica r : pl.primaries()) {
-      out.add(ReplicaTarget.primary(r.nodeId(), r.endpoint()));
-    }
-    return out;
+  public List<Replica> primaries(byte[] key, int n) {
+    return new ArrayList<>(ring.preferenceList(key, n, id -> true).primaries());
   }
 
   @Override
-  public List<ReplicaTarget> pending(byte[] key, int n) {
+  public List<Replica> pending(byte[] key, int n) {
     Ring now = ring;
     Ring future = futureRing;
     if (future == now) {
       return List.of();
     }
     List<String> current = now.owners(key, n);
-    List<ReplicaTarget> out = new ArrayList<>(1);
+    List<Replica> out = new ArrayList<>(1);
     for (String id : future.owners(key, n)) {
       if (!current.contains(id)) {
         Endpoint e = endpointIfAlive(id);
         if (e != null) {
-          out.add(ReplicaTarget.primary(id, e));
+          out.add(Replica.primary(id, e));
         }
       }
     }

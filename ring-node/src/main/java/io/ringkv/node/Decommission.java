@@ -1,5 +1,6 @@
 package io.ringkv.node;
 
+import io.ringkv.ring.ClusterView;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.Member;
 import io.ringkv.gossip.MemberStatus;

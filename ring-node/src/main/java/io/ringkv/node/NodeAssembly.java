@@ -56,8 +56,6 @@ public final class NodeAssembly {
    * @param core the core scheduler: coordinators, membership and every subsystem's state live on it
    * @param storageExecutor the bounded executor of storage work (replica requests, transfer loads, hints)
    * @param antiEntropyExecutor anti-entropy's storage work (tree scans, exchanges' reads)
-   * @param scanPacing how anti-entropy's scans keep to their rate (sleeping on their thread, or by
-   *     delaying their result: the simulator's single thread must not sleep)
    * @param transport the node-to-node network
    * @param random the seed of gossip's peer choices
    * @param storage the raw object store (anti-entropy decorates it)
@@ -66,14 +64,13 @@ public final class NodeAssembly {
    * @param metrics the node's registry
    */
   public record Runtime(Clock clock, Scheduler core, Executor storageExecutor, Executor antiEntropyExecutor,
-      AntiEntropy.ScanPacing scanPacing, Transport transport, Random random, StorageEngine storage, HintStore hints,
+      Transport transport, Random random, StorageEngine storage, HintStore hints,
       Path dataDir, MetricRegistry metrics) {
     public Runtime {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(core, "core");
       Objects.requireNonNull(storageExecutor, "storageExecutor");
       Objects.requireNonNull(antiEntropyExecutor, "antiEntropyExecutor");
-      Objects.requireNonNull(scanPacing, "scanPacing");
       Objects.requireNonNull(transport, "transport");
       Objects.requireNonNull(random, "random");
       Objects.requireNonNull(storage, "storage");
@@ -168,7 +165,7 @@ public final class NodeAssembly {
     membership.onFatalRejection(edges::rejected);
     if (config.antiEntropy() != null) {
       antiEntropy = new AntiEntropy(id, n, config.antiEntropy(), rt.storage(), membership::ring, membership::isAlive,
-          rt.clock(), rt.core(), rt.antiEntropyExecutor(), rt.scanPacing(), transport::send, rt.metrics(),
+          rt.clock(), rt.core(), rt.antiEntropyExecutor(), transport::send, rt.metrics(),
           rt.dataDir());
       membership.addRingListener(antiEntropy::onRingChanged);
       served = antiEntropy.storage(); // every mutation goes through the trees and the resurrection guard
@@ -179,9 +176,9 @@ public final class NodeAssembly {
     node = new RingNode(id, config.endpoint(), config.settings(), served, transport, membership, rt.clock(), rt.core(),
         rt.storageExecutor(), new KryoContextCodec(), new NodeMetrics(rt.metrics()));
     node.setClusterName(config.cluster().clusterName());
-    handoff = new HintedHandoff(id, rt.hints(), served, node, rt.storageExecutor(), config.handoff(),
+    handoff = new HintedHandoff(id, rt.hints(), served, rt.clock(), rt.core(), node, rt.storageExecutor(), config.handoff(),
         membership::endpointIfAlive, (nodeId, key) -> membership.keeps(nodeId, key, n), rt.metrics());
-    node.addReplicaListener(handoff);
+    node.addReplicaListener(handoff::onStored);
     handoff.retireHintsFor(membership::isGone);
     handoff.publishActivity(line -> membership.setLocalActivity(HintedHandoff.class, line));
     long gossipMs = config.gossip().gossipIntervalMs();

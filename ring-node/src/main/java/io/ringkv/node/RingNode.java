@@ -1,12 +1,13 @@
 package io.ringkv.node;
 
+import io.ringkv.ring.ClusterView;
 import com.codahale.metrics.Timer;
 import io.ringkv.coordinator.ContextCodec;
 import io.ringkv.coordinator.Coordinator;
 import io.ringkv.coordinator.ForwardCoordinator;
 import io.ringkv.coordinator.GetCoordinator;
 import io.ringkv.coordinator.PutCoordinator;
-import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.ring.Replica;
 import io.ringkv.coordinator.Step;
 import io.ringkv.coordinator.VerifyCoordinator;
 import io.ringkv.coordinator.WhereCoordinator;
@@ -27,6 +28,7 @@ import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ClientMessages.KeysRequest;
 import io.ringkv.protocol.ClientMessages.StatsRequest;
+import io.ringkv.internode.ReplicaRpc;
 import io.ringkv.internode.ReplicaMessages.NodeKeysReply;
 import io.ringkv.internode.ReplicaMessages.NodeKeysRequest;
 import io.ringkv.internode.ReplicaMessages.NodeStatsReply;
@@ -45,15 +47,10 @@ import io.ringkv.internode.ReplicaMessages.ReplicaReadReply;
 import io.ringkv.internode.ReplicaMessages.ReplicaWrite;
 import io.ringkv.internode.ReplicaMessages.ReplicaWriteReply;
 import io.ringkv.protocol.Request;
-import io.ringkv.ring.KeyHash;
 import io.ringkv.runtime.Clock;
 import io.ringkv.runtime.Scheduler;
-import io.ringkv.storage.LimitExceededException;
 import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.StoreFullException;
-import io.ringkv.storage.WriteResult;
 import io.ringkv.storage.causality.VersionVector;
-import io.ringkv.storage.causality.VersionedObject;
 import io.ringkv.transport.ClientRequestHandler;
 import io.ringkv.transport.MessageRoutes;
 import io.ringkv.transport.Transport;
@@ -68,8 +65,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path of one node: the driver around the pure coordinators and the replica side of
- * replication.
+ * The request path of one node: the driver around the pure coordinators (client requests checked and
+ * run, their sends and timers applied), the {@link ReplicaRpc} plumbing other subsystems send replica
+ * requests through (hinted handoff, transfers, stream asks: one id space with the coordinators), and the
+ * node's message table ({@link #routes()}). The replica side of replication is {@link ReplicaService}.
  *
  * <p>Threads. Coordinator state lives on the core {@link Scheduler} (one thread, no locks); client
  * requests and replica replies are handed to it. Replica work (storage reads and writes) runs on
@@ -79,16 +78,14 @@ import org.slf4j.LoggerFactory;
  * network.
  * Under simulation the scheduler and executor are the simulator's, so a cluster runs on one thread.
  */
-public final class RingNode implements ClientRequestHandler, Transport.PeerHandler {
+public final class RingNode implements ClientRequestHandler, Transport.PeerHandler, ReplicaRpc {
   private static final Logger log = LoggerFactory.getLogger(RingNode.class);
-  /** Keys one VERIFY reads per node (8 bytes each on the wire: 16 MiB at the bound). */
-  static final int VERIFY_TOKENS_PER_NODE_MAX = 2_000_000;
   /** A VERIFY scans every node's store: give it longer than a request. */
   static final long VERIFY_TIMEOUT_MS = 60_000;
   /** Keys per KEYS page when the client names none. */
   public static final int KEYS_PAGE_DEFAULT = 1_000;
   /** Most keys per KEYS page: 10,000 keys of at most 1 KiB stay far below the frame bound. */
-  public static final int KEYS_PAGE_MAX = 10_000;
+  public static final int KEYS_PAGE_MAX = ReplicaService.KEYS_PAGE_MAX;
   /** The dashboard asks every second: a node that has not answered its figures within this is left out. */
   static final long STATS_TIMEOUT_MS = 1_000;
 
@@ -108,19 +105,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   private long nextInternalId;
   /** The node's one message table: the request path's types, and what NodeAssembly adds for the rest. */
   private final MessageRoutes routes = new MessageRoutes();
-  private final List<ReplicaListener> replicaListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ReplicaService replicas;
 
   /** Hooks for subsystems that watch replica-side writes (hinted handoff, anti-entropy trees). */
-  public interface ReplicaListener {
-    ReplicaListener NONE = new ReplicaListener() {};
-
-    /**
-     * Called after a write or merge stored {@code stored} for {@code key}: on a storage thread, or on the
-     * core thread for a local mint; so implementations must be thread-safe.
-     */
-    default void onStored(byte[] key, VersionedObject stored, String hintFor) {}
-  }
-
   private static final class Active {
     final Coordinator coordinator;
     final Consumer<Reply> client;
@@ -149,6 +136,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     this.storageExecutor = storageExecutor;
     this.contexts = contexts;
     this.metrics = metrics;
+    this.replicas = new ReplicaService(nodeId, storage, clock, metrics);
     this.nextInternalId = (clock.nowMs() & 0xFFFF_FFFFL) << 20;
     routeOwnMessages();
   }
@@ -169,7 +157,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         KeyTokensRequest.class, NodeKeysRequest.class), (from, message) -> {
           Request request = (Request) message;
           try {
-            storageExecutor.execute(() -> send(from, serveReplica(request)));
+            storageExecutor.execute(() -> send(from, replicas.serve(request)));
           } catch (RejectedExecutionException e) {
             send(from, new ErrorReply(request.requestId(), ErrorCode.OVERLOADED,
                 "replica " + nodeId + " storage queue is full"));
@@ -245,14 +233,9 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   /** Adds a watcher of replica-side writes (hinted handoff, anti-entropy trees). */
-  public void addReplicaListener(ReplicaListener listener) {
-    replicaListeners.add(listener);
-  }
-
-  private void stored(byte[] key, VersionedObject object, String hintFor) {
-    for (ReplicaListener l : replicaListeners) {
-      l.onStored(key, object, hintFor);
-    }
+  /** Tells {@code listener} of every write and merge this node's replica side stores (hinted handoff). */
+  public void addReplicaListener(ReplicaService.Listener listener) {
+    replicas.addListener(listener);
   }
 
   // ---------------------------------------------------------------- client side
@@ -286,7 +269,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
           return;
         }
         long deadline = now + timeout(get.timeoutMs());
-        List<ReplicaTarget> targets = cluster.targets(get.key(), n);
+        List<Replica> targets = cluster.targets(get.key(), n);
         boolean sloppy = settings.sloppyQuorum() || get.sloppy();
         int countable = countable(targets, sloppy);
         if (countable < r) {
@@ -333,7 +316,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         Consumer<Reply> withCleanup = r -> reply.accept(
             r instanceof VerifyReply v ? v.withCleanupStartsInMs(a.cleanupStartsInMs()) : r);
         run(new VerifyCoordinator(newId(), verify.requestId(), members, down, settings.replicationFactor(),
-            VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
+            ReplicaService.VERIFY_TOKENS_PER_NODE_MAX, now + Math.max(settings.requestTimeoutMs(), VERIFY_TIMEOUT_MS),
             cluster::ownersOf), withCleanup, null);
       } else if (request instanceof KeysRequest keys) {
         startKeys(keys, reply, now);
@@ -488,19 +471,19 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       refuse(reply, requestId, ErrorCode.BAD_REQUEST, "causal context is not valid: " + e.getMessage());
       return;
     }
-    List<ReplicaTarget> targets = preferLocalMinter(cluster.targets(key, n));
+    List<Replica> targets = preferLocalMinter(cluster.targets(key, n));
     int countable = countable(targets, sloppy);
     if (countable < w) {
       refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, countable, targets.size());
       return;
     }
-    List<ReplicaTarget> pending = cluster.pending(key, n);
+    List<Replica> pending = cluster.pending(key, n);
     if (!pending.isEmpty()) {
       // a joining (or a leaving node's successor) replica gets the write too, and it must not take the
       // place of an owner's acknowledgement: W + pending acks (Cassandra's blockFor during range movement)
-      List<ReplicaTarget> all = new ArrayList<>(targets);
-      for (ReplicaTarget p : pending) {
-        if (ReplicaTarget.at(all, p.endpoint()) == null) {
+      List<Replica> all = new ArrayList<>(targets);
+      for (Replica p : pending) {
+        if (Replica.at(all, p.endpoint()) == null) {
           all.add(p);
           w++;
         }
@@ -519,12 +502,12 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
    * for a sloppy quorum ({@code --sloppy-quorum}, or a client's downgraded retry). Fewer than asked is
    * UNAVAILABLE up front.
    */
-  private int countable(List<ReplicaTarget> targets, boolean sloppy) {
+  private int countable(List<Replica> targets, boolean sloppy) {
     if (sloppy) {
       return targets.size();
     }
     int owners = 0;
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       if (!t.isFallback()) {
         owners++;
       }
@@ -533,19 +516,19 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   /** The key's primaries that are neither targets nor stood in for by a fallback target. */
-  private List<String> ownersWithoutStandIn(byte[] key, List<ReplicaTarget> targets) {
+  private List<String> ownersWithoutStandIn(byte[] key, List<Replica> targets) {
     if (targets.size() >= settings.replicationFactor()) {
       return List.of();
     }
     java.util.Set<String> covered = new java.util.HashSet<>();
-    for (ReplicaTarget t : targets) {
+    for (Replica t : targets) {
       covered.add(t.nodeId());
       if (t.hintFor() != null) {
         covered.add(t.hintFor());
       }
     }
     List<String> missing = new ArrayList<>();
-    for (ReplicaTarget p : cluster.primaries(key, settings.replicationFactor())) {
+    for (Replica p : cluster.primaries(key, settings.replicationFactor())) {
       if (!covered.contains(p.nodeId())) {
         missing.add(p.nodeId());
       }
@@ -554,10 +537,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   }
 
   /** When this node is a replica it mints the dot itself: one network hop fewer. */
-  private List<ReplicaTarget> preferLocalMinter(List<ReplicaTarget> targets) {
+  private List<Replica> preferLocalMinter(List<Replica> targets) {
     for (int i = 1; i < targets.size(); i++) {
       if (targets.get(i).endpoint().equals(self)) {
-        List<ReplicaTarget> reordered = new ArrayList<>(targets);
+        List<Replica> reordered = new ArrayList<>(targets);
         reordered.add(0, reordered.remove(i));
         return reordered;
       }
@@ -565,10 +548,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return targets;
   }
 
-  private List<ReplicaTarget> whereReplicas(byte[] key) {
+  private List<Replica> whereReplicas(byte[] key) {
     int n = settings.replicationFactor();
-    List<ReplicaTarget> all = new ArrayList<>(cluster.primaries(key, n));
-    for (ReplicaTarget t : cluster.targets(key, n)) {
+    List<Replica> all = new ArrayList<>(cluster.primaries(key, n));
+    for (Replica t : cluster.targets(key, n)) {
       if (t.isFallback()) {
         all.add(t);
       }
@@ -636,7 +619,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         // this node's own replica read or mint, served here on the core thread instead of a storage
         // thread (RequestSettings.localReplicaOnCore); its reply reaches the coordinator once this step
         // is applied, so the remote sends above and below go out first
-        local = serveReplica((Request) s.message());
+        local = replicas.serve((Request) s.message());
       } else {
         send(s.to(), s.message());
       }
@@ -702,19 +685,10 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     }
   }
 
-  /** Receives the reply to a replica request a subsystem (handoff, streaming) sent itself. */
-  @FunctionalInterface
-  public interface ReplyCallback {
-    void onReply(Endpoint from, Reply reply);
-  }
-
   private final Map<Long, ReplyCallback> callbacks = new HashMap<>();
 
-  /**
-   * Sends a replica request on behalf of a subsystem and routes its reply to {@code callback}, on the
-   * core thread. Must be called on the core thread; returns the request id, to {@link #forget} it on
-   * the caller's own timeout.
-   */
+  /** {@inheritDoc} Must be called on the core thread, as every {@link ReplicaRpc} call. */
+  @Override
   public long request(Endpoint to, java.util.function.LongFunction<Request> build, ReplyCallback callback) {
     long id = newId();
     callbacks.put(id, callback);
@@ -722,7 +696,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
     return id;
   }
 
-  /** Drops the callback of a request that timed out; a late reply is then ignored. Core thread only. */
+  @Override
   public void forget(long requestId) {
     callbacks.remove(requestId);
   }
@@ -756,116 +730,5 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
   @Override
   public void onMessage(Endpoint from, Message message) {
     routes.onMessage(from, message);
-  }
-
-  // ---------------------------------------------------------------- replica side
-
-  /** The sorted ring tokens of the keys stored here (objects with at least one sibling), for VERIFY. */
-  private KeyTokensReply keyTokens(KeyTokensRequest request) {
-    int max = Math.max(0, Math.min(request.max(), VERIFY_TOKENS_PER_NODE_MAX));
-    long[] tokens = new long[Math.min(max, 1024)];
-    int[] n = {0};
-    boolean[] truncated = {false};
-    long[][] buf = {tokens};
-    storage.forEach((key, object) -> {
-      if (object.siblings().isEmpty()) {
-        return; // a purged key's remembered context, not data
-      }
-      if (n[0] >= max) {
-        truncated[0] = true;
-        return;
-      }
-      if (n[0] == buf[0].length) {
-        buf[0] = java.util.Arrays.copyOf(buf[0], Math.min(max, buf[0].length * 2));
-      }
-      buf[0][n[0]++] = KeyHash.token(key);
-    });
-    long[] sorted = java.util.Arrays.copyOf(buf[0], n[0]);
-    java.util.Arrays.sort(sorted);
-    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(sorted.length * Long.BYTES);
-    for (long t : sorted) {
-      out.putLong(t);
-    }
-    return new KeyTokensReply(request.requestId(), out.array(), truncated[0]);
-  }
-
-  /**
-   * The first {@code limit} stored keys after the cursor, in unsigned byte order: one scan of the store
-   * keeping the smallest {@code limit} in a bounded sorted set (O(keys log limit), {@code limit} keys held).
-   */
-  private NodeKeysReply localKeys(NodeKeysRequest request) {
-    int limit = Math.max(1, Math.min(request.limit(), KEYS_PAGE_MAX));
-    byte[] after = request.after() == null ? new byte[0] : request.after();
-    java.util.TreeSet<byte[]> first = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
-    boolean[] more = {false};
-    storage.forEach((key, object) -> {
-      if (object.siblings().isEmpty() || java.util.Arrays.compareUnsigned(key, after) <= 0) {
-        return; // a purged key's remembered context is not data
-      }
-      if (first.size() < limit) {
-        first.add(key.clone());
-      } else if (java.util.Arrays.compareUnsigned(key, first.last()) < 0) {
-        first.pollLast();
-        first.add(key.clone());
-        more[0] = true;
-      } else {
-        more[0] = true;
-      }
-    });
-    return new NodeKeysReply(request.requestId(), new ArrayList<>(first), more[0]);
-  }
-
-  /**
-   * Serves one replica request against local storage; runs on the storage executor, or on the core
-   * thread for this node's own read or mint ({@link RequestSettings#localReplicaOnCore()}).
-   */
-  Reply serveReplica(Request request) {
-    try {
-      if (request instanceof ReplicaRead read) {
-        try (Timer.Context ignored = metrics.replicaRead.time()) {
-          return new ReplicaReadReply(read.requestId(), storage.get(read.key()));
-        }
-      }
-      if (request instanceof ReplicaWrite write) {
-        if (write.mintByMs() > 0 && clock.nowMs() > write.mintByMs()) {
-          metrics.error(ErrorCode.TIMEOUT);
-          return new ErrorReply(write.requestId(), ErrorCode.TIMEOUT, "replica " + nodeId
-              + " got the write " + (clock.nowMs() - write.mintByMs()) + " ms after its coordinator's deadline;"
-              + " not applied");
-        }
-        try (Timer.Context ignored = metrics.replicaWrite.time()) {
-          WriteResult result = storage.write(write.key(), write.context(), write.value(), nodeId, clock.nowMs(),
-              write.writeId());
-          if (result.current().siblings().size() > 1) {
-            metrics.siblingsCreated.inc();
-          }
-          stored(write.key(), result.current(), write.hintFor());
-          for (String owner : write.ownersWithoutStandIn()) {
-            stored(write.key(), result.current(), owner);
-          }
-          return new ReplicaWriteReply(write.requestId(), result.created(), result.current());
-        }
-      }
-      if (request instanceof KeyTokensRequest list) {
-        return keyTokens(list);
-      }
-      if (request instanceof NodeKeysRequest list) {
-        return localKeys(list);
-      }
-      ReplicaMerge merge = (ReplicaMerge) request;
-      try (Timer.Context ignored = metrics.replicaMerge.time()) {
-        VersionedObject stored = storage.merge(merge.key(), merge.object());
-        stored(merge.key(), stored, merge.hintFor());
-        return new ReplicaAck(merge.requestId());
-      }
-    } catch (LimitExceededException e) {
-      return new ErrorReply(request.requestId(), ErrorCode.LIMIT_EXCEEDED, e.getMessage());
-    } catch (StoreFullException e) {
-      log.error("store full on {}: {}", nodeId, e.getMessage());
-      return new ErrorReply(request.requestId(), ErrorCode.STORE_FULL, e.getMessage());
-    } catch (RuntimeException e) {
-      log.error("replica request {} failed", request.getClass().getSimpleName(), e);
-      return new ErrorReply(request.requestId(), ErrorCode.INTERNAL, "replica " + nodeId + " failed: " + e);
-    }
   }
 }

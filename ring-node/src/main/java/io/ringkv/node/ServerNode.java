@@ -218,7 +218,7 @@ public final class ServerNode implements AutoCloseable {
       throw new StartupException("cannot open the hint store in " + config.dataDir() + ": " + e.getMessage(), e);
     }
     NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, core, storageExecutor, antiEntropyExecutor,
-        AntiEntropy.ScanPacing.SLEEP_IN_SCAN, transport, new Random(new SecureRandom().nextLong()), storage, hints,
+        transport, new Random(new SecureRandom().nextLong()), storage, hints,
         config.dataDir(), metrics);
     NodeAssembly.Edges edges = new NodeAssembly.Edges() {
       @Override

@@ -1,6 +1,5 @@
-package io.ringkv.node;
+package io.ringkv.ring;
 
-import io.ringkv.coordinator.ReplicaTarget;
 import io.ringkv.protocol.ClientMessages.NodeInfo;
 import java.util.List;
 
@@ -14,19 +13,19 @@ public interface ClusterView {
    * The nodes a coordinator sends the key's traffic to: its alive primaries first, then a fallback
    * for each down primary (sloppy quorum). At most {@code n} entries.
    */
-  List<ReplicaTarget> targets(byte[] key, int n);
+  List<Replica> targets(byte[] key, int n);
 
   /**
    * The key's pending replicas: alive nodes that will be among its {@code n} owners once the joins and
    * leaves under way are done but are not owners now. A write goes to them too and needs one more
    * acknowledgement per pending replica, so any read quorum of the ring after the change meets it.
    */
-  default List<ReplicaTarget> pending(byte[] key, int n) {
+  default List<Replica> pending(byte[] key, int n) {
     return List.of();
   }
 
   /** All {@code n} primaries of the key, alive or not, in ring order (for WHERE and verification). */
-  List<ReplicaTarget> primaries(byte[] key, int n);
+  List<Replica> primaries(byte[] key, int n);
 
   /** The ids of the {@code n} primary owners of a ring token. */
   List<String> ownersOf(long token, int n);

@@ -1,6 +1,7 @@
 package io.ringkv.ring;
 
 import io.ringkv.gossip.Endpoint;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,11 +25,31 @@ public record Replica(String nodeId, Endpoint endpoint, Role role, String hintFo
     }
   }
 
-  static Replica primary(String nodeId, Endpoint endpoint) {
+  public static Replica primary(String nodeId, Endpoint endpoint) {
     return new Replica(nodeId, endpoint, Role.PRIMARY, null);
+  }
+
+  /** A PRIMARY when {@code hintFor} is null, else a FALLBACK standing in for {@code hintFor}. */
+  public static Replica of(String nodeId, Endpoint endpoint, String hintFor) {
+    return new Replica(nodeId, endpoint, hintFor == null ? Role.PRIMARY : Role.FALLBACK, hintFor);
+  }
+
+  /** The replica at {@code endpoint} in {@code replicas}, or null: replies are matched to replicas by sender. */
+  public static Replica at(List<Replica> replicas, Endpoint endpoint) {
+    for (Replica r : replicas) {
+      if (r.endpoint().equals(endpoint)) {
+        return r;
+      }
+    }
+    return null;
   }
 
   public boolean isFallback() {
     return role == Role.FALLBACK;
+  }
+
+  /** "primary", or "fallback for n3": how WHERE and the logs name the replica's part. */
+  public String describe() {
+    return hintFor == null ? "primary" : "fallback for " + hintFor;
   }
 }

@@ -43,7 +43,7 @@ final class AeHarness {
       this.endpoint = endpoint;
       this.process = sim.process(id);
       this.ae = new AntiEntropy(id, n, config, raw, () -> ring, other -> !down.contains(other), sim,
-          process.scheduler(), process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, this::send, metrics);
+          process.scheduler(), process.executor(), this::send, metrics);
     }
 
     void send(Endpoint to, Message m) {

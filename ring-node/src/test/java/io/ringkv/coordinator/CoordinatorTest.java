@@ -1,5 +1,6 @@
 package io.ringkv.coordinator;
 
+import io.ringkv.ring.Replica;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -27,8 +28,8 @@ class CoordinatorTest {
   static final Endpoint A = new Endpoint("a", 1);
   static final Endpoint B = new Endpoint("b", 1);
   static final Endpoint C = new Endpoint("c", 1);
-  static final List<ReplicaTarget> ABC = List.of(ReplicaTarget.primary("a", A), ReplicaTarget.primary("b", B),
-      new ReplicaTarget("c", C, "d"));
+  static final List<Replica> ABC = List.of(Replica.primary("a", A), Replica.primary("b", B),
+      Replica.of("c", C, "d"));
 
   static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -180,8 +181,8 @@ class CoordinatorTest {
 
   @Test
   void withFewerReachableOwnersThanWAWriteIsRefusedBeforeAnythingIsStored() {
-    List<ReplicaTarget> oneOwner = List.of(ReplicaTarget.primary("a", A), new ReplicaTarget("b", B, "x"),
-        new ReplicaTarget("c", C, "y"));
+    List<Replica> oneOwner = List.of(Replica.primary("a", A), Replica.of("b", B, "x"),
+        Replica.of("c", C, "y"));
     PutCoordinator p = new PutCoordinator(7, 99, b("k"), null, VersionVector.EMPTY, oneOwner, 2, 1000, 100,
         v -> new byte[] {1});
     Step s = p.start(0);
@@ -217,8 +218,8 @@ class CoordinatorTest {
 
   @Test
   void aGetWithFewerReachableOwnersThanRFailsAtOnce() {
-    List<ReplicaTarget> oneOwner = List.of(ReplicaTarget.primary("a", A), new ReplicaTarget("b", B, "x"),
-        new ReplicaTarget("c", C, "y"));
+    List<Replica> oneOwner = List.of(Replica.primary("a", A), Replica.of("b", B, "x"),
+        Replica.of("c", C, "y"));
     GetCoordinator g = new GetCoordinator(8, 98, b("k"), oneOwner, 2, 1000, 1 << 20, v -> new byte[] {1});
     Step s = g.start(0);
     assertTrue(s.sends().isEmpty());

@@ -1,5 +1,6 @@
 package io.ringkv.sim;
 
+import io.ringkv.ring.Replica;
 import static io.ringkv.sim.SimCluster.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -165,7 +166,7 @@ class ClusterSimulationTest {
         }
       }
     }
-    List<io.ringkv.coordinator.ReplicaTarget> targets = coordinator.membership.targets(bytes(key), 3);
+    List<io.ringkv.ring.Replica> targets = coordinator.membership.targets(bytes(key), 3);
     SimCluster.SimNode paused = c.nodes.stream().filter(n -> n.id.equals(targets.get(0).nodeId())).findFirst()
         .orElseThrow();
     c.network.slowDown(paused.endpoint, 5_000); // held, not lost: the mint arrives 5 s late

@@ -2,7 +2,7 @@ package io.ringkv.sim;
 
 import com.codahale.metrics.MetricRegistry;
 import io.ringkv.coordinator.KryoContextCodec;
-import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.ClusterMetadata;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.gossip.GossipConfig;
@@ -15,7 +15,7 @@ import io.ringkv.handoff.InMemoryHintStore;
 import io.ringkv.membership.Membership;
 import io.ringkv.ring.TokenAllocator;
 import java.util.Random;
-import io.ringkv.node.ClusterView;
+import io.ringkv.ring.ClusterView;
 import io.ringkv.node.NodeAssembly;
 import io.ringkv.node.NodeMetrics;
 import io.ringkv.node.RequestSettings;
@@ -148,7 +148,7 @@ public final class SimCluster {
           new ClusterMetadata("sim", settings.replicationFactor(), "any"), GossipConfig.defaults(), own, antiEntropy,
           HandoffConfig.DEFAULTS, cleanupSettleMs, bootstrap && generation == 1);
       NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, process.scheduler(), process.executor(),
-          process.executor(), AntiEntropy.ScanPacing.DELAY_RESULT, transport, new Random(sim.random().nextLong()),
+          process.executor(), transport, new Random(sim.random().nextLong()),
           storage, hints, dataDir, metrics);
       Simulator.Process p = process;
       NodeAssembly.Edges edges = new NodeAssembly.Edges() {
@@ -206,14 +206,14 @@ public final class SimCluster {
     }
 
     @Override
-    public List<ReplicaTarget> targets(byte[] key, int n) {
+    public List<Replica> targets(byte[] key, int n) {
       List<SimNode> ring = ringFrom(key);
-      List<ReplicaTarget> out = new ArrayList<>();
+      List<Replica> out = new ArrayList<>();
       List<String> down = new ArrayList<>();
       for (int i = 0; i < Math.min(n, ring.size()); i++) {
         SimNode p = ring.get(i);
         if (reachable(p)) {
-          out.add(ReplicaTarget.primary(p.id, p.endpoint));
+          out.add(Replica.primary(p.id, p.endpoint));
         } else {
           down.add(p.id);
         }
@@ -221,17 +221,17 @@ public final class SimCluster {
       for (int i = n; i < ring.size() && !down.isEmpty(); i++) {
         SimNode f = ring.get(i);
         if (reachable(f)) {
-          out.add(new ReplicaTarget(f.id, f.endpoint, down.remove(0)));
+          out.add(Replica.of(f.id, f.endpoint, down.remove(0)));
         }
       }
       return out;
     }
 
     @Override
-    public List<ReplicaTarget> primaries(byte[] key, int n) {
-      List<ReplicaTarget> out = new ArrayList<>();
+    public List<Replica> primaries(byte[] key, int n) {
+      List<Replica> out = new ArrayList<>();
       for (SimNode p : ringFrom(key).subList(0, Math.min(n, nodes.size()))) {
-        out.add(ReplicaTarget.primary(p.id, p.endpoint));
+        out.add(Replica.primary(p.id, p.endpoint));
       }
       return out;
     }
@@ -348,7 +348,7 @@ public final class SimCluster {
   /** The primaries of a key as node 0 sees the ring. */
   List<SimNode> primaries(byte[] key) {
     List<SimNode> out = new ArrayList<>();
-    for (ReplicaTarget t : nodes.get(0).node == null ? List.<ReplicaTarget>of()
+    for (Replica t : nodes.get(0).node == null ? List.<Replica>of()
         : (gossip ? nodes.get(0).membership.primaries(key, settings.replicationFactor())
             : new View(nodes.get(0)).primaries(key, settings.replicationFactor()))) {
       out.add(nodes.stream().filter(n -> n.id.equals(t.nodeId())).findFirst().orElseThrow());

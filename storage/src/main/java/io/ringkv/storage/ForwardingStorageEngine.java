@@ -42,6 +42,11 @@ public abstract class ForwardingStorageEngine implements StorageEngine {
   }
 
   @Override
+  public Cursor cursor() {
+    return delegate.cursor();
+  }
+
+  @Override
   public StorageStats stats() {
     return delegate.stats();
   }

@@ -3,6 +3,7 @@ package io.ringkv.storage;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 
 /**
  * The replica-local store of versioned objects. Implementations are thread-safe; every
@@ -54,6 +55,25 @@ public interface StorageEngine extends AutoCloseable {
    * whole scan once, and may or may not see keys written during it. The key array is the caller's.
    */
   void forEach(BiConsumer<byte[], VersionedObject> action);
+
+  /**
+   * A walk over every stored key, as weakly consistent as {@link #forEach}, that can stop and go on
+   * later: each {@link Cursor#advance} visits the next keys and returns. A scan that paces itself (the
+   * anti-entropy tree rebuilds, leaf listings and GC sweeps) advances a chunk, schedules the next chunk
+   * for when its rate allows, and holds no thread in between. It holds no lock between advances.
+   */
+  Cursor cursor();
+
+  /** A resumable walk ({@link #cursor}). Advance it from one thread at a time; any thread will do. */
+  interface Cursor {
+    /**
+     * Visits up to {@code max} further keys, stopping early after a visit that returns false. The key
+     * array is the caller's.
+     *
+     * @return the keys visited now; fewer than {@code max} with every visit true means the walk is over
+     */
+    int advance(int max, BiPredicate<byte[], VersionedObject> visit);
+  }
 
   StorageStats stats();
 

@@ -167,6 +167,54 @@ public abstract class StorageEngineContract {
   }
 
   @Test
+  void cursorVisitsEveryKeyOnceInChunksFromAnotherThread() throws Exception {
+    StorageEngine e = newEngine();
+    Map<String, VersionedObject> expected = new HashMap<>();
+    for (int i = 0; i < 1_000; i++) {
+      expected.put("key-" + i, e.write(b("key-" + i), VersionVector.EMPTY, b("v" + i), "a", i).current());
+    }
+    StorageEngine.Cursor cursor = e.cursor();
+    Map<String, VersionedObject> seen = new HashMap<>();
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      int chunks = 0;
+      int n;
+      do {
+        // alternate threads between chunks, as a paced scan's executor may
+        n = chunks % 2 == 0
+            ? cursor.advance(64, (k, o) -> seen.put(new String(k, StandardCharsets.UTF_8), o) == null)
+            : other.submit(() -> cursor.advance(64,
+                (k, o) -> seen.put(new String(k, StandardCharsets.UTF_8), o) == null)).get();
+        assertTrue(n <= 64);
+        chunks++;
+      } while (n == 64);
+      assertEquals(expected, seen);
+      assertTrue(chunks >= 1_000 / 64, "advanced in chunks: " + chunks);
+      assertEquals(0, cursor.advance(64, (k, o) -> true), "an ended walk stays ended");
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  @Test
+  void cursorStopsAfterAVisitReturnsFalseAndGoesOnFromThere() throws Exception {
+    StorageEngine e = newEngine();
+    for (int i = 0; i < 100; i++) {
+      e.write(b("key-" + i), VersionVector.EMPTY, b("v"), "a", i);
+    }
+    StorageEngine.Cursor cursor = e.cursor();
+    Set<String> seen = new HashSet<>();
+    int[] calls = {0};
+    assertEquals(3, cursor.advance(50, (k, o) -> {
+      seen.add(new String(k, StandardCharsets.UTF_8));
+      return ++calls[0] < 3;
+    }));
+    int rest = cursor.advance(1_000, (k, o) -> seen.add(new String(k, StandardCharsets.UTF_8)));
+    assertEquals(97, rest);
+    assertEquals(100, seen.size());
+  }
+
+  @Test
   void forEachActionMayWriteBackIntoTheEngine() throws Exception {
     StorageEngine e = newEngine();
     for (int i = 0; i < 20; i++) {

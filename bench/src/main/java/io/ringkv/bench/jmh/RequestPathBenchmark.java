@@ -4,9 +4,9 @@ import com.codahale.metrics.MetricRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.ringkv.coordinator.KryoContextCodec;
-import io.ringkv.coordinator.ReplicaTarget;
+import io.ringkv.ring.Replica;
 import io.ringkv.gossip.Endpoint;
-import io.ringkv.node.ClusterView;
+import io.ringkv.ring.ClusterView;
 import io.ringkv.node.NodeMetrics;
 import io.ringkv.node.RequestSettings;
 import io.ringkv.node.RingNode;
@@ -98,12 +98,12 @@ public class RequestPathBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    List<ReplicaTarget> all = new ArrayList<>();
+    List<Replica> all = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
-      all.add(ReplicaTarget.primary("n" + i, new Endpoint("127.0.0.1", 7000 + i)));
+      all.add(Replica.primary("n" + i, new Endpoint("127.0.0.1", 7000 + i)));
     }
     RequestSettings settings = RequestSettings.defaults(NODES).withLocalReplicaOnCore(localReplicaOnCore);
-    for (ReplicaTarget self : all) {
+    for (Replica self : all) {
       Scheduler core = this.core.equals("queue") ? new ThreadScheduler("jmh-core-" + self.nodeId())
           : new ExecutorScheduler("jmh-core-" + self.nodeId());
       ThreadPoolExecutor storage = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(10_000),
@@ -204,12 +204,12 @@ public class RequestPathBenchmark {
 
   /** Every node holds every key (N = nodes); each node lists itself first, as its preference list would for its own keys. */
   private static final class FixedView implements ClusterView {
-    private final List<ReplicaTarget> targets;
+    private final List<Replica> targets;
     private final List<NodeInfo> infos = new ArrayList<>();
 
-    FixedView(ReplicaTarget self, List<ReplicaTarget> all) {
-      List<ReplicaTarget> ordered = new ArrayList<>(List.of(self));
-      for (ReplicaTarget t : all) {
+    FixedView(Replica self, List<Replica> all) {
+      List<Replica> ordered = new ArrayList<>(List.of(self));
+      for (Replica t : all) {
         if (!t.equals(self)) {
           ordered.add(t);
         }
@@ -220,19 +220,19 @@ public class RequestPathBenchmark {
     }
 
     @Override
-    public List<ReplicaTarget> targets(byte[] key, int n) {
+    public List<Replica> targets(byte[] key, int n) {
       return targets.subList(0, Math.min(n, targets.size()));
     }
 
     @Override
-    public List<ReplicaTarget> primaries(byte[] key, int n) {
+    public List<Replica> primaries(byte[] key, int n) {
       return targets(key, n);
     }
 
     @Override
     public List<String> ownersOf(long token, int n) {
       List<String> ids = new ArrayList<>();
-      for (ReplicaTarget t : targets(null, n)) {
+      for (Replica t : targets(null, n)) {
         ids.add(t.nodeId());
       }
       return ids;

@@ -20,18 +20,21 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapAbsentEntry;
 import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -325,6 +328,45 @@ public final class ChronicleStorageEngine implements StorageEngine {
     while (it.hasNext()) {
       Map.Entry<byte[], byte[]> e = it.next();
       action.accept(e.getKey(), RecordCodec.decode(e.getValue()));
+    }
+  }
+
+  /**
+   * A walk over the segments in order: one segment's entries are copied under its lock (as Chronicle's
+   * own entry iterator does) and handed out with no lock held. Unlike that iterator, which must stay on
+   * one thread, it may be advanced from any thread, one at a time.
+   */
+  @Override
+  public Cursor cursor() {
+    checkOpen();
+    return new SegmentCursor();
+  }
+
+  private final class SegmentCursor implements Cursor {
+    private final ArrayDeque<byte[][]> segment = new ArrayDeque<>();
+    private int nextSegment;
+
+    @Override
+    public int advance(int max, BiPredicate<byte[], VersionedObject> visit) {
+      checkOpen();
+      int visited = 0;
+      while (visited < max) {
+        if (segment.isEmpty()) {
+          if (nextSegment >= map.segments()) {
+            break;
+          }
+          try (MapSegmentContext<byte[], byte[], ?> c = map.segmentContext(nextSegment++)) {
+            c.forEachSegmentEntry(e -> segment.add(new byte[][] {e.key().getUsing(null), e.value().getUsing(null)}));
+          }
+          continue;
+        }
+        byte[][] e = segment.poll();
+        visited++;
+        if (!visit.test(e[0], RecordCodec.decode(e[1]))) {
+          break;
+        }
+      }
+      return visited;
     }
   }
 

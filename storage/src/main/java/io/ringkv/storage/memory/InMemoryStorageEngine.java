@@ -10,6 +10,7 @@ import io.ringkv.storage.DotCounter;
 import io.ringkv.storage.causality.Dot;
 import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,6 +148,25 @@ public final class InMemoryStorageEngine implements StorageEngine {
     for (Map.Entry<ByteKey, VersionedObject> e : objects.entrySet()) {
       action.accept(e.getKey().toByteArray(), e.getValue());
     }
+  }
+
+  /** A walk over the map's weakly consistent entry iterator, which may be advanced from any thread. */
+  @Override
+  public Cursor cursor() {
+    checkOpen();
+    Iterator<Map.Entry<ByteKey, VersionedObject>> it = objects.entrySet().iterator();
+    return (max, visit) -> {
+      checkOpen();
+      int visited = 0;
+      while (visited < max && it.hasNext()) {
+        Map.Entry<ByteKey, VersionedObject> e = it.next();
+        visited++;
+        if (!visit.test(e.getKey().toByteArray(), e.getValue())) {
+          break;
+        }
+      }
+      return visited;
+    };
   }
 
   @Override
