@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * arrive meanwhile go to the old owners and to the joiner as a pending replica, with one more
  * acknowledgement required ({@code ClusterView#pending}), so the joiner holds them when it goes UP.
  * A marker file ({@link ServerNode#BOOTSTRAP_MARKER}) lives in the data dir until the node is UP: a node
- * that crashed while JOINING comes back JOINING and streams again. Once it is UP, the former owners hand
+ * that crashed while JOINING comes back JOINING and streams again. An owner that is down or being
+ * removed is not waited for ({@link #unreachable}). Once it is UP, the former owners hand
  * what they no longer own to the owners and drop it ({@link Cleanup}).
  *
  * <p>Both sides are core events, core timers and storage reads: no thread of their own, no sleep, so the
@@ -109,22 +110,49 @@ final class Bootstrap {
     }
     StreamAsk.ask(node.core(), node.clock(), List.copyOf(at.keySet()),
         (owner, answer) -> StreamAsk.peer(node, at.get(owner), rid -> new StreamRequest(rid, selfId), answer,
-            ASK_AGAIN_MS), ASK_AGAIN_MS, STREAM_WAIT_MS).whenComplete((replies, error) -> {
-              long keys = 0;
-              long failed = 0;
-              for (StreamReply r : replies == null ? List.<StreamReply>of() : replies.values()) {
-                keys += r.keys();
-                failed += r.failed();
-              }
-              int answered = replies == null ? 0 : replies.size();
-              if (answered < owners.size()) {
-                log.warn("bootstrap: {} of {} streams did not finish in {} ms; anti-entropy will fill the rest",
-                    owners.size() - answered, owners.size(), STREAM_WAIT_MS);
-              }
-              log.info("bootstrap: received {} objects ({} handovers failed; anti-entropy repairs them)", keys,
-                  failed);
-              up(done);
-            });
+            ASK_AGAIN_MS), this::unreachable, ownersToGoWithout(), ASK_AGAIN_MS, STREAM_WAIT_MS)
+        .whenComplete((replies, error) -> {
+          long keys = 0;
+          long failed = 0;
+          for (StreamReply r : replies == null ? List.<StreamReply>of() : replies.values()) {
+            keys += r.keys();
+            failed += r.failed();
+          }
+          int answered = replies == null ? 0 : replies.size();
+          if (answered < owners.size()) {
+            List<String> missing = new ArrayList<>(at.keySet());
+            if (replies != null) {
+              missing.removeAll(replies.keySet());
+            }
+            java.util.Collections.sort(missing);
+            log.warn("bootstrap: no stream from {} of {} owners ({}: down, being removed, or not done in {} ms);"
+                + " their copies are on the other replicas, and anti-entropy fills in the rest",
+                missing.size(), owners.size(), missing, STREAM_WAIT_MS);
+          }
+          log.info("bootstrap: received {} objects ({} handovers failed; anti-entropy repairs them)", keys,
+              failed);
+          up(done);
+        });
+  }
+
+  /**
+   * An owner the joiner may go UP without (after {@link StreamAsk#DOWN_GRACE_MS}): one its failure
+   * detector holds down, or one being removed (REMOVE is for dead nodes). Waiting for it would keep the
+   * joiner JOINING for the whole {@link #STREAM_WAIT_MS}.
+   */
+  private boolean unreachable(String owner) {
+    return !membership.isAlive(owner) || membership.gossiper().view().get(owner)
+        .map(m -> m.status() == MemberStatus.REMOVING).orElse(true);
+  }
+
+  /**
+   * How many unreachable owners the joiner goes UP without: N minus a majority (1 of N=3, 0 for N of 1 or 2).
+   * A write a majority of a key's N owners acknowledged is missing from at most N minus a majority of
+   * them, fewer than the majority holding it, so with no more given up an owner that streams here holds it; what only the given-up owner holds reaches the owners
+   * by its own cleanup when it comes back, or by anti-entropy. More owners down: the joiner waits for them.
+   */
+  private int ownersToGoWithout() {
+    return replicationFactor - (replicationFactor / 2 + 1);
   }
 
   private void up(CompletableFuture<Void> done) {

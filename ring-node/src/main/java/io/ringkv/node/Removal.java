@@ -176,7 +176,8 @@ final class Removal {
         } else {
           StreamAsk.peer(node, at.get(source), rid -> new RemovalStreamRequest(rid, id), answer, ASK_AGAIN_MS);
         }
-      }, ASK_AGAIN_MS, STREAM_WAIT_MS).whenComplete((replies, error) -> {
+      }, source -> false, 0, ASK_AGAIN_MS, STREAM_WAIT_MS).whenComplete((replies, error) -> {
+        // every survivor must answer before the member is REMOVED: none is given up
         if (error != null) {
           done.completeExceptionally(error);
         } else {

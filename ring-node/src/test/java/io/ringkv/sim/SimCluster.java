@@ -111,6 +111,11 @@ public final class SimCluster {
     HintedHandoff handoff;
     final InMemoryHintStore hints = new InMemoryHintStore(hintsMax);
     long generation;
+    /**
+     * ServerNode's bootstrap marker: set when a bootstrap starts, cleared when it is over; a node
+     * restarted with it set comes back JOINING and bootstraps again, as a real one does after a crash.
+     */
+    boolean bootstrapPending;
 
     /** The node as {@link NodeAssembly} built it (gossip clusters), or null (the fixed ring's bare request path). */
     public NodeAssembly assembly;
@@ -142,11 +147,13 @@ public final class SimCluster {
           throw new UncheckedIOException(e);
         }
       }
-      MemberStatus status = generation == 1 ? initialStatus : MemberStatus.UP;
+      boolean bootstrapNow = generation == 1 ? bootstrap : bootstrapPending;
+      bootstrapPending |= bootstrapNow;
+      MemberStatus status = generation == 1 ? initialStatus : bootstrapNow ? MemberStatus.JOINING : MemberStatus.UP;
       List<Endpoint> seeds = index == 0 ? List.of() : List.of(nodes.get(0).endpoint);
       NodeAssembly.Config config = new NodeAssembly.Config(id, endpoint, tokens, generation, status, seeds,
           new ClusterMetadata("sim", settings.replicationFactor(), "any"), GossipConfig.defaults(), own, antiEntropy,
-          HandoffConfig.DEFAULTS, cleanupSettleMs, bootstrap && generation == 1);
+          HandoffConfig.DEFAULTS, cleanupSettleMs, bootstrapNow);
       NodeAssembly.Runtime runtime = new NodeAssembly.Runtime(clock, process.scheduler(), process.executor(),
           process.executor(), transport, new Random(sim.random().nextLong()),
           storage, hints, dataDir, metrics);
@@ -161,6 +168,11 @@ public final class SimCluster {
         @Override
         public void rejected(String reason) {
           rejected = reason;
+        }
+
+        @Override
+        public void bootstrapped(boolean failed) {
+          bootstrapPending = false;
         }
       };
       try {
