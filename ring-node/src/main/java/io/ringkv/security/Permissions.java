@@ -11,28 +11,45 @@ import io.ringkv.protocol.ClientMessages.PutRequest;
 import io.ringkv.protocol.ClientMessages.RemoveNodeRequest;
 import io.ringkv.protocol.ClientMessages.VerifyRequest;
 import io.ringkv.protocol.ClientMessages.WhereRequest;
+import io.ringkv.protocol.Message;
 import io.ringkv.protocol.Request;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The role each client request needs: the one place that decides it. A request type not named here
- * needs {@link Role#ADMIN}, so a new command is closed until someone opens it on purpose.
+ * The client requests a node serves and the role each needs: the one table that decides both. The
+ * native port refuses any other message from a client ({@link #isClientRequest}) before it reaches the
+ * node, and HTTP goes through the same check; a new client command is closed until someone adds it here.
  */
 public final class Permissions {
+  private static final Map<Class<? extends Request>, Role> CLIENT_REQUESTS = Map.ofEntries(
+      Map.entry(GetRequest.class, Role.READ),
+      Map.entry(WhereRequest.class, Role.READ),
+      Map.entry(InfoRequest.class, Role.READ),
+      Map.entry(KeysRequest.class, Role.READ),
+      Map.entry(StatsRequest.class, Role.READ),
+      Map.entry(PutRequest.class, Role.READWRITE),
+      Map.entry(DeleteRequest.class, Role.READWRITE),
+      Map.entry(RemoveNodeRequest.class, Role.ADMIN),
+      Map.entry(LeaveRequest.class, Role.ADMIN),
+      Map.entry(VerifyRequest.class, Role.ADMIN),
+      Map.entry(StopNodeRequest.class, Role.ADMIN));
+
   private Permissions() {}
 
+  /** Whether a client may send {@code m} at all (node-to-node messages and replies are not client requests). */
+  public static boolean isClientRequest(Message m) {
+    return CLIENT_REQUESTS.containsKey(m.getClass());
+  }
+
+  /** The client request types, for checks that every one is served. */
+  public static Set<Class<? extends Request>> clientRequestTypes() {
+    return CLIENT_REQUESTS.keySet();
+  }
+
+  /** The role {@code request} needs; {@link Role#ADMIN} for anything not in the table. */
   public static Role required(Request request) {
-    if (request instanceof GetRequest || request instanceof WhereRequest || request instanceof InfoRequest
-        || request instanceof KeysRequest || request instanceof StatsRequest) {
-      return Role.READ;
-    }
-    if (request instanceof PutRequest || request instanceof DeleteRequest) {
-      return Role.READWRITE;
-    }
-    if (request instanceof RemoveNodeRequest || request instanceof LeaveRequest || request instanceof VerifyRequest
-        || request instanceof StopNodeRequest) {
-      return Role.ADMIN;
-    }
-    return Role.ADMIN;
+    return CLIENT_REQUESTS.getOrDefault(request.getClass(), Role.ADMIN);
   }
 
   /** The one-line refusal, e.g. {@code permission denied (admin role required)}. */

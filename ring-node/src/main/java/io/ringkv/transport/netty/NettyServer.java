@@ -13,15 +13,9 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ringkv.gossip.Endpoint;
-import io.ringkv.protocol.ClientMessages.DeleteRequest;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
-import io.ringkv.protocol.ClientMessages.GetRequest;
 import io.ringkv.protocol.ClientMessages.Hello;
 import io.ringkv.protocol.ClientMessages.HelloOk;
-import io.ringkv.protocol.ClientMessages.InfoRequest;
-import io.ringkv.protocol.ClientMessages.PutRequest;
-import io.ringkv.protocol.ClientMessages;
-import io.ringkv.protocol.ClientMessages.WhereRequest;
 import io.ringkv.protocol.ErrorCode;
 import io.ringkv.internode.GossipMessages;
 import io.ringkv.protocol.Message;
@@ -225,14 +219,6 @@ public final class NettyServer implements AutoCloseable {
     if (ch != null && !ch.close().awaitUninterruptibly(config.shutdownTimeoutMs())) {
       log.warn("listening socket of node {} did not close within {} ms", nodeId, config.shutdownTimeoutMs());
     }
-  }
-
-  private static boolean isClientRequest(Message m) {
-    return m instanceof GetRequest || m instanceof PutRequest || m instanceof DeleteRequest
-        || m instanceof InfoRequest || m instanceof WhereRequest || m instanceof ClientMessages.VerifyRequest
-        || m instanceof ClientMessages.RemoveNodeRequest || m instanceof ClientMessages.LeaveRequest
-        || m instanceof ClientMessages.KeysRequest || m instanceof ClientMessages.StatsRequest
-        || m instanceof ClientMessages.StopNodeRequest;
   }
 
   private enum State { AWAITING_HELLO, AUTHENTICATING, AWAITING_PROOF, CLIENT, PEER, CLOSING }
@@ -442,7 +428,7 @@ public final class NettyServer implements AutoCloseable {
 
     private void onClientMessage(ChannelHandlerContext ctx, Message message) {
       long id = Messages.requestIdOf(message);
-      if (!isClientRequest(message)) {
+      if (!Permissions.isClientRequest(message)) {
         protocolErrors.increment();
         ctx.writeAndFlush(new ErrorReply(id, ErrorCode.PROTOCOL,
             message.getClass().getSimpleName() + " is not a client request"));
