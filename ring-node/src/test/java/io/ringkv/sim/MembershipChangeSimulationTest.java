@@ -49,11 +49,13 @@ class MembershipChangeSimulationTest {
   static final AntiEntropyConfig AE = AntiEntropyConfig.DEFAULTS.withExchangeIntervalMs(1_000);
   static final int N = 3;
   static final int KEYS = 120;
+  /** Seeds per scenario: 8 in the default suite (about 2 s of CPU each); {@code -Dringkv.sim.seeds=N} for more. */
+  static final int SEEDS = SimSeed.count(8);
 
   @Test
   void cleanupAfterAJoinLeavesEveryKeyOnExactlyItsOwners() {
-    for (long seed = 1; seed <= 4; seed++) {
-      SimCluster c = cluster(100 + seed, 3, AE);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster c = cluster(100_000 + seed, 3, AE);
       Workload w = new Workload(c);
       w.runFor(3_000);
       c.network.setDropRate(0.01); // lost stream merges: anti-entropy brings them
@@ -73,8 +75,8 @@ class MembershipChangeSimulationTest {
    */
   @Test
   void withoutAntiEntropyTheJoinAndCleanupAlonePlaceEveryKey() {
-    for (long seed = 1; seed <= 4; seed++) {
-      SimCluster c = cluster(150 + seed, 3, null);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster c = cluster(150_000 + seed, 3, null);
       Workload w = new Workload(c);
       w.runFor(3_000);
       SimCluster.SimNode joiner = c.join();
@@ -93,8 +95,8 @@ class MembershipChangeSimulationTest {
    */
   @Test
   void aBootstrapInterruptedByACrashStartsAgainAfterTheRestart() {
-    for (long seed = 1; seed <= 4; seed++) {
-      SimCluster c = cluster(400 + seed, 3, null);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster c = cluster(400_000 + seed, 3, null);
       Workload w = new Workload(c);
       w.runFor(3_000);
       SimCluster.SimNode joiner = c.join();
@@ -117,8 +119,8 @@ class MembershipChangeSimulationTest {
 
   @Test
   void removeOfADeadNodeWhileAnotherJoins() {
-    for (long seed = 1; seed <= 3; seed++) {
-      SimCluster c = cluster(200 + seed, 4);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster c = cluster(200_000 + seed, 4);
       Workload w = new Workload(c);
       w.runFor(3_000);
       SimCluster.SimNode dead = c.node(3);
@@ -145,8 +147,8 @@ class MembershipChangeSimulationTest {
 
   @Test
   void leaveDuringAPartition() {
-    for (long seed = 1; seed <= 3; seed++) {
-      SimCluster c = cluster(300 + seed, 5);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster c = cluster(300_000 + seed, 5);
       Workload w = new Workload(c);
       w.runFor(3_000);
       // n5 is cut off from the others; n3 leaves meanwhile: the keys it hands to n5 are not acknowledged

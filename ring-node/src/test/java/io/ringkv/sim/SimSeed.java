@@ -36,6 +36,20 @@ public final class SimSeed {
     return s;
   }
 
+  /** The system property that sets how many seeds each seeded scenario runs (a soak: {@code -Dringkv.sim.seeds=200}). */
+  public static final String COUNT_PROPERTY = "ringkv.sim.seeds";
+
+  /**
+   * How many seeds a scenario runs: {@code -Dringkv.sim.seeds} when set, else {@code byDefault} (what the
+   * default suite affords); 1 when a replay names the seed.
+   */
+  public static int count(int byDefault) {
+    if (overridden()) {
+      return 1;
+    }
+    return Math.max(1, Integer.getInteger(COUNT_PROPERTY, byDefault));
+  }
+
   /** True when the run replays one seed ({@code -Dringkv.sim.seed} is set). */
   public static boolean overridden() {
     String override = System.getProperty(PROPERTY);
