@@ -8,6 +8,7 @@ import io.ringkv.coordinator.ForwardCoordinator;
 import io.ringkv.coordinator.GetCoordinator;
 import io.ringkv.coordinator.PutCoordinator;
 import io.ringkv.ring.Replica;
+import io.ringkv.ring.WritePlan;
 import io.ringkv.coordinator.Step;
 import io.ringkv.coordinator.VerifyCoordinator;
 import io.ringkv.coordinator.WhereCoordinator;
@@ -271,7 +272,7 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
         long deadline = now + timeout(get.timeoutMs());
         List<Replica> targets = cluster.targets(get.key(), n);
         boolean sloppy = settings.sloppyQuorum() || get.sloppy();
-        int countable = countable(targets, sloppy);
+        int countable = WritePlan.countable(targets, sloppy);
         if (countable < r) {
           refuseUnavailable(reply, get.requestId(), "read", r, countable, targets.size());
           return;
@@ -471,81 +472,16 @@ public final class RingNode implements ClientRequestHandler, Transport.PeerHandl
       refuse(reply, requestId, ErrorCode.BAD_REQUEST, "causal context is not valid: " + e.getMessage());
       return;
     }
-    List<Replica> targets = preferLocalMinter(cluster.targets(key, n));
-    int countable = countable(targets, sloppy);
-    if (countable < w) {
-      refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, countable, targets.size());
+    WritePlan plan = WritePlan.of(cluster, key, n, w, sloppy, self);
+    if (!plan.available(w)) {
+      refuseUnavailable(reply, requestId, value == null ? "delete" : "write", w, plan.countable(), plan.reachable());
       return;
     }
-    List<Replica> pending = cluster.pending(key, n);
-    if (!pending.isEmpty()) {
-      // a joining (or a leaving node's successor) replica gets the write too, and it must not take the
-      // place of an owner's acknowledgement: W + pending acks (Cassandra's blockFor during range movement)
-      List<Replica> all = new ArrayList<>(targets);
-      for (Replica p : pending) {
-        if (Replica.at(all, p.endpoint()) == null) {
-          all.add(p);
-          w++;
-        }
-      }
-      targets = all;
-    }
-    run(new PutCoordinator(newId(), requestId, key, value, context, targets, w, now + timeout(timeoutMs),
-            settings.mintTimeoutMs(), contexts::encode).withOwnersWithoutStandIn(ownersWithoutStandIn(key, targets))
-            .withWriteId(writeId).withSloppyQuorum(sloppy),
+    run(new PutCoordinator(newId(), requestId, key, value, context, plan.targets(), plan.acks(),
+            now + timeout(timeoutMs), settings.mintTimeoutMs(), contexts::encode)
+            .withOwnersWithoutStandIn(plan.ownersWithoutStandIn()).withWriteId(writeId).withSloppyQuorum(sloppy),
         reply,
         (value == null ? metrics.coordinatorDelete : metrics.coordinatorPut).time());
-  }
-
-  /**
-   * How many of these targets can count toward R or W: the live owners, or every target (stand-ins too)
-   * for a sloppy quorum ({@code --sloppy-quorum}, or a client's downgraded retry). Fewer than asked is
-   * UNAVAILABLE up front.
-   */
-  private int countable(List<Replica> targets, boolean sloppy) {
-    if (sloppy) {
-      return targets.size();
-    }
-    int owners = 0;
-    for (Replica t : targets) {
-      if (!t.isFallback()) {
-        owners++;
-      }
-    }
-    return owners;
-  }
-
-  /** The key's primaries that are neither targets nor stood in for by a fallback target. */
-  private List<String> ownersWithoutStandIn(byte[] key, List<Replica> targets) {
-    if (targets.size() >= settings.replicationFactor()) {
-      return List.of();
-    }
-    java.util.Set<String> covered = new java.util.HashSet<>();
-    for (Replica t : targets) {
-      covered.add(t.nodeId());
-      if (t.hintFor() != null) {
-        covered.add(t.hintFor());
-      }
-    }
-    List<String> missing = new ArrayList<>();
-    for (Replica p : cluster.primaries(key, settings.replicationFactor())) {
-      if (!covered.contains(p.nodeId())) {
-        missing.add(p.nodeId());
-      }
-    }
-    return missing;
-  }
-
-  /** When this node is a replica it mints the dot itself: one network hop fewer. */
-  private List<Replica> preferLocalMinter(List<Replica> targets) {
-    for (int i = 1; i < targets.size(); i++) {
-      if (targets.get(i).endpoint().equals(self)) {
-        List<Replica> reordered = new ArrayList<>(targets);
-        reordered.add(0, reordered.remove(i));
-        return reordered;
-      }
-    }
-    return targets;
   }
 
   private List<Replica> whereReplicas(byte[] key) {
