@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +45,6 @@ final class Bootstrap {
   static final long ASK_AGAIN_MS = 30_000;
   /** How often a joiner, or an owner asked to stream, looks again for the ring it waits for. */
   static final long RING_POLL_MS = 100;
-  /** A full storage queue delays an owner's key scan by this much. */
-  static final long SCAN_RETRY_MS = 100;
 
   private final String selfId;
   private final int replicationFactor;
@@ -195,32 +192,15 @@ final class Bootstrap {
   }
 
   private void scan(Endpoint joiner, String joinerId, Ring future) {
-    try {
-      storageExecutor.execute(() -> {
-        List<byte[]> keys = new ArrayList<>();
-        RuntimeException failure = null;
-        try {
-          storage.forEach((k, o) -> {
-            if (!o.siblings().isEmpty() && future.owners(k, replicationFactor).contains(joinerId)) {
-              keys.add(k);
-            }
-          });
-        } catch (RuntimeException e) {
-          failure = e;
-        }
-        RuntimeException f = failure;
-        node.core().execute(() -> {
-          if (f != null) {
-            log.warn("stream to {} failed: {}", joinerId, f.toString());
+    KeyListing.list(node.core(), storageExecutor, storage, k -> future.owners(k, replicationFactor).contains(joinerId),
+        (keys, failure) -> {
+          if (failure != null) {
+            log.warn("stream to {} failed: {}", joinerId, failure.toString());
             answer(joiner, joinerId, 0, 1);
           } else {
             stream(joiner, joinerId, keys);
           }
         });
-      });
-    } catch (RejectedExecutionException full) {
-      node.core().schedule(SCAN_RETRY_MS, () -> scan(joiner, joinerId, future));
-    }
   }
 
   private void stream(Endpoint joiner, String joinerId, List<byte[]> keys) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Decommission {
   private static final Logger log = LoggerFactory.getLogger(Decommission.class);
-  /** A full storage queue delays the key scan by this much. */
-  static final long SCAN_RETRY_MS = 100;
 
   private final String selfId;
   private final int replicationFactor;
@@ -104,31 +101,13 @@ final class Decommission {
 
   /** Lists the keys this node holds, on the storage executor, then streams them (core thread). */
   private void scan(Ring without, CompletableFuture<String> done) {
-    try {
-      storageExecutor.execute(() -> {
-        List<byte[]> keys = new ArrayList<>();
-        RuntimeException failure = null;
-        try {
-          storage.forEach((k, o) -> {
-            if (!o.siblings().isEmpty()) {
-              keys.add(k);
-            }
-          });
-        } catch (RuntimeException e) {
-          failure = e;
-        }
-        RuntimeException f = failure;
-        node.core().execute(() -> {
-          if (f != null) {
-            stayUp(done, "cannot list this node's keys: " + f.getMessage() + "; the node stays UP (try LEAVE again)");
-          } else {
-            stream(without, keys, done);
-          }
-        });
-      });
-    } catch (RejectedExecutionException full) {
-      node.core().schedule(SCAN_RETRY_MS, () -> scan(without, done));
-    }
+    KeyListing.list(node.core(), storageExecutor, storage, k -> true, (keys, failure) -> {
+      if (failure != null) {
+        stayUp(done, "cannot list this node's keys: " + failure.getMessage() + "; the node stays UP (try LEAVE again)");
+      } else {
+        stream(without, keys, done);
+      }
+    });
   }
 
   private void stream(Ring without, List<byte[]> keys, CompletableFuture<String> done) {

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +58,6 @@ final class Removal {
   static final long RING_WAIT_MS = 60_000;
   /** How often a member asked to stream looks again for the REMOVING mark. */
   static final long RING_POLL_MS = 100;
-  /** A full storage queue delays a member's key scan by this much. */
-  static final long SCAN_RETRY_MS = 100;
 
   private final String selfId;
   private final int replicationFactor;
@@ -268,32 +265,15 @@ final class Removal {
 
   /** Lists the keys of the removed member's ranges stored here, on the storage executor. */
   private void scan(String removedId, Ring current, Ring future) {
-    try {
-      storageExecutor.execute(() -> {
-        List<byte[]> keys = new ArrayList<>();
-        RuntimeException failure = null;
-        try {
-          storage.forEach((k, o) -> {
-            if (!o.siblings().isEmpty() && current.owners(k, replicationFactor).contains(removedId)) {
-              keys.add(k);
-            }
-          });
-        } catch (RuntimeException e) {
-          failure = e;
-        }
-        RuntimeException f = failure;
-        node.core().execute(() -> {
-          if (f != null) {
-            log.warn("re-replication of {}'s ranges failed: {}", removedId, f.toString());
+    KeyListing.list(node.core(), storageExecutor, storage, k -> current.owners(k, replicationFactor).contains(removedId),
+        (keys, failure) -> {
+          if (failure != null) {
+            log.warn("re-replication of {}'s ranges failed: {}", removedId, failure.toString());
             answer(removedId, 0, 1);
           } else {
             stream(removedId, current, future, keys);
           }
         });
-      });
-    } catch (RejectedExecutionException full) {
-      node.core().schedule(SCAN_RETRY_MS, () -> scan(removedId, current, future));
-    }
   }
 
   /** Each key goes to its owners-to-be that are not owners now (this node aside). */
