@@ -1,6 +1,7 @@
 package io.ringkv.coordinator;
 
 import io.ringkv.ring.Replica;
+import io.ringkv.ring.WritePlan;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
 import io.ringkv.protocol.ClientMessages.GetReply;
@@ -78,28 +79,12 @@ public final class GetCoordinator implements Coordinator {
     return internalId;
   }
 
-  private boolean counts(Replica t) {
-    return t != null && (sloppyQuorum || !t.isFallback());
-  }
-
   private int countedAnswers() {
-    int n = 0;
-    for (Endpoint e : answers.keySet()) {
-      if (counts(Replica.at(targets, e))) {
-        n++;
-      }
-    }
-    return n;
+    return Quorums.counted(answers.keySet(), targets, sloppyQuorum);
   }
 
   private int countedOutstanding() {
-    int n = 0;
-    for (Replica t : targets) {
-      if (counts(t) && !answers.containsKey(t.endpoint()) && !failed.contains(t.endpoint())) {
-        n++;
-      }
-    }
-    return n;
+    return Quorums.outstanding(targets, answers.keySet(), failed, sloppyQuorum);
   }
 
   @Override
@@ -109,12 +94,7 @@ public final class GetCoordinator implements Coordinator {
       fail(step, "0 of " + r + " required replicas answered (no replica is reachable)");
       return step;
     }
-    int owners = 0;
-    for (Replica t : targets) {
-      if (counts(t)) {
-        owners++;
-      }
-    }
+    int owners = WritePlan.countable(targets, sloppyQuorum);
     if (owners < r) {
       fail(step, "0 of " + r + " required replicas answered (only " + owners + " of the key's owners "
           + (owners == 1 ? "is" : "are") + " reachable; stand-ins do not count toward R)");

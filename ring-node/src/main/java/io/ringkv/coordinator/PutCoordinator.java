@@ -1,6 +1,7 @@
 package io.ringkv.coordinator;
 
 import io.ringkv.ring.Replica;
+import io.ringkv.ring.WritePlan;
 import io.ringkv.gossip.Endpoint;
 import io.ringkv.protocol.ClientMessages.DeleteReply;
 import io.ringkv.protocol.ClientMessages.ErrorReply;
@@ -123,30 +124,14 @@ public final class PutCoordinator implements Coordinator {
     return internalId;
   }
 
-  /** Whether an acknowledgement of {@code t} counts toward {@code w}. */
-  private boolean counts(Replica t) {
-    return t != null && (sloppyQuorum || !t.isFallback());
-  }
-
+  /** Acknowledgements that count toward {@code w}. */
   private int countedAcks() {
-    int n = 0;
-    for (Endpoint e : acked) {
-      if (counts(Replica.at(targets, e))) {
-        n++;
-      }
-    }
-    return n;
+    return Quorums.counted(acked, targets, sloppyQuorum);
   }
 
   /** Targets that count toward {@code w} and have neither acknowledged nor failed. */
   private int countedOutstanding() {
-    int n = 0;
-    for (Replica t : targets) {
-      if (counts(t) && !acked.contains(t.endpoint()) && !failed.contains(t.endpoint())) {
-        n++;
-      }
-    }
-    return n;
+    return Quorums.outstanding(targets, acked, failed, sloppyQuorum);
   }
 
   public boolean isDelete() {
@@ -160,12 +145,7 @@ public final class PutCoordinator implements Coordinator {
       fail(step, ErrorCode.UNAVAILABLE, "0 of " + w + " required replicas acknowledged (no replica is reachable)");
       return step;
     }
-    int owners = 0;
-    for (Replica t : targets) {
-      if (counts(t)) {
-        owners++;
-      }
-    }
+    int owners = WritePlan.countable(targets, sloppyQuorum);
     if (owners < w) {
       // refused before anything is stored: a stand-in's copy would not count, and could show up later
       fail(step, ErrorCode.UNAVAILABLE, "0 of " + w + " required replicas acknowledged (only " + owners
