@@ -74,6 +74,15 @@ public final class Gossiper {
   private MembershipView view;
   private boolean joined;
   private long statesDroppedOverLimit;
+  /**
+   * The local member's state version each peer (by id) has shown it holds: read from the digests of the
+   * peer's Syn, and from its Ack to this node's Syn (a peer that asks nothing of the local member holds the
+   * version that Syn carried). -1: the peer showed it does not know the local member (it restarted, say).
+   * Keys are ids of peers that gossiped with this node; bounded like the view.
+   */
+  private final Map<String, Long> localStateHeldBy = new HashMap<>();
+  /** The local state version of the last Syn sent to each endpoint, until its Ack comes back. */
+  private final Map<Endpoint, Long> synStateVersionTo = new HashMap<>();
 
   public Gossiper(Member local, ClusterMetadata metadata, List<Endpoint> seeds, GossipConfig config,
       RandomGenerator random) {
@@ -123,8 +132,12 @@ public final class Gossiper {
 
     Syn syn = new Syn(local.id(), metadata, view.digests());
     List<Outbound> out = new ArrayList<>(targets.size());
+    if (synStateVersionTo.size() > 4 * (view.members().size() + seeds.size())) {
+      synStateVersionTo.clear(); // Acks that never came (peers down): forget them, keep the bound
+    }
     for (Endpoint to : targets) {
       out.add(new Outbound(to, syn));
+      synStateVersionTo.put(to, local.stateVersion());
     }
     return new GossipResult(out, events, false);
   }
@@ -155,9 +168,13 @@ public final class Gossiper {
     List<Digest> heartbeats = new ArrayList<>();
     List<Digest> wanted = new ArrayList<>();
     Set<String> mentioned = new HashSet<>();
+    long heldBySender = -1;
     for (Digest d : syn.digests()) {
       if (!mentioned.add(d.id())) {
         continue;
+      }
+      if (d.id().equals(local.id()) && d.generation() == local.generation()) {
+        heldBySender = d.stateVersion();
       }
       Optional<Member> mine = view.get(d.id());
       if (mine.isEmpty()) {
@@ -177,6 +194,9 @@ public final class Gossiper {
         states.add(m);
       }
     }
+    if (!syn.senderId().equals(local.id())) {
+      localStateHeldBy.put(syn.senderId(), heldBySender);
+    }
     Ack ack = new Ack(local.id(), bound(states), heartbeats, wanted);
     return new GossipResult(List.of(new Outbound(from, ack)), List.of(), false);
   }
@@ -189,6 +209,16 @@ public final class Gossiper {
     ringChanged |= applyHeartbeats(ack.heartbeats(), nowMs, events);
     List<Member> states = new ArrayList<>();
     List<Digest> heartbeats = new ArrayList<>();
+    Long sent = synStateVersionTo.remove(from);
+    Long held = sent;
+    for (Digest d : ack.requests()) {
+      if (d.id().equals(local.id())) {
+        held = d.generation() == local.generation() ? d.stateVersion() : -1L;
+      }
+    }
+    if (held != null && !ack.senderId().equals(local.id())) {
+      localStateHeldBy.put(ack.senderId(), held);
+    }
     for (Digest d : ack.requests()) {
       Optional<Member> mine = view.get(d.id());
       if (mine.isPresent()
@@ -350,6 +380,16 @@ public final class Gossiper {
   /** States of unknown members dropped because the view was at {@link MembershipView#MAX_MEMBERS}. */
   public long statesDroppedOverLimit() {
     return statesDroppedOverLimit;
+  }
+
+  /**
+   * Whether peer {@code id} has shown, in the last gossip exchanged with it, that it holds the local
+   * member's state at {@code stateVersion} or later (a joiner waits for this before asking for its data,
+   * so that coordinators already send it new writes).
+   */
+  public boolean peerHoldsLocalState(String id, long stateVersion) {
+    Long held = localStateHeldBy.get(id);
+    return held != null && held >= stateVersion;
   }
 
   /** Heartbeat digests: applied to members whose heavy state this node holds, else ignored. */

@@ -61,6 +61,32 @@ class GossiperTest {
   }
 
   @Test
+  void aNodeLearnsWhichPeersHoldItsCurrentState() {
+    GossipSimulation sim = new GossipSimulation(SEED, config);
+    sim.add("n1", 1, List.of());
+    Gossiper joiner = sim.add("n2", 2, List.of(endpoint(1)));
+    long joining = joiner.localMember().stateVersion();
+    assertFalse(joiner.peerHoldsLocalState("n1", joining), "no exchange yet");
+    sim.round(); // n2's Syn reaches n1, which does not know n2 yet and asks for it
+    assertFalse(joiner.peerHoldsLocalState("n1", joining), "n1 asked for n2's state: it did not hold it");
+    sim.rounds(3);
+    assertTrue(joiner.peerHoldsLocalState("n1", joining), "n1 has shown it holds n2's state");
+    assertFalse(joiner.peerHoldsLocalState("n3", joining), "a peer never heard from");
+
+    joiner.setLocalStatus(MemberStatus.LEAVING);
+    long leaving = joiner.localMember().stateVersion();
+    assertTrue(leaving > joining);
+    assertFalse(joiner.peerHoldsLocalState("n1", leaving), "the new state has not been exchanged yet");
+    sim.rounds(3);
+    assertTrue(joiner.peerHoldsLocalState("n1", leaving));
+
+    // n1 restarts with an empty view: its first Syn shows it no longer holds n2
+    Gossiper restarted = sim.add("n1", 1, 2, GossipSimulation.METADATA, List.of());
+    joiner.onSyn(endpoint(1), new Syn("n1", GossipSimulation.METADATA, restarted.view().digests()), sim.nowMs);
+    assertFalse(joiner.peerHoldsLocalState("n1", joining), "a restarted peer's Syn without n2 resets what it holds");
+  }
+
+  @Test
   void inTheSteadyStateOnlyHeartbeatDigestsTravelNotWholeStates() {
     GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
     sim.rounds(2);

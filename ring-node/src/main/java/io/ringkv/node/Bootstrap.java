@@ -43,6 +43,11 @@ final class Bootstrap {
   static final long STREAM_WAIT_MS = 600_000;
   /** A stream not answered this long is asked for again (an owner already streaming just answers later). */
   static final long ASK_AGAIN_MS = 30_000;
+  /**
+   * The longest a joiner waits for its JOINING state to reach the cluster before it asks for its data; it
+   * asks sooner once every live member has shown it holds that state ({@link #awaitJoiningKnown}).
+   */
+  static final int JOINING_SPREAD_ROUNDS = 3;
   /** How often a joiner, or an owner asked to stream, looks again for the ring it waits for. */
   static final long RING_POLL_MS = 100;
 
@@ -88,13 +93,39 @@ final class Bootstrap {
     if (!owners.isEmpty()) {
       // let JOINING spread first: coordinators that know it send new writes here too, so a write that
       // lands on an owner after it streamed that key is here anyway
-      node.core().schedule(3 * membership.gossiper().config().gossipIntervalMs(), () -> ask(owners, done));
+      long joining = membership.gossiper().localMember().stateVersion();
+      awaitJoiningKnown(owners, joining, node.clock().nowMs() + JOINING_SPREAD_ROUNDS
+          * membership.gossiper().config().gossipIntervalMs(), done);
     } else if (node.clock().nowMs() < deadlineMs) {
       node.core().schedule(RING_POLL_MS, () -> findOwners(deadlineMs, done));
     } else {
       log.info("bootstrap: no owner found through gossip in {} ms; going UP without streaming", RING_WAIT_MS);
       up(done);
     }
+  }
+
+  /**
+   * Asks for the streams once every live member has shown by gossip that it holds this node's JOINING
+   * state (so it sends new writes here too), or after {@link #JOINING_SPREAD_ROUNDS} gossip rounds
+   * whatever gossip has shown: a member that does not answer gossip does not coordinate either.
+   */
+  private void awaitJoiningKnown(List<Member> owners, long joiningVersion, long untilMs,
+      CompletableFuture<Void> done) {
+    if (node.clock().nowMs() >= untilMs || everyLiveMemberHolds(joiningVersion)) {
+      ask(owners, done);
+    } else {
+      node.core().schedule(RING_POLL_MS, () -> awaitJoiningKnown(owners, joiningVersion, untilMs, done));
+    }
+  }
+
+  private boolean everyLiveMemberHolds(long joiningVersion) {
+    for (Member m : membership.gossiper().view().members()) {
+      if (!m.id().equals(selfId) && !m.status().isGone() && membership.isAlive(m.id())
+          && !membership.gossiper().peerHoldsLocalState(m.id(), joiningVersion)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void ask(List<Member> owners, CompletableFuture<Void> done) {
