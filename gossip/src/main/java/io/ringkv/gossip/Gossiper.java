@@ -81,7 +81,7 @@ public final class Gossiper {
    * Keys are ids of peers that gossiped with this node; bounded like the view.
    */
   private final Map<String, Long> localStateHeldBy = new HashMap<>();
-  /** The local state version of the last Syn sent to each endpoint, until its Ack comes back. */
+  /** The local state version of the oldest unanswered Syn sent to each endpoint, until an Ack comes back. */
   private final Map<Endpoint, Long> synStateVersionTo = new HashMap<>();
 
   public Gossiper(Member local, ClusterMetadata metadata, List<Endpoint> seeds, GossipConfig config,
@@ -137,7 +137,8 @@ public final class Gossiper {
     }
     for (Endpoint to : targets) {
       out.add(new Outbound(to, syn));
-      synStateVersionTo.put(to, local.stateVersion());
+      // an Ack may answer an earlier Syn still unanswered: credit the peer with the oldest version sent
+      synStateVersionTo.merge(to, local.stateVersion(), Math::min);
     }
     return new GossipResult(out, events, false);
   }
@@ -209,22 +210,19 @@ public final class Gossiper {
     ringChanged |= applyHeartbeats(ack.heartbeats(), nowMs, events);
     List<Member> states = new ArrayList<>();
     List<Digest> heartbeats = new ArrayList<>();
-    Long sent = synStateVersionTo.remove(from);
-    Long held = sent;
+    Long held = synStateVersionTo.remove(from);
     for (Digest d : ack.requests()) {
       if (d.id().equals(local.id())) {
         held = d.generation() == local.generation() ? d.stateVersion() : -1L;
       }
-    }
-    if (held != null && !ack.senderId().equals(local.id())) {
-      localStateHeldBy.put(ack.senderId(), held);
-    }
-    for (Digest d : ack.requests()) {
       Optional<Member> mine = view.get(d.id());
       if (mine.isPresent()
           && Member.compareVersions(mine.get().generation(), mine.get().version(), d.generation(), d.version()) > 0) {
         offer(mine.get(), d, states, heartbeats);
       }
+    }
+    if (held != null && !ack.senderId().equals(local.id())) {
+      localStateHeldBy.put(ack.senderId(), held);
     }
     List<Outbound> out = states.isEmpty() && heartbeats.isEmpty()
         ? List.of()

@@ -87,6 +87,29 @@ class GossiperTest {
   }
 
   @Test
+  void anAckToAnOlderSynDoesNotVouchForANewerState() {
+    GossipSimulation sim = new GossipSimulation(SEED, config);
+    Gossiper seed = sim.add("n1", 1, List.of());
+    Gossiper joiner = sim.add("n2", 2, List.of(endpoint(1)));
+    sim.rounds(4);
+    long before = joiner.localMember().stateVersion();
+    Syn older = (Syn) joiner.tick(sim.nowMs).outbound().get(0).payload();
+    // before that Syn arrives, n1 learns n2's current state through a round of its own
+    Syn fromSeed = (Syn) seed.tick(sim.nowMs).outbound().get(0).payload();
+    seed.onAck(endpoint(2), (Ack) joiner.onSyn(endpoint(1), fromSeed, sim.nowMs).outbound().get(0).payload(),
+        sim.nowMs);
+    // so its Ack to the older Syn asks nothing of n2: it vouches for the state that Syn carried
+    Ack answer = (Ack) seed.onSyn(endpoint(2), older, sim.nowMs).outbound().get(0).payload();
+    assertTrue(answer.requests().stream().noneMatch(d -> d.id().equals("n2")), "n1 holds n2's state as sent");
+    joiner.setLocalStatus(MemberStatus.LEAVING);
+    long leaving = joiner.localMember().stateVersion();
+    joiner.tick(sim.nowMs + config.gossipIntervalMs()); // a newer Syn leaves before the older one's Ack is back
+    joiner.onAck(endpoint(1), answer, sim.nowMs + config.gossipIntervalMs());
+    assertFalse(joiner.peerHoldsLocalState("n1", leaving), "n1 answered a Syn that carried the older state");
+    assertTrue(joiner.peerHoldsLocalState("n1", before), "it did answer the older one");
+  }
+
+  @Test
   void inTheSteadyStateOnlyHeartbeatDigestsTravelNotWholeStates() {
     GossipSimulation sim = fiveNodesJoinedThroughOneSeed();
     sim.rounds(2);
