@@ -262,7 +262,8 @@ public final class AntiEntropy {
 
   private void startRebuild(TreeLayout target) {
     rebuilds.inc();
-    scan((key, ignored) -> {
+    // key-only: scanned() reads each key's object again under its lock, so the walk need not decode it
+    scan(key -> false, (key, ignored) -> {
       if (storage.layout() != target) {
         return false; // re-laid out again: this walk is moot
       }
@@ -286,7 +287,17 @@ public final class AntiEntropy {
    * executor until it returns false, then {@code done} (keys visited) or {@code failed} on the core thread.
    */
   void scan(BiPredicate<byte[], VersionedObject> visit, LongConsumer done, Runnable failed) {
-    PacedScan.start(storage.delegate(), config.scanKeysPerSecond(), clock, core, work, visit, done, failed);
+    scan(key -> true, visit, done, failed);
+  }
+
+  /**
+   * As {@link #scan(BiPredicate, LongConsumer, Runnable)}, decoding only the objects of the keys
+   * {@code wantsObject} accepts; {@code visit} gets null for the others.
+   */
+  void scan(Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit, LongConsumer done,
+      Runnable failed) {
+    PacedScan.start(storage.delegate(), config.scanKeysPerSecond(), clock, core, work, wantsObject, visit, done,
+        failed);
   }
 
   void submit(Runnable task, Runnable onRejected) {
@@ -467,7 +478,7 @@ public final class AntiEntropy {
         return;
       }
       LeafLister lister = new LeafLister(layout, list.range(), list.leaves(), list.bytesMax());
-      scan(lister, visited -> {
+      scan(lister::wantsObject, lister, visited -> {
         if (running.get(r.exchange.id()) == r) {
           LeafLister.Listing l = lister.listing();
           apply(r, r.exchange.onLocalListing(l.completeLeaves(), l.entries(), clock.nowMs()));
@@ -597,7 +608,7 @@ public final class AntiEntropy {
     }
     int bytesMax = Math.min(k.bytesMax(), config.listingBytesMax());
     LeafLister lister = new LeafLister(layout, k.range(), leaves, bytesMax);
-    scan(lister, visited -> {
+    scan(lister::wantsObject, lister, visited -> {
       LeafLister.Listing l = lister.listing();
       Packed.ListingWriter w = new Packed.ListingWriter();
       for (Packed.Entry e : l.entries()) {

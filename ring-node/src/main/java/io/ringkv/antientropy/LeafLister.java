@@ -39,11 +39,21 @@ final class LeafLister implements BiPredicate<byte[], VersionedObject> {
     this.cutoff = leaves.length;
   }
 
+  /**
+   * True when {@code key} falls in a leaf still listed (the walk decodes only these keys' objects). The
+   * cutoff only moves down, so a key refused here is refused by {@link #test} too.
+   */
+  boolean wantsObject(byte[] key) {
+    long token = KeyHash.token(key);
+    int pos = position[tree.leafOf(token)];
+    return pos >= 0 && pos < cutoff && range.equals(layout.groupOfToken(token));
+  }
+
   @Override
   public boolean test(byte[] key, VersionedObject object) {
     long token = KeyHash.token(key);
     int pos = position[tree.leafOf(token)];
-    if (pos < 0 || pos >= cutoff || !range.equals(layout.groupOfToken(token))) {
+    if (object == null || pos < 0 || pos >= cutoff || !range.equals(layout.groupOfToken(token))) {
       return true;
     }
     byPosition.computeIfAbsent(pos, p -> new ArrayList<>()).add(new Packed.Entry(key, ObjectDigest.of(object)));

@@ -7,6 +7,7 @@ import io.ringkv.storage.causality.VersionedObject;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ final class PacedScan {
   private final Clock clock;
   private final Scheduler core;
   private final Executor work;
+  private final Predicate<byte[]> wantsObject;
   private final BiPredicate<byte[], VersionedObject> visit;
   private final LongConsumer done;
   private final Runnable failed;
@@ -38,12 +40,13 @@ final class PacedScan {
   private boolean stopped;
 
   private PacedScan(StorageEngine store, long keysPerSecond, Clock clock, Scheduler core, Executor work,
-      BiPredicate<byte[], VersionedObject> visit, LongConsumer done, Runnable failed) {
+      Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit, LongConsumer done, Runnable failed) {
     this.store = store;
     this.keysPerSecond = keysPerSecond;
     this.clock = clock;
     this.core = core;
     this.work = work;
+    this.wantsObject = wantsObject;
     this.visit = visit;
     this.done = done;
     this.failed = failed;
@@ -51,14 +54,17 @@ final class PacedScan {
   }
 
   /**
-   * Starts a walk. {@code visit} runs on the work executor for each key until it returns false;
+   * Starts a walk. {@code visit} runs on the work executor for each key until it returns false, with
+   * the key's object when {@code wantsObject} accepts the key and null otherwise (the store then skips
+   * copying and decoding it: {@link StorageEngine.Cursor#advance(int, Predicate, BiPredicate)});
    * {@code done} gets the number of keys visited, on the core thread, no earlier than the rate allows
    * for them. {@code failed} runs instead, on the core thread, when a chunk finds the work queue full
    * or the storage fails.
    */
   static void start(StorageEngine store, long keysPerSecond, Clock clock, Scheduler core, Executor work,
-      BiPredicate<byte[], VersionedObject> visit, LongConsumer done, Runnable failed) {
-    new PacedScan(store, keysPerSecond, clock, core, work, visit, done, failed).queueChunk();
+      Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit, LongConsumer done,
+      Runnable failed) {
+    new PacedScan(store, keysPerSecond, clock, core, work, wantsObject, visit, done, failed).queueChunk();
   }
 
   private void queueChunk() {
@@ -75,7 +81,7 @@ final class PacedScan {
       if (cursor == null) {
         cursor = store.cursor();
       }
-      n = cursor.advance(CHUNK_KEYS, (key, object) -> {
+      n = cursor.advance(CHUNK_KEYS, wantsObject, (key, object) -> {
         stopped = !visit.test(key, object);
         return !stopped;
       });

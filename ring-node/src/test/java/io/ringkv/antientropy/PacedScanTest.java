@@ -36,7 +36,7 @@ class PacedScanTest {
     long[] doneVisited = {-1};
     List<Long> otherWorkAt = new ArrayList<>();
     long start = sim.nowMs();
-    PacedScan.start(store(), 1_000, sim, p.scheduler(), p.executor(),
+    PacedScan.start(store(), 1_000, sim, p.scheduler(), p.executor(), k -> true,
         (k, o) -> seen.add(new String(k, StandardCharsets.UTF_8)),
         visited -> {
           doneAt[0] = sim.nowMs() - start;
@@ -65,7 +65,7 @@ class PacedScanTest {
     Simulator.Process p = sim.process("n1");
     int[] visits = {0};
     long[] done = {-1};
-    PacedScan.start(store(), 1_000_000, sim, p.scheduler(), p.executor(), (k, o) -> ++visits[0] < 2_500,
+    PacedScan.start(store(), 1_000_000, sim, p.scheduler(), p.executor(), k -> true, (k, o) -> ++visits[0] < 2_500,
         visited -> done[0] = visited, () -> {
           throw new AssertionError("failed");
         });
@@ -82,7 +82,7 @@ class PacedScanTest {
       throw new RejectedExecutionException("full");
     };
     boolean[] failed = {false};
-    PacedScan.start(store(), 1_000, sim, p.scheduler(), full, (k, o) -> true, v -> {
+    PacedScan.start(store(), 1_000, sim, p.scheduler(), full, k -> true, (k, o) -> true, v -> {
       throw new AssertionError("done");
     }, () -> failed[0] = true);
     sim.runFor(1_000);
@@ -91,7 +91,7 @@ class PacedScanTest {
     InMemoryStorageEngine closed = store();
     closed.close();
     boolean[] failed2 = {false};
-    PacedScan.start(closed, 1_000, sim, p.scheduler(), p.executor(), (k, o) -> true, v -> {
+    PacedScan.start(closed, 1_000, sim, p.scheduler(), p.executor(), k -> true, (k, o) -> true, v -> {
       throw new AssertionError("done");
     }, () -> failed2[0] = true);
     sim.runFor(1_000);

@@ -4,6 +4,7 @@ import io.ringkv.storage.causality.VersionVector;
 import io.ringkv.storage.causality.VersionedObject;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * The replica-local store of versioned objects. Implementations are thread-safe; every
@@ -72,7 +73,18 @@ public interface StorageEngine extends AutoCloseable {
      *
      * @return the keys visited now; fewer than {@code max} with every visit true means the walk is over
      */
-    int advance(int max, BiPredicate<byte[], VersionedObject> visit);
+    default int advance(int max, BiPredicate<byte[], VersionedObject> visit) {
+      return advance(max, key -> true, visit);
+    }
+
+    /**
+     * As {@link #advance(int, BiPredicate)}, reading the object of only the keys {@code wantsObject}
+     * accepts: every other key is visited with a null object, and its stored bytes are neither copied
+     * nor decoded. A walk that needs a few keys' objects (a leaf listing) or none (a tree rebuild, which
+     * reads each key again under its own lock) pays for the keys alone. {@code wantsObject} may run
+     * under a storage lock: a pure, cheap function of the key.
+     */
+    int advance(int max, Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit);
   }
 
   StorageStats stats();

@@ -197,6 +197,38 @@ public abstract class StorageEngineContract {
   }
 
   @Test
+  void cursorReadsTheObjectsOfOnlyTheKeysAsked() throws Exception {
+    StorageEngine e = newEngine();
+    Map<String, VersionedObject> expected = new HashMap<>();
+    for (int i = 0; i < 300; i++) {
+      VersionedObject o = e.write(b("key-" + i), VersionVector.EMPTY, b("v" + i), "a", i).current();
+      if (i % 10 == 0) {
+        expected.put("key-" + i, o);
+      }
+    }
+    StorageEngine.Cursor cursor = e.cursor();
+    Map<String, VersionedObject> objects = new HashMap<>();
+    Set<String> keys = new HashSet<>();
+    int total = 0;
+    int n;
+    do {
+      n = cursor.advance(64, k -> Integer.parseInt(new String(k, StandardCharsets.UTF_8).substring(4)) % 10 == 0,
+          (k, o) -> {
+            String key = new String(k, StandardCharsets.UTF_8);
+            keys.add(key);
+            if (o != null) {
+              objects.put(key, o);
+            }
+            return true;
+          });
+      total += n;
+    } while (n == 64);
+    assertEquals(300, total, "every key is visited, asked or not");
+    assertEquals(300, keys.size());
+    assertEquals(expected, objects, "the asked keys come with their objects, the others with null");
+  }
+
+  @Test
   void cursorStopsAfterAVisitReturnsFalseAndGoesOnFromThere() throws Exception {
     StorageEngine e = newEngine();
     for (int i = 0; i < 100; i++) {

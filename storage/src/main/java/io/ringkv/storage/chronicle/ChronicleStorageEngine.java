@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -347,7 +348,7 @@ public final class ChronicleStorageEngine implements StorageEngine {
     private int nextSegment;
 
     @Override
-    public int advance(int max, BiPredicate<byte[], VersionedObject> visit) {
+    public int advance(int max, Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit) {
       checkOpen();
       int visited = 0;
       while (visited < max) {
@@ -356,13 +357,16 @@ public final class ChronicleStorageEngine implements StorageEngine {
             break;
           }
           try (MapSegmentContext<byte[], byte[], ?> c = map.segmentContext(nextSegment++)) {
-            c.forEachSegmentEntry(e -> segment.add(new byte[][] {e.key().getUsing(null), e.value().getUsing(null)}));
+            c.forEachSegmentEntry(e -> {
+              byte[] key = e.key().getUsing(null);
+              segment.add(new byte[][] {key, wantsObject.test(key) ? e.value().getUsing(null) : null});
+            });
           }
           continue;
         }
         byte[][] e = segment.poll();
         visited++;
-        if (!visit.test(e[0], RecordCodec.decode(e[1]))) {
+        if (!visit.test(e[0], e[1] == null ? null : RecordCodec.decode(e[1]))) {
           break;
         }
       }

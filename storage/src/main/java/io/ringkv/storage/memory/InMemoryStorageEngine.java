@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,17 +157,21 @@ public final class InMemoryStorageEngine implements StorageEngine {
   public Cursor cursor() {
     checkOpen();
     Iterator<Map.Entry<ByteKey, VersionedObject>> it = objects.entrySet().iterator();
-    return (max, visit) -> {
-      checkOpen();
-      int visited = 0;
-      while (visited < max && it.hasNext()) {
-        Map.Entry<ByteKey, VersionedObject> e = it.next();
-        visited++;
-        if (!visit.test(e.getKey().toByteArray(), e.getValue())) {
-          break;
+    return new Cursor() {
+      @Override
+      public int advance(int max, Predicate<byte[]> wantsObject, BiPredicate<byte[], VersionedObject> visit) {
+        checkOpen();
+        int visited = 0;
+        while (visited < max && it.hasNext()) {
+          Map.Entry<ByteKey, VersionedObject> e = it.next();
+          visited++;
+          byte[] key = e.getKey().toByteArray();
+          if (!visit.test(key, wantsObject.test(key) ? e.getValue() : null)) {
+            break;
+          }
         }
+        return visited;
       }
-      return visited;
     };
   }
 
