@@ -5,8 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The causal contexts a YCSB client thread last read, per key, least recently used evicted beyond
- * {@code capacity}. One per thread (YCSB gives each thread its own DB instance): not thread-safe.
+ * The causal contexts a YCSB client last saw, per key, least recently used evicted beyond
+ * {@code capacity}. One per process shared by all threads ({@code ringkv.contextscope=process}, the
+ * default) or one per thread; thread-safe either way (a lock around a small map operation, next to a
+ * network round trip).
  */
 final class ContextCache {
   private final LinkedHashMap<String, CausalContext> map;
@@ -24,11 +26,11 @@ final class ContextCache {
   }
 
   /** The context last stored for {@code key}, or null. */
-  CausalContext get(String key) {
+  synchronized CausalContext get(String key) {
     return map.get(key);
   }
 
-  void put(String key, CausalContext context) {
+  synchronized void put(String key, CausalContext context) {
     if (context == null || context.isNone()) {
       map.remove(key);
     } else {
@@ -36,11 +38,11 @@ final class ContextCache {
     }
   }
 
-  void remove(String key) {
+  synchronized void remove(String key) {
     map.remove(key);
   }
 
-  int size() {
+  synchronized int size() {
     return map.size();
   }
 }

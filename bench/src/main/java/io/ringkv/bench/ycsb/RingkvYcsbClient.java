@@ -36,10 +36,15 @@ import site.ycsb.Status;
  *       {@code writeallfields=true} so an update writes the whole record (ringkv has no partial update).
  *   <li>{@code read} returns the record; when the key has siblings, the record of the newest-listed
  *       sibling, and the sibling count is tallied.
- *   <li>{@code update} carries the causal context of this thread's last read of the key when there is
- *       one in its bounded LRU ({@code ringkv.contextcache} keys), else it is a blind write (which in
- *       ringkv becomes a sibling of what exists). With {@code ringkv.contextfrom=readwrite} the context
- *       returned by a write is remembered too.
+ *   <li>{@code update} carries the freshest causal context this client has for the key: the one the
+ *       last read or write of the key returned, to any of the process's threads, kept in a bounded LRU
+ *       ({@code ringkv.contextcache} keys) the threads share; else it is a blind write (which in ringkv
+ *       becomes a sibling of what exists). A context is what the store itself answered this client, so
+ *       an update with it replaces exactly what that answer showed and stays concurrent with (a sibling
+ *       of) any write the answer did not show: sharing changes how many updates are blind, not what
+ *       ringkv keeps. {@code ringkv.contextscope=thread} gives each thread its own cache (as if every
+ *       thread were a separate client) and {@code ringkv.contextfrom=read} remembers only reads' contexts,
+ *       spending one on the update that uses it: together, the binding before issue 14.
  *   <li>{@code insert} is a blind write; {@code delete} uses the remembered context when there is one.
  *   <li>{@code scan} is {@link Status#NOT_IMPLEMENTED}: keys are hashed over the ring, there is no order.
  * </ul>
@@ -56,13 +61,17 @@ import site.ycsb.Status;
  *
  * <p>Properties: {@code ringkv.hosts} (required, host:port,...), {@code ringkv.connections},
  * {@code ringkv.r}, {@code ringkv.w} (0: the node's default), {@code ringkv.timeoutms} (default 5000),
- * {@code ringkv.contextcache} (default 10000), {@code ringkv.contextfrom} (read | readwrite),
+ * {@code ringkv.contextcache} (default 100000 keys shared, 10000 per thread),
+ * {@code ringkv.contextscope} (process | thread), {@code ringkv.contextfrom} (readwrite | read),
  * {@code ringkv.updatemode} (blind | readfirst),
  * {@code ringkv.statsfile}.
  */
 public final class RingkvYcsbClient extends DB {
-  /** Keys whose context one thread remembers; YCSB's zipfian hot set is far smaller. */
+  /** Keys whose context one thread remembers ({@code ringkv.contextscope=thread}). */
   static final int DEFAULT_CONTEXT_CACHE = 10_000;
+
+  /** Keys whose context the process remembers (the default scope): YCSB's default record count. */
+  static final int DEFAULT_SHARED_CONTEXT_CACHE = 100_000;
 
   /** Above the node's default request timeout (2 s), so the node's own error arrives first. */
   static final long DEFAULT_TIMEOUT_MS = 5_000;
@@ -73,6 +82,8 @@ public final class RingkvYcsbClient extends DB {
   private static List<RingkvClient> clients;
   private static BindingStats stats;
   private static String statsFile;
+  /** The contexts all threads share ({@code ringkv.contextscope=process}), made by the first init. */
+  private static ContextCache sharedContexts;
 
   /** How the first instance connects: {@link #connect} for YCSB, a fake client in the binding's tests. */
   private final Function<Properties, List<RingkvClient>> connector;
@@ -102,6 +113,10 @@ public final class RingkvYcsbClient extends DB {
   @Override
   public void init() throws DBException {
     Properties p = getProperties();
+    String scope = p.getProperty("ringkv.contextscope", "process");
+    if (!scope.equals("process") && !scope.equals("thread")) {
+      throw new DBException("ringkv.contextscope must be process or thread, got '" + scope + "'");
+    }
     synchronized (LOCK) {
       if (instances++ == 0) {
         try {
@@ -112,13 +127,21 @@ public final class RingkvYcsbClient extends DB {
         }
         stats = new BindingStats();
         statsFile = p.getProperty("ringkv.statsfile");
+        sharedContexts = null;
       }
       client = clients.get(Math.floorMod(THREAD_IDS.getAndIncrement(), clients.size()));
+      if (scope.equals("process")) {
+        if (sharedContexts == null) {
+          sharedContexts = new ContextCache(intProperty(p, "ringkv.contextcache", DEFAULT_SHARED_CONTEXT_CACHE));
+        }
+        contexts = sharedContexts;
+      } else {
+        contexts = new ContextCache(intProperty(p, "ringkv.contextcache", DEFAULT_CONTEXT_CACHE));
+      }
     }
     options = new RequestOptions(intProperty(p, "ringkv.r", 0), intProperty(p, "ringkv.w", 0),
         intProperty(p, "ringkv.timeoutms", (int) DEFAULT_TIMEOUT_MS));
-    contexts = new ContextCache(intProperty(p, "ringkv.contextcache", DEFAULT_CONTEXT_CACHE));
-    String from = p.getProperty("ringkv.contextfrom", "read");
+    String from = p.getProperty("ringkv.contextfrom", "readwrite");
     if (!from.equals("read") && !from.equals("readwrite")) {
       throw new DBException("ringkv.contextfrom must be read or readwrite, got '" + from + "'");
     }

@@ -60,8 +60,8 @@ class RingkvYcsbClientTest {
   }
 
   @Test
-  void anUpdateAfterAReadCarriesTheReadsContextOnceThenWritesBlind() throws Exception {
-    binding();
+  void withContextsFromReadsOnlyAnUpdateCarriesTheReadsContextOnceThenWritesBlind() throws Exception {
+    binding("ringkv.contextfrom", "read", "ringkv.contextscope", "thread");
     assertEquals(Status.OK, db.insert("usertable", "user1", record("a")));
     Map<String, ByteIterator> out = new HashMap<>();
     assertEquals(Status.OK, db.read("usertable", "user1", Set.of("field0"), out));
@@ -102,8 +102,65 @@ class RingkvYcsbClientTest {
   }
 
   @Test
-  void blindUpdatesAreCountedAndReadFirstFetchesTheContextInstead() throws Exception {
+  void byDefaultThreadsShareTheFreshestContextOfAnyReadOrWrite() throws Exception {
     binding();
+    RingkvYcsbClient second = new RingkvYcsbClient(props -> {
+      throw new AssertionError("only the first instance connects");
+    });
+    second.setProperties(new Properties());
+    second.init();
+    try {
+      db.insert("usertable", "user8", record("a"));
+      second.update("usertable", "user8", record("b"));
+      db.read("usertable", "user8", null, new HashMap<>());
+      second.update("usertable", "user8", record("c"));
+      db.update("usertable", "user8", record("d"));
+    } finally {
+      second.cleanup();
+    }
+    assertEquals(List.of("put user8 ctx=-", "put user8 ctx=v1", "get user8", "put user8 ctx=v2", "put user8 ctx=v3"),
+        fake.calls, "each update carries the context the last answer to either thread returned");
+    assertEquals(3, RingkvYcsbClient.stats().updatesWithContext.get());
+    assertEquals(0, RingkvYcsbClient.stats().updatesBlind.get());
+  }
+
+  @Test
+  void withThreadScopeAThreadDoesNotSeeAnotherThreadsContexts() throws Exception {
+    binding("ringkv.contextscope", "thread");
+    RingkvYcsbClient second = new RingkvYcsbClient(props -> {
+      throw new AssertionError("only the first instance connects");
+    });
+    Properties p = new Properties();
+    p.setProperty("ringkv.contextscope", "thread");
+    second.setProperties(p);
+    second.init();
+    try {
+      db.insert("usertable", "user9", record("a"));
+      second.update("usertable", "user9", record("b"));
+      db.update("usertable", "user9", record("c"));
+    } finally {
+      second.cleanup();
+    }
+    assertEquals(List.of("put user9 ctx=-", "put user9 ctx=-", "put user9 ctx=v1"), fake.calls,
+        "the second thread has no context of its own: a blind write; the first still has its insert's");
+    assertEquals(1, RingkvYcsbClient.stats().updatesBlind.get());
+  }
+
+  @Test
+  void anUnknownContextScopeIsRefusedWithoutConnecting() {
+    RingkvYcsbClient bad = new RingkvYcsbClient(props -> {
+      throw new AssertionError("must not connect");
+    });
+    Properties p = new Properties();
+    p.setProperty("ringkv.contextscope", "global");
+    bad.setProperties(p);
+    site.ycsb.DBException e = org.junit.jupiter.api.Assertions.assertThrows(site.ycsb.DBException.class, bad::init);
+    assertTrue(e.getMessage().contains("process or thread"), e.getMessage());
+  }
+
+  @Test
+  void blindUpdatesAreCountedAndReadFirstFetchesTheContextInstead() throws Exception {
+    binding("ringkv.contextfrom", "read");
     db.update("usertable", "user4", record("a"));
     db.update("usertable", "user4", record("b"));
     assertEquals(List.of("put user4 ctx=-", "put user4 ctx=-"), fake.calls);
