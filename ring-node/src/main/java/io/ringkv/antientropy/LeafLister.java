@@ -44,16 +44,20 @@ final class LeafLister implements BiPredicate<byte[], VersionedObject> {
    * cutoff only moves down, so a key refused here is refused by {@link #test} too.
    */
   boolean wantsObject(byte[] key) {
+    return listedPosition(key) >= 0;
+  }
+
+  /** The position of {@code key}'s leaf among the leaves still listed, or -1. */
+  private int listedPosition(byte[] key) {
     long token = KeyHash.token(key);
     int pos = position[tree.leafOf(token)];
-    return pos >= 0 && pos < cutoff && range.equals(layout.groupOfToken(token));
+    return pos >= 0 && pos < cutoff && range.equals(layout.groupOfToken(token)) ? pos : -1;
   }
 
   @Override
   public boolean test(byte[] key, VersionedObject object) {
-    long token = KeyHash.token(key);
-    int pos = position[tree.leafOf(token)];
-    if (object == null || pos < 0 || pos >= cutoff || !range.equals(layout.groupOfToken(token))) {
+    int pos = object == null ? -1 : listedPosition(key);
+    if (pos < 0) {
       return true;
     }
     byPosition.computeIfAbsent(pos, p -> new ArrayList<>()).add(new Packed.Entry(key, ObjectDigest.of(object)));

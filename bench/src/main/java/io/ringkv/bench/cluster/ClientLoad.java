@@ -1,7 +1,6 @@
 package io.ringkv.bench.cluster;
 
 import io.ringkv.client.CausalContext;
-import io.ringkv.client.ClientConfig;
 import io.ringkv.client.NodeAddress;
 import io.ringkv.client.RequestOptions;
 import io.ringkv.client.RingkvClient;
@@ -90,20 +89,21 @@ public final class ClientLoad implements Callable<Integer> {
         return 2;
       }
     }
-    List<NodeAddress> addresses = new ArrayList<>();
-    for (String h : hosts) {
-      addresses.add(NodeAddress.parse(h.trim()));
-    }
-    int n = connections == 0 ? addresses.size() : connections;
-    List<RingkvClient> conns = new ArrayList<>();
+    List<NodeAddress> addresses;
     try {
-      for (int c = 0; c < n; c++) {
-        List<NodeAddress> seeds = new ArrayList<>();
-        for (int j = 0; j < addresses.size(); j++) {
-          seeds.add(addresses.get((c + j) % addresses.size()));
-        }
-        conns.add(RingkvClient.connect(new ClientConfig(seeds, 2_000, 5_000, 1_000, 4_096)));
-      }
+      addresses = Connections.parseHosts(String.join(",", hosts));
+    } catch (IllegalArgumentException e) {
+      System.err.println("--hosts: " + e.getMessage());
+      return 2;
+    }
+    List<RingkvClient> conns;
+    try {
+      conns = Connections.open(addresses, connections == 0 ? addresses.size() : connections, 5_000, c -> c);
+    } catch (RuntimeException e) {
+      System.err.println("cannot connect to " + String.join(",", hosts) + ": " + e.getMessage());
+      return 1;
+    }
+    try {
       byte[] value = new byte[bytes];
       ThreadLocalRandom.current().nextBytes(value);
       List<Loop> loops = new ArrayList<>();

@@ -1,8 +1,8 @@
 package io.ringkv.bench.ycsb;
 
+import io.ringkv.bench.cluster.Connections;
 import io.ringkv.client.NodeAddress;
 import io.ringkv.client.CausalContext;
-import io.ringkv.client.ClientConfig;
 import io.ringkv.client.GetResult;
 import io.ringkv.client.PutResult;
 import io.ringkv.client.RequestOptions;
@@ -158,30 +158,13 @@ public final class RingkvYcsbClient extends DB {
     if (hostList == null || hostList.isBlank()) {
       throw new IllegalArgumentException("set ringkv.hosts=host:port[,host:port...]");
     }
-    List<NodeAddress> hosts = new ArrayList<>();
-    for (String h : hostList.split(",")) {
-      hosts.add(NodeAddress.parse(h.trim()));
-    }
+    List<NodeAddress> hosts = Connections.parseHosts(hostList);
     int connections = intProperty(p, "ringkv.connections", hosts.size());
     if (connections < 1) {
       throw new IllegalArgumentException("ringkv.connections must be >= 1, got " + connections);
     }
     long timeout = intProperty(p, "ringkv.timeoutms", (int) DEFAULT_TIMEOUT_MS);
-    List<RingkvClient> out = new ArrayList<>();
-    try {
-      for (int k = 0; k < connections; k++) {
-        List<NodeAddress> seeds = new ArrayList<>();
-        for (int j = 0; j < hosts.size(); j++) {
-          seeds.add(hosts.get((k + j) % hosts.size()));
-        }
-        out.add(RingkvClient.connect(SecurityProperties.apply(new ClientConfig(seeds, 2_000, timeout, 1_000, 4_096),
-            p::getProperty)));
-      }
-    } catch (RuntimeException e) {
-      out.forEach(RingkvClient::close);
-      throw e;
-    }
-    return out;
+    return Connections.open(hosts, connections, timeout, c -> SecurityProperties.apply(c, p::getProperty));
   }
 
   private static int intProperty(Properties p, String name, int def) {
